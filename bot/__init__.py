@@ -1,0 +1,1 @@
+"""The running service: settings, CLI and transports (terminal, Telegram)."""

@@ -1,0 +1,155 @@
+"""The `scenari` command line: database, questionnaires, terminal chat, exports, the bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from dialogs import DefinitionError, load_file
+
+from .settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("scenari.cli")
+
+NO_TOKEN_HINT = (
+    "No Telegram token: set TELEGRAM_BOT_TOKEN (from @BotFather, in the environment or .env) to run "
+    "the bot; meanwhile `.venv/bin/scenari chat --questionnaire imprese` works in this terminal."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scenari", description="Listening to a city by chat.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply the migrations (create or update the schema)")
+
+    qs = commands.add_parser("questionnaires", help="questionnaire definitions").add_subparsers(
+        dest="action", required=True
+    )
+    qs.add_parser("list", help="list the available questionnaires")
+    validate = qs.add_parser("validate", help="check questionnaire files and report errors")
+    validate.add_argument("files", nargs="+", type=Path)
+
+    chat = commands.add_parser("chat", help="answer a questionnaire in the terminal")
+    chat.add_argument("--questionnaire", "-q", required=True)
+    chat.add_argument("--respondent", default="terminal", help="who is answering (a local name; default: terminal)")
+    chat.add_argument("--lang", choices=("it", "en"), default=None)
+
+    commands.add_parser("run", help="migrate, then serve: the Telegram bot when a token is set")
+
+    export = commands.add_parser("export", help="export raw answers (pseudonymous)")
+    export.add_argument("--questionnaire", "-q", required=True)
+    export.add_argument("--format", "-f", choices=("csv", "xlsx"), default="xlsx")
+    export.add_argument("--out", "-o", type=Path, required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "questionnaires" and args.action == "validate":
+        return _validate(args.files)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from .logs import configure
+
+    configure(settings.log_level)
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except DefinitionError as exc:
+        print(f"Questionnaire error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _validate(files: list[Path]) -> int:
+    status = 0
+    for path in files:
+        try:
+            q = load_file(path)
+        except DefinitionError as exc:
+            print(f"ERROR {exc}")
+            status = 1
+        else:
+            print(f"OK    {path}: {q.id} v{q.version}, {len(q.questions)} questions")
+    return status
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import Database, upgrade_database
+
+    from .catalog import QuestionnaireCatalog
+
+    if args.command == "questionnaires":  # list
+        catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
+        for qid in catalog.ids(open_only=False):
+            q = catalog.current(qid)
+            state = "open" if q.open else "closed"
+            print(f"{q.id:<12} v{q.version:<3} {state:<7} {len(q.questions):>3} questions  {q.title.get(settings.lang)}")
+        return 0
+    db = Database(settings.database_url)
+    try:
+        if args.command == "db":
+            await upgrade_database(db)
+            print(f"Database schema is up to date ({db.backend}).")
+            return 0
+        if args.command == "run" and not settings.telegram_bot_token:
+            await upgrade_database(db)
+            print(NO_TOKEN_HINT)
+            return 0
+        await upgrade_database(db)  # a fresh clone must work without a separate step
+        catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
+        if args.command == "chat":
+            return await _chat(args, settings, db, catalog)
+        if args.command == "export":
+            return await _export(args, db, catalog)
+    finally:
+        await db.dispose()
+    return 2
+
+
+async def _chat(args: argparse.Namespace, settings: Settings, db: "Database", catalog: "QuestionnaireCatalog") -> int:
+    from .conversation import Conversation
+    from .terminal import run_chat
+
+    conversation = Conversation(
+        catalog,  # type: ignore[arg-type]
+        expire_after=timedelta(hours=settings.run_expiry_hours),
+        notice_version=settings.privacy_notice_version,
+        default_lang=settings.lang,
+    )
+    if args.questionnaire not in catalog.ids():  # type: ignore[attr-defined]
+        print(f"Unknown questionnaire {args.questionnaire!r}; known: {', '.join(catalog.ids())}", file=sys.stderr)  # type: ignore[attr-defined]
+        return 2
+    return await run_chat(db, conversation, args.questionnaire, args.respondent, args.lang or settings.lang)  # type: ignore[arg-type]
+
+
+async def _export(args: argparse.Namespace, db: "Database", catalog: "QuestionnaireCatalog") -> int:
+    from exports import write_export
+    from storage import repository
+
+    from .catalog import UnknownQuestionnaire
+
+    try:
+        q = catalog.current(args.questionnaire)  # type: ignore[attr-defined]
+    except UnknownQuestionnaire:
+        print(f"Unknown questionnaire {args.questionnaire!r}", file=sys.stderr)
+        return 2
+    async with db.transaction() as session:  # type: ignore[attr-defined]
+        runs = await repository.export_runs(session, q.id)
+    path = write_export(q, runs, args.format, args.out)
+    print(f"Exported {len(runs)} runs of {q.id} to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The channel-neutral conversation service: engine + storage, shared by every transport.
+
+A transport (Telegram, the terminal, the web) turns what a person did into a call here and
+shows the returned messages. Each call runs inside the caller's transaction: the answer, the
+run state and the update's idempotency mark are committed together before anything is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import dialogs
+from dialogs import Input, Message, Option, RunState
+from dialogs.summary import outcome_report
+from storage import repository
+from storage.models import Respondent, Run
+
+from .catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from .texts import t
+
+CONSENT_KEY = "_consent"
+PARTICIPATION = "participation"
+
+
+@dataclass
+class Reply:
+    """What to show, and enough context for a transport to tie buttons to a run."""
+
+    messages: list[Message] = field(default_factory=list)
+    lang: str = "it"
+    run_id: str | None = None
+    questionnaire_id: str | None = None
+    stored: bool = False
+    completed: bool = False
+    rejected: bool = False
+
+
+class Conversation:
+    def __init__(
+        self,
+        catalog: QuestionnaireCatalog,
+        expire_after: timedelta | None = None,
+        notice_version: str = "1",
+        default_lang: str = "it",
+    ) -> None:
+        self.catalog = catalog
+        self.expire_after = expire_after
+        self.notice_version = notice_version
+        self.default_lang = default_lang
+
+    # --- respondents ---------------------------------------------------------------------
+
+    async def respondent(
+        self, session: AsyncSession, channel: str, external_id: str, lang: str | None = None
+    ) -> Respondent:
+        language = lang if lang in ("it", "en") else self.default_lang
+        return await repository.get_or_create_respondent(session, channel, str(external_id), language)
+
+    async def has_consent(self, session: AsyncSession, respondent: Respondent) -> bool:
+        return await repository.consent_given(session, respondent.id, PARTICIPATION)
+
+    # --- starting and consent -------------------------------------------------------------
+
+    def menu(self, lang: str) -> Reply:
+        options = tuple(
+            Option(value=qid, label=self.catalog.current(qid).title.get(lang)) for qid in self.catalog.ids()
+        )
+        return Reply(
+            [Message(kind="prompt", text=t("choose_questionnaire", lang), question_key="_menu", options=options)],
+            lang=lang,
+        )
+
+    async def start(self, session: AsyncSession, respondent: Respondent, questionnaire_id: str) -> Reply:
+        """Begin (or resume) a questionnaire, asking for consent first if it was never given."""
+        lang = respondent.language
+        if questionnaire_id not in self.catalog.ids():
+            reply = self.menu(lang)
+            reply.messages.insert(0, Message(kind="error", text=t("unknown_questionnaire", lang, id=questionnaire_id)))
+            return reply
+        if not await self.has_consent(session, respondent):
+            return self.consent_prompt(lang, questionnaire_id)
+        run = await repository.open_run(session, respondent.id, questionnaire_id, for_update=True)
+        if run is not None:
+            return await self._apply(session, respondent, run, Input("resume"))
+        q = self.catalog.current(questionnaire_id)
+        step = dialogs.start(q, lang=lang)
+        await self.catalog.register(session, q)
+        run = await repository.create_run(session, respondent.id, q.id, q.version, step.state.to_json())
+        return Reply(step.messages, lang=lang, run_id=run.public_id, questionnaire_id=q.id)
+
+    def consent_prompt(self, lang: str, questionnaire_id: str) -> Reply:
+        options = (
+            Option(value="yes", label=t("consent_accept", lang)),
+            Option(value="no", label=t("consent_decline", lang)),
+        )
+        message = Message(
+            kind="prompt", text=t("consent_notice", lang), question_key=CONSENT_KEY,
+            question_type="single", options=options,
+        )
+        return Reply([message], lang=lang, questionnaire_id=questionnaire_id)
+
+    async def decide_consent(
+        self, session: AsyncSession, respondent: Respondent, granted: bool, questionnaire_id: str | None
+    ) -> Reply:
+        await repository.record_consent(session, respondent.id, PARTICIPATION, granted, self.notice_version)
+        if not granted:
+            return Reply([Message(kind="info", text=t("consent_declined", respondent.language))], lang=respondent.language)
+        if questionnaire_id and questionnaire_id in self.catalog:
+            return await self.start(session, respondent, questionnaire_id)
+        return self.menu(respondent.language)
+
+    # --- answering ------------------------------------------------------------------------
+
+    async def handle(
+        self,
+        session: AsyncSession,
+        respondent: Respondent,
+        action: Input,
+        run_id: str | None = None,
+        now: datetime | None = None,
+    ) -> Reply:
+        """Apply one input to the respondent's open run (or the run a button names)."""
+        lang = respondent.language
+        if run_id is not None:
+            run = await repository.get_run_by_public_id(session, run_id)
+            if run is None or run.respondent_id != respondent.id or run.status not in repository.OPEN_STATUSES:
+                return Reply([Message(kind="error", text=dialogs.i18n.text("question_closed", lang))], lang=lang, rejected=True)
+        else:
+            run = await repository.open_run(session, respondent.id, for_update=True)
+        if run is None:
+            reply = self.menu(lang)
+            reply.messages.insert(0, Message(kind="info", text=t("no_run", lang)))
+            reply.rejected = True
+            return reply
+        return await self._apply(session, respondent, run, action, now)
+
+    async def _apply(
+        self, session: AsyncSession, respondent: Respondent, run: Run, action: Input, now: datetime | None = None
+    ) -> Reply:
+        try:
+            q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
+        except UnknownQuestionnaire:
+            return Reply([Message(kind="error", text=dialogs.i18n.text("not_active", respondent.language))], rejected=True)
+        state = RunState.from_json(run.state)
+        step = dialogs.handle(q, state, action, now=now, expire_after=self.expire_after)
+        reply = Reply(
+            step.messages, lang=state.lang, run_id=run.public_id, questionnaire_id=q.id,
+            completed=step.completed, rejected=step.rejected,
+        )
+        if step.state == state:
+            return reply  # nothing changed (a refused input): nothing to write
+        if step.answer is not None:
+            change = step.answer
+            await repository.store_answer(session, run.id, change.question_key, change.value, change.raw, change.skipped)
+            reply.stored = True
+        await repository.retire_answers(session, run.id, step.cleared)
+        await repository.save_run_state(session, run, step.state.to_json(), now=now)
+        if step.completed:
+            await repository.save_outcomes(session, run.id, step.state.outcomes)
+            distributions = {
+                outcome.key: await repository.outcome_distribution(session, q.id, outcome.key)
+                for outcome in q.outcomes
+            }
+            report = outcome_report(q, step.state.outcomes, distributions, state.lang)
+            if report:
+                reply.messages.append(Message(kind="info", text=report, outcomes=dict(step.state.outcomes)))
+        return reply
+
+    async def current_prompt(self, session: AsyncSession, respondent: Respondent) -> Reply:
+        """Show the open question again (after a duplicate update, a restart, /stato)."""
+        return await self.handle(session, respondent, Input("show"))
+
+    # --- preferences and privacy ---------------------------------------------------------------
+
+    async def set_language(self, session: AsyncSession, respondent: Respondent, lang: str) -> Reply:
+        respondent.language = lang
+        run = await repository.open_run(session, respondent.id, for_update=True)
+        if run is not None:
+            state = RunState.from_json(run.state)
+            state.lang = lang
+            await repository.save_run_state(session, run, state.to_json())
+        return Reply([Message(kind="info", text=t("language_set", lang))], lang=lang)
+
+    async def privacy_report(self, session: AsyncSession, respondent: Respondent) -> str:
+        lang = respondent.language
+        data = await repository.respondent_data(session, respondent.id)
+        if data is None:
+            return t("nothing_held", lang)
+        lines = [t("privacy_header", lang, pseudonym=data.pseudonym), t("privacy_language", lang, lang=data.language)]
+        for purpose, granted, version, decided_at in data.consents:
+            lines.append(
+                t("privacy_consent", lang, purpose=purpose, decision=t("granted" if granted else "revoked", lang),
+                  date=decided_at.strftime("%d/%m/%Y"), version=version)
+            )
+        for questionnaire_id, status, version, answers in data.runs:
+            try:
+                q = await self.catalog.for_run(session, questionnaire_id, version)
+            except UnknownQuestionnaire:
+                continue
+            lines.append("")
+            lines.append(t("privacy_run", lang, title=q.title.get(lang), status=t(f"status_{status}", lang), n=len(answers)))
+            for key, value in answers.items():
+                question = q.question(key)
+                lines.append(f"– {question.text.get(lang)}\n  {dialogs.describe(q, question, value, lang)}")
+        lines.append("")
+        lines.append(t("privacy_footer", lang))
+        return "\n".join(lines)
+
+    async def erase(self, session: AsyncSession, respondent: Respondent) -> Reply:
+        lang = respondent.language
+        await repository.erase_respondent(session, respondent.id)
+        return Reply([Message(kind="info", text=t("erased", lang))], lang=lang)

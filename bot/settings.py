@@ -1,0 +1,87 @@
+"""Settings from the environment and `.env`, made once at start-up and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/scenari.db"
+
+
+class SettingsError(Exception):
+    """A setting is wrong or missing; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="SCENARI_DATABASE_URL")
+    telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base: str | None = Field(None, alias="TELEGRAM_API_BASE")
+    analysts: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="SCENARI_ANALYSTS")
+    lang: str = Field("it", alias="SCENARI_LANG")
+    questionnaires_dir: Path | None = Field(None, alias="SCENARI_QUESTIONNAIRES_DIR")
+    run_expiry_hours: float = Field(24 * 14, alias="SCENARI_RUN_EXPIRY_HOURS", gt=0)
+    privacy_notice_version: str = Field("2026-11", alias="SCENARI_PRIVACY_NOTICE_VERSION")
+    spacy_model: str | None = Field(None, alias="SCENARI_SPACY_MODEL")
+    log_level: str = Field("INFO", alias="SCENARI_LOG_LEVEL")
+
+    @field_validator("analysts", mode="before")
+    @classmethod
+    def _parse_analysts(cls, value: object) -> frozenset[int]:
+        if value is None or value == "":
+            return frozenset()
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            bad = [part for part in parts if not part.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(f"expected comma-separated Telegram user ids, got {bad[0]!r}")
+            return frozenset(int(part) for part in parts)
+        return frozenset(value)  # type: ignore[arg-type]
+
+    @field_validator("lang")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("it", "en"):
+            raise ValueError("must be 'it' or 'en'")
+        return value
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _api_base(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. sqlite:///var/scenari.db)") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("only SQLite and PostgreSQL are supported")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a bad one raises :class:`SettingsError` naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        variable = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        message = error["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"Configuration error: {variable}: {message}") from None

@@ -1,0 +1,146 @@
+"""Turn what a respondent typed or pressed into a typed answer value, or a polite refusal.
+
+Values are JSON-friendly: str for text/single/yes-no/date (ISO), int for integer and scale,
+float for decimal, list[str] for multiple choice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any
+
+from . import i18n
+from .model import Choice, Question, Questionnaire
+
+_YES = {"si", "s", "yes", "y", "ok", "certo"}
+_NO = {"no", "n"}
+
+
+class InvalidAnswer(ValueError):
+    """The input does not fit the question; ``message(lang)`` says why, in the user's words."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+        super().__init__(key)
+
+    def message(self, lang: str) -> str:
+        return i18n.text(self.key, lang, **self.params)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so 'Sì', 'si' and 'SI' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse_text(q: Questionnaire, question: Question, raw: str) -> Any:
+    """Parse a typed message for ``question``."""
+    raw = raw.strip()
+    kind = question.type
+    if not raw:
+        raise InvalidAnswer("empty")
+    if kind == "text":
+        if len(raw) > question.text_limit:
+            raise InvalidAnswer("too_long", length=len(raw), limit=question.text_limit)
+        return raw
+    if kind == "integer":
+        return _check_range(question, _parse_int(raw))
+    if kind == "decimal":
+        return _check_range(question, _parse_decimal(raw))
+    if kind == "date":
+        return _parse_date(raw)
+    if kind == "multiple":
+        parts = [part for part in re.split(r"[,;]|\s+e\s+|\s+and\s+", raw) if part.strip()]
+        values = [match_choice(q, question, part) for part in parts]
+        return check_selection(question, list(dict.fromkeys(values)))
+    value = match_choice(q, question, raw)
+    return int(value) if kind == "scale" else value
+
+
+def parse_choice(q: Questionnaire, question: Question, value: str) -> Any:
+    """Validate a pressed button's value (it may come from a stale or forged message)."""
+    if value not in {c.value for c in q.choices_for(question)}:
+        raise InvalidAnswer("choose_option")
+    return int(value) if question.type == "scale" else value
+
+
+def match_choice(q: Questionnaire, question: Question, raw: str) -> str:
+    choices = q.choices_for(question)
+    wanted = fold(raw).rstrip(".")
+    if question.type == "yesno":
+        if wanted in _YES:
+            return "yes"
+        if wanted in _NO:
+            return "no"
+    if wanted.isdigit() and question.type != "scale" and 1 <= int(wanted) <= len(choices):
+        return choices[int(wanted) - 1].value
+    for choice in choices:
+        if wanted in (fold(choice.value), fold(choice.label.it), fold(choice.label.en)):
+            return choice.value
+    raise InvalidAnswer("choose_option")
+
+
+def check_selection(question: Question, values: list[str]) -> list[str]:
+    if not values:
+        raise InvalidAnswer("none_selected")
+    if question.max_choices and len(values) > question.max_choices:
+        raise InvalidAnswer("too_many", max=question.max_choices)
+    return values
+
+
+def describe(q: Questionnaire, question: Question, value: Any, lang: str) -> str:
+    """A human rendering of a stored value, for summaries and "current answer" hints."""
+    if value is None:
+        return i18n.text("skipped", lang)
+    if question.type in ("single", "yesno", "multiple"):
+        labels = {c.value: c.label.get(lang) for c in q.choices_for(question)}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, str(v)) for v in values)
+    if question.type == "date":
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _parse_int(raw: str) -> int:
+    cleaned = raw.replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", cleaned):  # Italian thousands: 1.500
+        cleaned = cleaned.replace(".", "")
+    if not re.fullmatch(r"[+-]?\d{1,15}", cleaned):
+        raise InvalidAnswer("not_integer")
+    return int(cleaned)
+
+
+def _parse_decimal(raw: str) -> float:
+    cleaned = raw.replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", cleaned):
+        cleaned = cleaned.replace(".", "")
+    cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d{1,15}(\.\d*)?|\.\d+)", cleaned):
+        raise InvalidAnswer("not_number")
+    return float(cleaned)
+
+
+def _parse_date(raw: str) -> str:
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y"):
+        try:
+            return datetime.strptime(raw, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise InvalidAnswer("not_date")
+
+
+def _check_range(question: Question, value: float) -> Any:
+    low, high = question.min, question.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            raise InvalidAnswer("out_of_range", min=low, max=high)
+        if low is not None:
+            raise InvalidAnswer("below_min", min=low)
+        raise InvalidAnswer("above_max", max=high)
+    return value
+
+
+def option_labels(q: Questionnaire, question: Question, lang: str) -> list[tuple[Choice, str]]:
+    return [(c, c.label.get(lang)) for c in q.choices_for(question)]

@@ -1,0 +1,92 @@
+"""User-facing texts of the engine, Italian first. Transports add their own catalogues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_LANGUAGE = "it"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "choose_option": {
+        "it": "Scegli una delle opzioni proposte (puoi anche scriverne il numero).",
+        "en": "Please choose one of the options offered (you can also type its number).",
+    },
+    "not_integer": {
+        "it": "Serve un numero intero, per esempio 12.",
+        "en": "Please enter a whole number, for example 12.",
+    },
+    "not_number": {
+        "it": "Serve un numero, per esempio 3,5.",
+        "en": "Please enter a number, for example 3.5.",
+    },
+    "out_of_range": {
+        "it": "Il valore deve essere compreso tra {min} e {max}.",
+        "en": "The value must be between {min} and {max}.",
+    },
+    "below_min": {"it": "Il valore deve essere almeno {min}.", "en": "The value must be at least {min}."},
+    "above_max": {"it": "Il valore deve essere al massimo {max}.", "en": "The value must be at most {max}."},
+    "too_long": {
+        "it": "Il testo è troppo lungo ({length} caratteri): il massimo è {limit}. Puoi accorciarlo?",
+        "en": "The text is too long ({length} characters): the limit is {limit}. Could you shorten it?",
+    },
+    "empty": {"it": "La risposta non può essere vuota.", "en": "The answer cannot be empty."},
+    "not_date": {
+        "it": "Serve una data come 31/12/2024.",
+        "en": "Please enter a date such as 31/12/2024.",
+    },
+    "too_many": {
+        "it": "Puoi scegliere al massimo {max} opzioni.",
+        "en": "You can choose at most {max} options.",
+    },
+    "none_selected": {
+        "it": "Seleziona almeno un'opzione, poi conferma con «Fatto».",
+        "en": "Select at least one option, then confirm with “Done”.",
+    },
+    "cannot_skip": {
+        "it": "Questa domanda è obbligatoria e non si può saltare.",
+        "en": "This question is required and cannot be skipped.",
+    },
+    "at_start": {"it": "Sei già alla prima domanda.", "en": "You are already at the first question."},
+    "question_closed": {
+        "it": "Questa domanda è chiusa: rispondi all'ultima domanda qui sotto.",
+        "en": "This question is closed: please answer the latest question below.",
+    },
+    "expired": {
+        "it": "Il questionario è rimasto fermo troppo a lungo ed è scaduto. Le risposte date finora sono conservate; puoi ricominciare quando vuoi.",
+        "en": "The questionnaire was idle for too long and has expired. Your answers so far are kept; you can start again whenever you like.",
+    },
+    "paused": {
+        "it": "Questionario sospeso: le risposte date finora sono conservate. Puoi riprendere quando vuoi.",
+        "en": "Questionnaire paused: your answers so far are kept. You can resume whenever you like.",
+    },
+    "resumed": {"it": "Riprendiamo da dove eri rimasto.", "en": "Let's continue where you left off."},
+    "not_active": {
+        "it": "Questo questionario non è in corso.",
+        "en": "This questionnaire is not in progress.",
+    },
+    "completed": {
+        "it": "Grazie! Il questionario è completo e le risposte sono state salvate.",
+        "en": "Thank you! The questionnaire is complete and your answers have been saved.",
+    },
+    "progress": {"it": "Domanda {k} di {n}", "en": "Question {k} of {n}"},
+    "current_answer": {"it": "Risposta attuale: {answer}", "en": "Current answer: {answer}"},
+    "invalid": {"it": "Risposta non valida.", "en": "Invalid answer."},
+    "skipped": {"it": "(saltata)", "en": "(skipped)"},
+    "status": {
+        "it": "Sei alla domanda {k} di {n} del questionario «{title}».",
+        "en": "You are at question {k} of {n} of “{title}”.",
+    },
+}
+
+
+def text(key: str, lang: str, **params: Any) -> str:
+    """The message ``key`` in ``lang`` (falling back to Italian), with ``params`` filled in."""
+    entry = MESSAGES[key]
+    template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    return template.format(**{k: _fmt(v) for k, v in params.items()})
+
+
+def _fmt(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,92 @@
+"""The state of one run: plain data, saved as JSON between turns so any process can resume it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+RunStatus = Literal["active", "paused", "completed", "expired"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RunState:
+    questionnaire_id: str
+    version: int
+    lang: str = "it"
+    status: RunStatus = "active"
+    current: str | None = None
+    history: list[str] = field(default_factory=list)
+    answers: dict[str, Any] = field(default_factory=dict)
+    pending: dict[str, list[str]] = field(default_factory=dict)
+    outcomes: dict[str, Any] = field(default_factory=dict)
+    updated_at: str = field(default_factory=lambda: utcnow().isoformat())
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunState:
+        return cls(**data)
+
+    @property
+    def last_activity(self) -> datetime:
+        return datetime.fromisoformat(self.updated_at)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something to show the respondent; transports decide how (buttons, forms, lines)."""
+
+    kind: Literal["prompt", "note", "error", "info", "completed"]
+    text: str
+    question_key: str | None = None
+    question_type: str | None = None
+    options: tuple[Option, ...] = ()
+    multiple: bool = False
+    progress: tuple[int, int] | None = None
+    can_skip: bool = False
+    can_go_back: bool = False
+    hint: str | None = None
+    refresh: bool = False
+    outcomes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """An answer the caller must store (durably, before replying)."""
+
+    question_key: str
+    value: Any
+    raw: str | None
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Input:
+    """What the respondent did. ``question_key`` marks a button tied to a question."""
+
+    kind: Literal["text", "choice", "toggle", "done", "back", "skip", "pause", "resume", "show"]
+    value: str | None = None
+    question_key: str | None = None
+
+
+@dataclass
+class Step:
+    state: RunState
+    messages: list[Message]
+    answer: AnswerChange | None = None
+    cleared: list[str] = field(default_factory=list)
+    completed: bool = False
+    rejected: bool = False
