@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=("it", "en"), default=None)
 
     commands.add_parser("run", help="migrate, then serve: the Telegram bot when a token is set")
+    commands.add_parser("bot", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
 
     export = commands.add_parser("export", help="export raw answers (pseudonymous)")
     export.add_argument("--questionnaire", "-q", required=True)
@@ -102,9 +103,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             await upgrade_database(db)
             print(f"Database schema is up to date ({db.backend}).")
             return 0
-        if args.command == "run" and not settings.telegram_bot_token:
+        if args.command in ("run", "bot"):
             await upgrade_database(db)
-            print(NO_TOKEN_HINT)
+            if not settings.telegram_bot_token:
+                print(NO_TOKEN_HINT)
+                return 0 if args.command == "run" else 2
+            from .telegram.app import serve_bot
+
+            print(f"Scenari bot: long polling via {settings.telegram_api_base or 'api.telegram.org'} (Ctrl+C stops).")
+            await serve_bot(settings, db)
             return 0
         await upgrade_database(db)  # a fresh clone must work without a separate step
         catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)

@@ -36,6 +36,7 @@ class Reply:
     stored: bool = False
     completed: bool = False
     rejected: bool = False
+    answer_text: str | None = None
 
 
 class Conversation:
@@ -58,6 +59,16 @@ class Conversation:
     ) -> Respondent:
         language = lang if lang in ("it", "en") else self.default_lang
         return await repository.get_or_create_respondent(session, channel, str(external_id), language)
+
+    async def lookup(
+        self, session: AsyncSession, channel: str, external_id: str, lang: str | None = None
+    ) -> Respondent:
+        """The stored respondent, or an unsaved one: nothing is stored before consent."""
+        found = await repository.get_respondent(session, channel, str(external_id))
+        if found is not None:
+            return found
+        language = lang if lang in ("it", "en") else self.default_lang
+        return Respondent(channel=channel, external_id=str(external_id), language=language)
 
     async def has_consent(self, session: AsyncSession, respondent: Respondent) -> bool:
         return await repository.consent_given(session, respondent.id, PARTICIPATION)
@@ -105,6 +116,8 @@ class Conversation:
     async def decide_consent(
         self, session: AsyncSession, respondent: Respondent, granted: bool, questionnaire_id: str | None
     ) -> Reply:
+        if respondent.id is None:  # first decision: the respondent exists from now on
+            respondent = await self.respondent(session, respondent.channel, respondent.external_id, respondent.language)
         await repository.record_consent(session, respondent.id, PARTICIPATION, granted, self.notice_version)
         if not granted:
             return Reply([Message(kind="info", text=t("consent_declined", respondent.language))], lang=respondent.language)
@@ -156,6 +169,7 @@ class Conversation:
             change = step.answer
             await repository.store_answer(session, run.id, change.question_key, change.value, change.raw, change.skipped)
             reply.stored = True
+            reply.answer_text = dialogs.describe(q, q.question(change.question_key), change.value, state.lang)
         await repository.retire_answers(session, run.id, step.cleared)
         await repository.save_run_state(session, run, step.state.to_json(), now=now)
         if step.completed:
@@ -177,6 +191,8 @@ class Conversation:
 
     async def set_language(self, session: AsyncSession, respondent: Respondent, lang: str) -> Reply:
         respondent.language = lang
+        if respondent.id is None:  # not stored before consent: the choice lives in this reply only
+            return Reply([Message(kind="info", text=t("language_set", lang))], lang=lang)
         run = await repository.open_run(session, respondent.id, for_update=True)
         if run is not None:
             state = RunState.from_json(run.state)
@@ -186,7 +202,7 @@ class Conversation:
 
     async def privacy_report(self, session: AsyncSession, respondent: Respondent) -> str:
         lang = respondent.language
-        data = await repository.respondent_data(session, respondent.id)
+        data = await repository.respondent_data(session, respondent.id) if respondent.id else None
         if data is None:
             return t("nothing_held", lang)
         lines = [t("privacy_header", lang, pseudonym=data.pseudonym), t("privacy_language", lang, lang=data.language)]
@@ -211,5 +227,7 @@ class Conversation:
 
     async def erase(self, session: AsyncSession, respondent: Respondent) -> Reply:
         lang = respondent.language
+        if respondent.id is None:
+            return Reply([Message(kind="info", text=t("nothing_held", lang))], lang=lang)
         await repository.erase_respondent(session, respondent.id)
         return Reply([Message(kind="info", text=t("erased", lang))], lang=lang)

@@ -117,7 +117,9 @@ async def run_chat(
                 wanted = text.split(maxsplit=1)[1].strip().lower() if " " in text else ("en" if current_lang == "it" else "it")
                 reply = await conversation.set_language(session, respondent, "en" if wanted.startswith("en") else "it")
                 current_lang = reply.lang
-                reply.messages.extend((await conversation.current_prompt(session, respondent)).messages)
+                current = await conversation.current_prompt(session, respondent)
+                reply.messages.extend(current.messages)
+                reply.run_id = current.run_id  # still in a run: keep reading lines
             elif text == "/privacy":
                 print(await conversation.privacy_report(session, respondent), file=stdout)
                 continue

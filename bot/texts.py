@@ -75,6 +75,6 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **params: Any) -> str:
+def t(key: str, lang: str, /, **params: Any) -> str:
     entry = TEXTS[key]
     return (entry.get(lang) or entry["it"]).format(**params)

@@ -72,7 +72,8 @@ def handle(
         if action.kind == "done":
             if question.type != "multiple":
                 raise InvalidAnswer("choose_option")
-            selection = state.pending.get(question.key, [])
+            # What the prompt shows as ticked: this turn's toggles, else the current answer.
+            selection = state.pending.get(question.key, state.answers.get(question.key) or [])
             if not selection and not question.is_required:
                 return _accept(q, state, question, None, raw=None, skipped=True)
             value: Any = check_selection(question, selection)

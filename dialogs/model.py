@@ -19,7 +19,7 @@ QuestionType = Literal[
 ]
 CHOICE_TYPES = frozenset({"single", "multiple", "yesno", "scale"})
 
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]  # fits callback data
 
 
 class _Strict(BaseModel):

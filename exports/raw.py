@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -56,19 +57,26 @@ def codebook_frame(q: Questionnaire, lang: str = "it") -> pd.DataFrame:
 
 
 def write_export(q: Questionnaire, runs: Sequence[ExportRun], fmt: ExportFormat, out: Path | str) -> Path:
-    """Write the raw export; text cells that a spreadsheet would run are neutralised."""
+    """Write the raw export to a file (see :func:`export_bytes`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(export_bytes(q, runs, fmt))
+    return out
+
+
+def export_bytes(q: Questionnaire, runs: Sequence[ExportRun], fmt: ExportFormat) -> bytes:
+    """The raw export as file content; text cells a spreadsheet would run are neutralised."""
     frame = neutralise_frame(answers_frame(q, runs))
+    buffer = io.BytesIO()
     if fmt == "csv":
-        frame.to_csv(out, index=False, encoding="utf-8")
+        frame.to_csv(buffer, index=False, encoding="utf-8")
     elif fmt == "xlsx":
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name="answers", index=False)
             neutralise_frame(codebook_frame(q)).to_excel(writer, sheet_name="codebook", index=False)
     else:
         raise ValueError(f"unknown export format {fmt!r}; use csv or xlsx")
-    return out
+    return buffer.getvalue()
 
 
 def _cell(value: Any) -> Any:

@@ -1,0 +1,124 @@
+"""Wiring: the Bot (pointed at any Bot API server), the Dispatcher, and long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
+
+from storage import Database, upgrade_database
+from storage.group_commit import GroupCommitter
+
+from ..catalog import QuestionnaireCatalog
+from ..conversation import Conversation
+from ..settings import Settings
+from .handlers import all_routers
+from .middleware import UpdateUnitOfWork, user_language
+from .outbox import PromptTracker
+from .retry import RetryMiddleware
+from .texts import COMMANDS, tt
+
+log = logging.getLogger("scenari.telegram")
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def build_bot(settings: Settings) -> Bot:
+    """A Bot whose every call goes to ``TELEGRAM_API_BASE`` (Telegram's server by default)."""
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    if settings.telegram_api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    else:
+        session = AiohttpSession()
+    session.middleware(RetryMiddleware())
+    return Bot(settings.telegram_bot_token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
+
+
+def build_dispatcher(
+    db: Database, settings: Settings, catalog: QuestionnaireCatalog | None = None, max_batch: int = 64
+) -> Dispatcher:
+    catalog = catalog or QuestionnaireCatalog.load(settings.questionnaires_dir)
+    conversation = Conversation(
+        catalog,
+        expire_after=timedelta(hours=settings.run_expiry_hours),
+        notice_version=settings.privacy_notice_version,
+        default_lang=settings.lang,
+    )
+    committer = GroupCommitter(db, max_batch=max_batch)
+    dispatcher = Dispatcher(db=db, committer=committer, settings=settings)
+    dispatcher.update.outer_middleware(UpdateUnitOfWork(committer, conversation, settings, PromptTracker()))
+    dispatcher.include_routers(*all_routers())
+    dispatcher.errors.register(_on_error)
+    dispatcher.shutdown.register(committer.close)
+    return dispatcher
+
+
+async def _on_error(event: ErrorEvent, bot: Bot, settings: Settings | None = None) -> bool:
+    """Log with the update id, apologise to the user, keep going."""
+    update = event.update
+    log.error(
+        "update failed",
+        exc_info=event.exception,
+        extra={"fields": {"update_id": update.update_id, "type": update.event_type}},
+    )
+    inner = update.message or update.callback_query or update.edited_message
+    user = getattr(inner, "from_user", None)
+    chat_id = update.message.chat.id if update.message else (
+        update.callback_query.message.chat.id if update.callback_query and update.callback_query.message else None
+    )
+    lang = user_language(user, settings.lang if settings else "it")
+    try:
+        if update.callback_query is not None:
+            await bot.answer_callback_query(update.callback_query.id)
+        if chat_id is not None:
+            await bot.send_message(chat_id, tt("apology", lang))
+    except Exception:
+        log.exception("apology failed", extra={"fields": {"update_id": update.update_id}})
+    return True
+
+
+async def register_commands(bot: Bot) -> None:
+    """setMyCommands in Italian (also the default) and English."""
+    for lang, language_code in (("it", None), ("it", "it"), ("en", "en")):
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=d) for c, d in COMMANDS[lang]],
+            scope=BotCommandScopeDefault(),
+            language_code=language_code,
+        )
+
+
+async def serve_bot(settings: Settings, db: Database, stop: asyncio.Event | None = None) -> None:
+    """Run long polling until cancelled (or ``stop`` is set)."""
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(db, settings)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await register_commands(bot)
+        me = await bot.get_me()
+        log.info("bot started", extra={"fields": {"username": me.username, "api": settings.telegram_api_base or "telegram"}})
+        polling = asyncio.create_task(
+            dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=stop is None, close_bot_session=False)
+        )
+        if stop is None:
+            await polling
+        else:
+            await stop.wait()
+            await dispatcher.stop_polling()
+            await polling
+    finally:
+        await bot.session.close()
+
+
+async def run_polling(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await upgrade_database(db)
+        await serve_bot(settings, db)
+    finally:
+        await db.dispose()

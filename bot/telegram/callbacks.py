@@ -1,0 +1,44 @@
+"""Callback data: small, typed, and tied to the run and question a button belongs to.
+
+Telegram allows 64 bytes. Run ids are 12 hex characters, question keys at most 24 and
+choice values at most 24, so ``a:<run>:<key>:<value>`` always fits; aiogram checks it too.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class AnswerButton(CallbackData, prefix="a"):
+    run: str
+    key: str
+    value: str
+
+
+class NavButton(CallbackData, prefix="n"):
+    run: str
+    key: str
+    action: Literal["back", "skip", "done"]
+
+
+class ConsentButton(CallbackData, prefix="c"):
+    granted: bool
+    questionnaire: str
+
+
+class MenuButton(CallbackData, prefix="m"):
+    questionnaire: str
+
+
+class EraseButton(CallbackData, prefix="x"):
+    confirmed: bool
+
+
+class LanguageButton(CallbackData, prefix="l"):
+    lang: Literal["it", "en"]
+
+
+class ExportButton(CallbackData, prefix="e"):
+    questionnaire: str

@@ -1,0 +1,98 @@
+"""/privacy, /cancella (with confirmation), /lingua and /aiuto."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Respondent
+
+from ...conversation import Conversation
+from ..callbacks import EraseButton, LanguageButton
+from ..outbox import Outbox
+from ..render import split_text
+from ..texts import tt
+from .common import close_pressed
+
+
+
+async def privacy(
+    message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox,
+) -> None:
+    report = await conversation.privacy_report(session, respondent)
+    for chunk in split_text(report):
+        outbox.text(message.chat.id, chunk)
+
+
+async def erase_request(message: Message, respondent: Respondent, outbox: Outbox) -> None:
+    lang = respondent.language
+    markup = InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=tt("erase_yes", lang), callback_data=EraseButton(confirmed=True).pack())],
+        [InlineKeyboardButton(text=tt("erase_no", lang), callback_data=EraseButton(confirmed=False).pack())],
+    ])
+    outbox.text(message.chat.id, tt("erase_confirm", lang), markup)
+
+
+async def erase_decision(
+    callback: CallbackQuery, callback_data: EraseButton, session: AsyncSession, respondent: Respondent,
+    conversation: Conversation, outbox: Outbox,
+) -> None:
+    outbox.toast(callback.id)
+    chat_id = close_pressed(callback, outbox)
+    if not callback_data.confirmed:
+        outbox.text(chat_id, tt("erase_kept", respondent.language))
+        return
+    outbox.close_keyboard(chat_id)
+    reply = await conversation.erase(session, respondent)
+    outbox.show(chat_id, reply)
+
+
+async def language(
+    message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox,
+) -> None:
+    args = (message.text or "").split()[1:]
+    if args and args[0].lower()[:2] in ("it", "en"):
+        await _switch(message.chat.id, args[0].lower()[:2], session, respondent, conversation, outbox)
+        return
+    markup = InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="Italiano", callback_data=LanguageButton(lang="it").pack()),
+        InlineKeyboardButton(text="English", callback_data=LanguageButton(lang="en").pack()),
+    ]])
+    outbox.text(message.chat.id, tt("choose_language", respondent.language), markup)
+
+
+async def language_button(
+    callback: CallbackQuery, callback_data: LanguageButton, session: AsyncSession, respondent: Respondent,
+    conversation: Conversation, outbox: Outbox,
+) -> None:
+    outbox.toast(callback.id)
+    chat_id = close_pressed(callback, outbox)
+    await _switch(chat_id, callback_data.lang, session, respondent, conversation, outbox)
+
+
+async def _switch(
+    chat_id: int, lang: str, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox
+) -> None:
+    outbox.show(chat_id, await conversation.set_language(session, respondent, lang))
+    if respondent.id is not None:
+        current = await conversation.current_prompt(session, respondent)
+        if not current.rejected:
+            outbox.show(chat_id, current)
+
+
+async def help_command(message: Message, respondent: Respondent, outbox: Outbox) -> None:
+    outbox.text(message.chat.id, tt("help", respondent.language))
+
+
+def build_router() -> Router:
+    """A fresh router (a router can belong to one dispatcher only)."""
+    router = Router(name="privacy")
+    router.message.register(privacy, Command("privacy"))
+    router.message.register(erase_request, Command("cancella", "erase", "delete"))
+    router.callback_query.register(erase_decision, EraseButton.filter())
+    router.message.register(language, Command("lingua", "language"))
+    router.callback_query.register(language_button, LanguageButton.filter())
+    router.message.register(help_command, Command("aiuto", "help"))
+    return router

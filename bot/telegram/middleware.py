@@ -1,0 +1,70 @@
+"""One update = one unit of work: claim the update id, run the handler, commit, then reply.
+
+The unit runs in the group committer's shared transaction (its own SAVEPOINT). The update id
+is claimed in the same transaction as the answer, so a redelivered update (a restart before
+Telegram's offset was confirmed, a second instance) finds its claim and stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import repository
+from storage.group_commit import GroupCommitter
+
+from ..conversation import Conversation
+from ..settings import Settings
+from .outbox import Outbox, PromptTracker
+
+log = logging.getLogger("scenari.telegram")
+CHANNEL = "telegram"
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def user_language(user: User | None, default: str) -> str:
+    code = (user.language_code or "") if user else ""
+    if code.startswith("it"):
+        return "it"
+    if code.startswith("en"):
+        return "en"
+    return default
+
+
+class UpdateUnitOfWork(BaseMiddleware):
+    def __init__(
+        self, committer: GroupCommitter, conversation: Conversation, settings: Settings, tracker: PromptTracker
+    ) -> None:
+        self.committer = committer
+        self.conversation = conversation
+        self.settings = settings
+        self.tracker = tracker
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot: Bot = data["bot"]
+        user: User | None = data.get("event_from_user")
+        outbox = Outbox(self.tracker)
+        fields = {"update_id": event.update_id, "type": event.event_type}
+
+        async def unit(session: AsyncSession) -> tuple[bool, Any]:
+            if not await repository.claim_update(session, CHANNEL, event.update_id):
+                return False, None
+            if user is not None:
+                data["respondent"] = await self.conversation.lookup(
+                    session, CHANNEL, str(user.id), user_language(user, self.settings.lang)
+                )
+            data.update(session=session, outbox=outbox, conversation=self.conversation, settings=self.settings)
+            return True, await handler(event, data)
+
+        fresh, result = await self.committer.run(unit)
+        if not fresh:
+            log.info("duplicate update ignored", extra={"fields": fields})
+            return None
+        await outbox.flush(bot)
+        return result

@@ -1,0 +1,97 @@
+"""Engine messages → Telegram text (HTML) and inline keyboards."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from dialogs import Message, i18n
+
+from ..conversation import CONSENT_KEY
+from .callbacks import AnswerButton, ConsentButton, MenuButton, NavButton
+from .texts import tt
+
+MENU_KEY = "_menu"
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def message_html(message: Message, lang: str) -> str:
+    if message.kind == "error":
+        return "⚠️ " + html.escape(message.text)
+    if message.kind != "prompt":
+        return html.escape(message.text)
+    lines = []
+    if message.progress:
+        k, n = message.progress
+        lines.append(f"<i>{html.escape(i18n.text('progress', lang, k=k, n=n))}</i>")
+    lines.append(f"<b>{html.escape(message.text)}</b>")
+    if message.hint:
+        lines.append(f"<i>{html.escape(message.hint)}</i>")
+    return "\n".join(lines)
+
+
+def keyboard(
+    message: Message, lang: str, run_id: str | None, questionnaire_id: str | None
+) -> InlineKeyboardMarkup | None:
+    """The buttons of a prompt; None when it takes typed text and offers no navigation."""
+    if message.kind != "prompt":
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    if message.question_key == CONSENT_KEY:
+        rows = [
+            [InlineKeyboardButton(text=o.label, callback_data=ConsentButton(
+                granted=o.value == "yes", questionnaire=questionnaire_id or "").pack())]
+            for o in message.options
+        ]
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+    if message.question_key == MENU_KEY:
+        rows = [
+            [InlineKeyboardButton(text=o.label, callback_data=MenuButton(questionnaire=o.value).pack())]
+            for o in message.options
+        ]
+        return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    if run_id is None or message.question_key is None:
+        return None
+    key = message.question_key
+    buttons = [
+        InlineKeyboardButton(
+            text=("✓ " if option.selected else "") + option.label,
+            callback_data=AnswerButton(run=run_id, key=key, value=option.value).pack(),
+        )
+        for option in message.options
+    ]
+    if message.question_type == "scale" or (
+        len(buttons) <= 3 and all(len(option.label) <= 14 for option in message.options)
+    ):
+        if buttons:
+            rows.append(buttons)
+    else:
+        rows.extend([button] for button in buttons)
+    if message.multiple:
+        rows.append([InlineKeyboardButton(text=tt("done", lang), callback_data=NavButton(run=run_id, key=key, action="done").pack())])
+    navigation = []
+    if message.can_go_back:
+        navigation.append(InlineKeyboardButton(text=tt("back", lang), callback_data=NavButton(run=run_id, key=key, action="back").pack()))
+    if message.can_skip:
+        navigation.append(InlineKeyboardButton(text=tt("skip", lang), callback_data=NavButton(run=run_id, key=key, action="skip").pack()))
+    if navigation:
+        rows.append(navigation)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT - 96) -> list[str]:
+    """Split a long text (a privacy report) at line breaks into messages Telegram accepts."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            chunks.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks or [""]

@@ -1,0 +1,37 @@
+"""Reading what the database holds, for assertions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage import Database
+from storage.models import Answer, Respondent, Run
+
+
+async def stored_answers(db: Database, user_id: int, questionnaire: str = "imprese") -> dict[str, object]:
+    """The current answers of the user's latest run, as the database holds them."""
+    async with db.transaction() as session:
+        run = await session.scalar(
+            select(Run)
+            .join(Respondent, Respondent.id == Run.respondent_id)
+            .where(Respondent.external_id == str(user_id), Run.questionnaire_id == questionnaire)
+            .order_by(Run.id.desc())
+        )
+        if run is None:
+            return {}
+        rows = await session.execute(
+            select(Answer.question_key, Answer.value).where(Answer.run_id == run.id, Answer.is_current.is_(True))
+        )
+        return dict(rows.all())
+
+
+async def answer_rows(db: Database, user_id: int) -> list[tuple[str, object, bool]]:
+    async with db.transaction() as session:
+        rows = await session.execute(
+            select(Answer.question_key, Answer.value, Answer.is_current)
+            .join(Run, Run.id == Answer.run_id)
+            .join(Respondent, Respondent.id == Run.respondent_id)
+            .where(Respondent.external_id == str(user_id))
+            .order_by(Answer.id)
+        )
+        return [tuple(row) for row in rows.all()]  # type: ignore[misc]

@@ -1,0 +1,137 @@
+"""Nothing lost, nothing doubled: redelivery, restarts, a killed process, flood control."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from aiogram import Dispatcher
+
+from bot.settings import Settings
+from bot.telegram.app import build_dispatcher
+from storage import Database
+from tests.e2e.helpers import answer_rows, stored_answers
+from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, SimulatedUser
+
+SCENARI = Path(sys.executable).with_name("scenari")
+
+
+async def start_survey(user: SimulatedUser) -> None:
+    await user.send_command("/start imprese")
+    await user.wait_text("privacy")
+    await user.press("Accetto")
+    await user.wait_text("In quale settore")
+
+
+async def test_redelivered_update_stores_one_answer(api: FakeBotAPI, dispatcher: Dispatcher, db: Database) -> None:
+    user = api.user(user_id=3001)
+    async with api.polling(dispatcher):
+        await start_survey(user)
+        for text in ("Manifattura e industria", "1–9", "Crema"):
+            await user.press(text)
+            await user.wait_for(lambda m: m.buttons and "✅" not in m.text)
+        await user.send_text("1")
+        await user.wait_text("innovazione più importante")
+        update = await user.send_text("Forno nuovo")
+        await user.wait_text("ricerca e sviluppo")
+        await api.redeliver(update)
+        await api.redeliver(update)
+        await user.expect_silence(0.5)
+        await user.press("No")
+        await user.wait_text("Con chi collabora")
+    rows = await answer_rows(db, 3001)
+    assert [key for key, _, _ in rows].count("innovation_example") == 1
+    assert (await stored_answers(db, 3001))["rd"] == "none"
+
+
+async def test_restart_before_offset_confirmed_redelivers_without_doubles(
+    api: FakeBotAPI, db: Database, settings: Settings
+) -> None:
+    user = api.user(user_id=3002)
+    async with api.polling(build_dispatcher(db, settings)):
+        await start_survey(user)
+        await user.press("Commercio")
+        await user.wait_text("Quanti addetti")
+        await user.press("1–9")
+        await user.wait_text("In quale comune")
+    # the process stopped before Telegram learnt the last offset: everything since is resent
+    api.reset_offset()
+    async with api.polling(build_dispatcher(db, settings)):  # a fresh process, same database
+        await user.press("Soresina")
+        await user.wait_text("introdotto innovazioni")
+    assert await stored_answers(db, 3002) == {"ateco_section": "G", "employees": "micro", "municipality": "soresina"}
+    assert len(await answer_rows(db, 3002)) == 3
+
+
+async def test_flood_control_and_network_errors_are_retried(api: FakeBotAPI, db: Database, settings: Settings) -> None:
+    user = api.user(user_id=3003)
+    from bot.telegram.app import build_bot
+
+    bot = build_bot(settings)  # the real bot, with its retry middleware
+    async with api.polling(build_dispatcher(db, settings), bot=bot):
+        await start_survey(user)
+        api.fail_next("sendMessage", 429, retry_after=1)
+        await user.press("Commercio")
+        await user.wait_text("Quanti addetti", timeout=8)
+        api.fail_next_network("sendMessage", mode="http", status=502)
+        await user.press("1–9")
+        await user.wait_text("In quale comune", timeout=8)
+    assert await stored_answers(db, 3003) == {"ateco_section": "G", "employees": "micro"}
+
+
+async def _spawn_bot(api: FakeBotAPI, database_url: str) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+        "SCENARI_DATABASE_URL": database_url,
+    }
+    calls = api.count("getUpdates")
+    process = await asyncio.create_subprocess_exec(
+        str(SCENARI), "bot", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    for _ in range(300):
+        if api.count("getUpdates") > calls:
+            return process
+        if process.returncode is not None:
+            raise RuntimeError((await process.stderr.read()).decode())  # type: ignore[union-attr]
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the bot process did not start polling")
+
+
+async def test_killed_process_resumes_exactly_where_the_stored_answers_left(api: FakeBotAPI, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'killed.db'}"
+    user = api.user(user_id=3004)
+    process = await _spawn_bot(api, url)
+    try:
+        await start_survey(user)
+        await user.press("Agricoltura e allevamento")
+        await user.wait_text("Quanti addetti")
+        await user.press("10–49")
+        await user.wait_text("In quale comune")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    api.reset_offset()
+    process = await _spawn_bot(api, url)
+    try:
+        await user.send_command("/stato")
+        status = await user.wait_text("Sei alla domanda")
+        assert "3 di" in status.text
+        await user.wait_text("In quale comune")
+        await user.press("Castelleone")
+        await user.wait_text("introdotto innovazioni")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 10)
+    db = Database(url)
+    try:
+        assert await stored_answers(db, 3004) == {
+            "ateco_section": "A", "employees": "small", "municipality": "castelleone",
+        }
+        assert len(await answer_rows(db, 3004)) == 3
+    finally:
+        await db.dispose()
