@@ -1,0 +1,166 @@
+"""Rejection-aware negation for citizens' messages.
+
+What matters for a strategic plan is not grammatical negation but whether a
+mention is *rejected*. "Non c'è lavoro per i giovani" and "nessuno pensa ai
+giovani" are complaints about a lack: they are votes for the theme. "Niente
+turismo", "basta con il turismo", "non serve più turismo", "né turismo né
+musica", "senza capannoni" reject it. So two kinds of cue are handled:
+
+* **nominal cues** (niente, nulla, nessun*, basta, stop, no, senza, né, contro,
+  "mai più", "non più"): the first content word after the cue, skipping
+  articles and "con"/"a", and the next few tokens up to a clause boundary, are
+  rejected. "niente *per* i giovani" is a lack, not a rejection: "per" and
+  "di" stop the scope.
+* **verbal cues** (non, mai, neanche, nemmeno, neppure): only when a predicate
+  of need or wish follows ("servire", "volere", "bisogno", "interessare",
+  "piacere"...), the words after that predicate are rejected. "Non si investe
+  nei giovani" is therefore not a rejection.
+
+Scopes stop at punctuation and at conjunctions ("ma", "e", "però", "perché"...).
+Rejections placed *before* the mention ("il turismo non serve") are not
+detected: a known limit, measured in the evaluation set.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Token
+
+from .text import clean_word, strip_accents
+
+EXTENSION = "scenari_neg_cue"
+if not Token.has_extension(EXTENSION):
+    Token.set_extension(EXTENSION, default=None)
+
+NOMINAL_CUES = frozenset(
+    {"niente", "nulla", "nessuno", "nessuna", "nessun", "basta", "bastaa", "stop", "no", "senza", "contro"}
+)
+VERBAL_CUES = frozenset({"non", "mai", "neanche", "nemmeno", "neppure"})
+#: Predicates of need/wish: "non" is a rejection only when one of them follows.
+DESIRE_KEYS = frozenset(
+    {
+        "servire", "volere", "volerci", "bisogno", "interessare", "piacere", "importare",
+        "necessario", "necessita", "utile", "priorita", "prioritario", "sopportare",
+        "desiderare", "convenire", "andare bene",
+    }
+)
+#: Tokens skipped between a nominal cue and the rejected word.
+SKIPPABLE = frozenset(
+    {
+        "con", "a", "al", "allo", "alla", "ai", "agli", "alle", "all'", "il", "lo", "la", "i", "gli",
+        "le", "l'", "un", "uno", "una", "un'", "altro", "altri", "altra", "altre", "piu", "ancora",
+        "questo", "questa", "questi", "queste", "quel", "quello", "quella", "quei", "quelle",
+        "nuovo", "nuovi", "nuova", "nuove", "ulteriore", "ulteriori", "tutto", "tutti", "tutta",
+        "tutte",
+    }
+)
+#: Words that end a scope: conjunctions and relative/causal connectives.
+BOUNDARY = frozenset(
+    {"ma", "pero", "invece", "anzi", "mentre", "perche", "quindi", "bensi", "piuttosto", "e", "ed",
+     "o", "oppure", "poi", "pure", "se", "che", "cosi", "tranne", "eccetto", "solo"}
+)
+#: After a nominal cue these mean "lack of" rather than "reject": stop.
+LACK_PREPOSITIONS = frozenset({"per", "di", "da", "in"})
+SCOPE_AFTER_PREDICATE = 6
+NOMINAL_SCOPE = 4
+PREDICATE_WINDOW = 4
+_PUNCT = frozenset(".,;:!?…()[]\"«»-–—/\n")
+
+
+ALL_CUES = NOMINAL_CUES | VERBAL_CUES | {"ne"}
+_INFINITIVE = ("are", "ere", "ire", "rsi")
+
+# orth hash -> (surface, boundary?, accented "né"?); context-free, so cached.
+_ORTH_CACHE: dict[int, tuple[str, bool, bool]] = {}
+
+
+def _orth_info(doc: Doc, orth: int) -> tuple[str, bool, bool]:
+    info = _ORTH_CACHE.get(orth)
+    if info is None:
+        lex = doc.vocab[orth]
+        text = lex.orth_
+        surface = strip_accents(clean_word(text))
+        boundary = surface in BOUNDARY or lex.is_space or (lex.is_punct and bool(set(text) & _PUNCT))
+        info = (surface, boundary, text.lower() in ("né", "nè"))
+        if len(_ORTH_CACHE) > 200_000:
+            _ORTH_CACHE.clear()
+        _ORTH_CACHE[orth] = info
+    return info
+
+
+def mark_negation(doc: Doc) -> None:
+    """Set ``token._.scenari_neg_cue`` on rejected tokens (see module doc).
+
+    Works on hash arrays rather than Token objects: creating a Token per word
+    was the main cost of the whole tagger.
+    """
+    n = len(doc)
+    if n == 0:
+        return
+    infos = [_orth_info(doc, orth) for orth in doc.to_array("ORTH").tolist()]
+    surfaces = [i[0] for i in infos]
+    if ALL_CUES.isdisjoint(surfaces):
+        return
+    strings = doc.vocab.strings
+    norms = [strings[h] for h in doc.to_array("NORM").tolist()]
+    boundary = [i[1] for i in infos]
+    # "ne" without accent is also the clitic ("ne abbiamo"): a cue only in pairs.
+    plain_ne_is_cue = sum(1 for x in surfaces if x == "ne") >= 2
+    ctx = (doc, surfaces, norms, boundary)
+    i = 0
+    while i < n:
+        s = surfaces[i]
+        nominal = s in NOMINAL_CUES or (s == "ne" and (infos[i][2] or plain_ne_is_cue))
+        start = i + 1
+        if s in VERBAL_CUES and start < n and surfaces[start] == "piu":
+            nominal, start = True, start + 1  # "non più cemento", "mai più turismo"
+        if s == "non" and start < n and surfaces[start] in ("solo", "soltanto"):
+            i += 2
+            continue
+        if s == "non" and i > 0 and surfaces[i - 1] == "se":  # conditional: "se non si investe"
+            i += 1
+            continue
+        if nominal:
+            _mark_nominal(ctx, i, start)
+        elif s in VERBAL_CUES:
+            _mark_verbal(ctx, i)
+        i += 1
+
+
+def _mark_nominal(ctx: tuple, cue: int, start: int) -> None:
+    doc, surfaces, norms, boundary = ctx
+    n = len(surfaces)
+    j = start
+    while j < n and surfaces[j] in SKIPPABLE and not boundary[j]:
+        j += 1
+    if j >= n or surfaces[j] in LACK_PREPOSITIONS or boundary[j]:
+        return
+    if norms[j].endswith(_INFINITIVE) and norms[j] != surfaces[j]:
+        return  # finite verb: "nessuno pensa ai giovani" is a lack, not a rejection
+    for k in range(j, min(n, j + NOMINAL_SCOPE)):
+        if k > j and (boundary[k] or surfaces[k] in NOMINAL_CUES or surfaces[k] == "ne"):
+            break
+        doc[k]._.set(EXTENSION, cue)
+
+
+def _mark_verbal(ctx: tuple, cue: int) -> None:
+    doc, surfaces, norms, boundary = ctx
+    n = len(surfaces)
+    predicate = None
+    for k in range(cue + 1, min(n, cue + 1 + PREDICATE_WINDOW)):
+        if boundary[k]:
+            return
+        if norms[k] in DESIRE_KEYS or surfaces[k] in DESIRE_KEYS:
+            predicate = k
+            break
+    if predicate is None:
+        return
+    for k in range(predicate + 1, min(n, predicate + 1 + SCOPE_AFTER_PREDICATE)):
+        if boundary[k] or surfaces[k] in NOMINAL_CUES:
+            break
+        doc[k]._.set(EXTENSION, cue)
+
+
+def is_rejected(span_start_token: Token, span_start: int) -> bool:
+    """True when the first token of a match is in the scope of an outside cue."""
+    cue = span_start_token._.get(EXTENSION)
+    return cue is not None and cue < span_start
