@@ -127,6 +127,19 @@ async def paced_latency(dp: Dispatcher, bot: Bot, users: int, rate: float, secon
     return latencies
 
 
+def bare_dispatcher() -> Dispatcher:
+    """aiogram with a handler that only replies: the ceiling any bot on this stack can reach."""
+    router = Router()
+
+    @router.message(F.text)
+    async def reply(message: Message, bot: Bot) -> None:
+        await bot.send_message(message.chat.id, "ok")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
 def naive_dispatcher(db: Database) -> Dispatcher:
     router = Router()
 
@@ -158,6 +171,7 @@ async def main() -> None:
         async with naive_db.transaction() as session:  # a run for the rows' foreign key
             respondent = await repository.get_or_create_respondent(session, "telegram", "0")
             await repository.create_run(session, respondent.id, "bench", 1, {"status": "active"})
+        bare_rate = await drive(bare_dispatcher(), Bot("1:bare", session=InstantSession()), args.users, args.questions)
         naive_bot = Bot("1:naive", session=InstantSession())
         naive_rate = await drive(naive_dispatcher(naive_db), naive_bot, args.users, args.questions)
 
@@ -182,6 +196,8 @@ async def main() -> None:
     print(f"naive baseline (session+commit per message): {naive_rate:8.0f} answers/s")
     print(f"scenari bot (dispatcher+engine+storage):     {rate:8.0f} answers/s")
     print(f"ratio scenari/naive: {rate / naive_rate:.2f}x")
+    print(f"aiogram alone, no storage (ceiling):         {bare_rate:8.0f} answers/s "
+          f"(scenari reaches {rate / bare_rate:.0%} of it)")
     print(f"group commit: {committer.units} units in {committer.batches} commits "
           f"(mean batch {committer.units / max(committer.batches, 1):.1f})")
     latencies.sort()

@@ -167,7 +167,10 @@ class Conversation:
             return reply  # nothing changed (a refused input): nothing to write
         if step.answer is not None:
             change = step.answer
-            await repository.store_answer(session, run.id, change.question_key, change.value, change.raw, change.skipped)
+            await repository.store_answer(
+                session, run.id, change.question_key, change.value, change.raw, change.skipped,
+                replaces=change.question_key in state.answers,
+            )
             reply.stored = True
             reply.answer_text = dialogs.describe(q, q.question(change.question_key), change.value, state.lang)
         await repository.retire_answers(session, run.id, step.cleared)

@@ -1,19 +1,24 @@
 """Group commit: many small units of work share one transaction and one durable commit.
 
 Each update a bot handles is a short read-modify-write (load the run, store the answer, save
-the state). On SQLite every commit is an fsync, and writers are serialised anyway, so
-committing each update alone caps throughput at the disk's sync rate. Here concurrent units
-queue up; one writer task runs a batch of them in a single transaction, each inside its own
-SAVEPOINT (a failing unit rolls back alone), commits once, and only then resolves each
-caller's future. A caller therefore never sees its result — and never replies to a user —
-before its work is durable.
+the state). On SQLite every commit is an fsync and writers are serialised anyway, so
+committing each update alone caps throughput at the disk's sync rate, and every statement is
+a round trip to the driver's thread. Here concurrent units queue up; one writer task runs a
+batch of them in a single transaction — after an optional *prefetch* that loads what the
+whole batch will read in a few queries — lets the ORM write all their rows together at
+commit, and only then resolves each caller's future. A caller therefore never sees its
+result (and never replies to a user) before its work is durable.
+
+If any unit of a batch fails, the whole transaction is rolled back and every unit of the
+batch is run again alone, so one bad update can neither take others down nor leave half of
+itself behind. Units must therefore be safe to run again after a rollback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -24,32 +29,39 @@ from .database import Database
 log = logging.getLogger("scenari.storage")
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[Any]]
+Prefetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]
 
 
 @dataclass
 class _Unit:
     work: Work
+    key: Any = None
     future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class GroupCommitter:
     """Run units of work in shared transactions; ``max_batch=1`` commits each unit alone."""
 
-    def __init__(self, db: Database, max_batch: int = 64) -> None:
+    def __init__(self, db: Database, max_batch: int = 64, prefetch: Prefetch | None = None) -> None:
         self.db = db
         self.max_batch = max_batch
+        self.prefetch = prefetch
         self._queue: asyncio.Queue[_Unit] | None = None
         self._writer: asyncio.Task[None] | None = None
         self.batches = 0
         self.units = 0
+        self.isolated_retries = 0
 
-    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run ``work(session)``; return its result once the transaction holding it committed."""
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]], key: Any = None) -> T:
+        """Run ``work(session)``; return its result once the transaction holding it committed.
+
+        ``key`` is handed to the prefetch hook (e.g. who sent the update and its id).
+        """
         if self._queue is None:
             self._queue = asyncio.Queue()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(), name="group-commit")
-        unit = _Unit(work)
+        unit = _Unit(work, key)
         await self._queue.put(unit)
         return await unit.future
 
@@ -71,28 +83,26 @@ class GroupCommitter:
             await self._run_batch(batch)
 
     async def _run_batch(self, batch: list[_Unit]) -> None:
-        results: list[tuple[_Unit, Any, BaseException | None]] = []
         try:
-            async with self.db.transaction() as session:
+            results = await self._commit(batch)
+        except Exception as exc:
+            if len(batch) > 1:
+                self.isolated_retries += 1
+                log.warning("batch failed, running its units one by one", extra={"fields": {"units": len(batch)}})
                 for unit in batch:
-                    try:
-                        async with session.begin_nested():
-                            value = await unit.work(session)
-                        results.append((unit, value, None))
-                    except Exception as exc:  # the unit's savepoint is rolled back; others go on
-                        results.append((unit, None, exc))
-        except Exception as exc:  # the commit itself failed: nothing in the batch is durable
-            log.exception("group commit failed", extra={"fields": {"units": len(batch)}})
-            for unit in batch:
-                if not unit.future.done():
-                    unit.future.set_exception(exc)
+                    await self._run_batch([unit])
+                return
+            if not batch[0].future.done():
+                batch[0].future.set_exception(exc)
             return
         self.batches += 1
         self.units += len(batch)
-        for unit, value, error in results:
-            if unit.future.done():
-                continue
-            if error is not None:
-                unit.future.set_exception(error)
-            else:
+        for unit, value in zip(batch, results):
+            if not unit.future.done():
                 unit.future.set_result(value)
+
+    async def _commit(self, batch: list[_Unit]) -> list[Any]:
+        async with self.db.transaction() as session:
+            if self.prefetch is not None:
+                await self.prefetch(session, [unit.key for unit in batch if unit.key is not None])
+            return [await unit.work(session) for unit in batch]

@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -126,6 +126,9 @@ class Answer(Base):
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Lets SQLAlchemy insert a batch's answers in one INSERT … RETURNING with a
+    # deterministic order (SQLite does not promise RETURNING order): group commit needs it.
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
 
 class RunOutcome(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .prefetch import cached
 from .models import (
     Answer,
     Consent,
@@ -34,6 +35,9 @@ OPEN_STATUSES = ("active", "paused")
 
 
 async def get_respondent(session: AsyncSession, channel: str, external_id: str) -> Respondent | None:
+    known = cached(session)
+    if known is not None and (channel, external_id) in known.respondents:
+        return known.respondents[(channel, external_id)]
     return await session.scalar(
         select(Respondent).where(Respondent.channel == channel, Respondent.external_id == external_id)
     )
@@ -54,9 +58,15 @@ async def get_or_create_respondent(
             respondent = Respondent(channel=channel, external_id=external_id, language=language)
             session.add(respondent)
     except IntegrityError:
-        found = await get_respondent(session, channel, external_id)
+        found = await session.scalar(
+            select(Respondent).where(Respondent.channel == channel, Respondent.external_id == external_id)
+        )
         assert found is not None
-        return found
+        respondent = found
+    known = cached(session)
+    if known is not None:
+        known.respondents[(channel, external_id)] = respondent
+        known.open_runs.setdefault(respondent.id, [])
     return respondent
 
 
@@ -122,6 +132,9 @@ async def create_run(
     )
     session.add(run)
     await session.flush()
+    known = cached(session)
+    if known is not None:
+        known.remember_run(run)
     return run
 
 
@@ -130,6 +143,12 @@ async def get_run(session: AsyncSession, run_id: int) -> Run | None:
 
 
 async def get_run_by_public_id(session: AsyncSession, public_id: str) -> Run | None:
+    known = cached(session)
+    if known is not None:
+        for runs in known.open_runs.values():
+            for run in runs:
+                if run.public_id == public_id:
+                    return run
     return await session.scalar(select(Run).where(Run.public_id == public_id))
 
 
@@ -137,6 +156,11 @@ async def open_run(
     session: AsyncSession, respondent_id: int, questionnaire_id: str | None = None, for_update: bool = False
 ) -> Run | None:
     """The respondent's most recent active or paused run (optionally of one questionnaire)."""
+    known = cached(session)
+    if known is not None and respondent_id in known.open_runs:
+        return next(
+            (run for run in known.open_runs[respondent_id] if questionnaire_id in (None, run.questionnaire_id)), None
+        )
     query = select(Run).where(Run.respondent_id == respondent_id, Run.status.in_(OPEN_STATUSES))
     if questionnaire_id:
         query = query.where(Run.questionnaire_id == questionnaire_id)
@@ -152,7 +176,10 @@ async def save_run_state(session: AsyncSession, run: Run, state: dict[str, Any],
     run.updated_at = now or utcnow()
     if run.status == "completed" and run.completed_at is None:
         run.completed_at = run.updated_at
-    await session.flush()
+    known = cached(session)
+    if known is not None:
+        known.remember_run(run)
+    # No flush: under group commit the whole batch's changes are written in one go at commit.
 
 
 async def store_answer(
@@ -163,23 +190,28 @@ async def store_answer(
     raw: str | None,
     skipped: bool = False,
     item_index: int = 0,
+    replaces: bool = True,
 ) -> Answer:
-    """Add the answer as current; an earlier answer to the same question becomes history."""
-    await session.execute(
-        update(Answer)
-        .where(
-            Answer.run_id == run_id,
-            Answer.question_key == question_key,
-            Answer.item_index == item_index,
-            Answer.is_current.is_(True),
+    """Add the answer as current; an earlier answer to the same question becomes history.
+
+    ``replaces=False`` (the caller knows the question had no answer yet — the common case)
+    saves the retiring UPDATE; the row is then written with the batch at commit.
+    """
+    if replaces:
+        await session.execute(
+            update(Answer)
+            .where(
+                Answer.run_id == run_id,
+                Answer.question_key == question_key,
+                Answer.item_index == item_index,
+                Answer.is_current.is_(True),
+            )
+            .values(is_current=False)
         )
-        .values(is_current=False)
-    )
     answer = Answer(
         run_id=run_id, question_key=question_key, item_index=item_index, value=value, raw=raw, skipped=skipped
     )
     session.add(answer)
-    await session.flush()
     return answer
 
 
@@ -229,6 +261,13 @@ async def outcome_distribution(session: AsyncSession, questionnaire_id: str, key
 
 async def claim_update(session: AsyncSession, channel: str, update_id: int) -> bool:
     """Mark an update as processed in this transaction; False if it already was."""
+    known = cached(session)
+    if known is not None and (channel, update_id) in known.checked_updates:
+        if (channel, update_id) in known.processed_updates:
+            return False
+        known.processed_updates.add((channel, update_id))
+        session.add(ProcessedUpdate(channel=channel, update_id=update_id))
+        return True
     if await session.get(ProcessedUpdate, (channel, update_id)) is not None:
         return False
     try:
@@ -322,6 +361,10 @@ async def respondent_data(session: AsyncSession, respondent_id: int) -> Responde
 
 async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
     """Delete the respondent and everything linked to it (explicitly, not trusting cascades)."""
+    known = cached(session)
+    if known is not None:
+        known.forget_respondent(respondent_id)
+    await session.flush()
     run_ids = select(Run.id).where(Run.respondent_id == respondent_id).scalar_subquery()
     await session.execute(delete(Answer).where(Answer.run_id.in_(run_ids)))
     await session.execute(delete(RunOutcome).where(RunOutcome.run_id.in_(run_ids)))

@@ -19,7 +19,7 @@ from ..catalog import QuestionnaireCatalog
 from ..conversation import Conversation
 from ..settings import Settings
 from .handlers import all_routers
-from .middleware import UpdateUnitOfWork, user_language
+from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
 from .outbox import PromptTracker
 from .retry import RetryMiddleware
 from .texts import COMMANDS, tt
@@ -50,7 +50,7 @@ def build_dispatcher(
         notice_version=settings.privacy_notice_version,
         default_lang=settings.lang,
     )
-    committer = GroupCommitter(db, max_batch=max_batch)
+    committer = GroupCommitter(db, max_batch=max_batch, prefetch=prefetch_updates)
     dispatcher = Dispatcher(db=db, committer=committer, settings=settings)
     dispatcher.update.outer_middleware(UpdateUnitOfWork(committer, conversation, settings, PromptTracker()))
     dispatcher.include_routers(*all_routers())

@@ -8,7 +8,7 @@ Telegram's offset was confirmed, a second instance) finds its claim and stores n
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repository
 from storage.group_commit import GroupCommitter
+from storage.prefetch import prefetch
 
 from ..conversation import Conversation
 from ..settings import Settings
@@ -36,6 +37,11 @@ def user_language(user: User | None, default: str) -> str:
     return default
 
 
+async def prefetch_updates(session: AsyncSession, keys: Sequence[tuple[str | None, int]]) -> None:
+    """What a batch of updates will read: their senders, open runs and processed ids."""
+    await prefetch(session, CHANNEL, [user for user, _ in keys if user], [update_id for _, update_id in keys])
+
+
 class UpdateUnitOfWork(BaseMiddleware):
     def __init__(
         self, committer: GroupCommitter, conversation: Conversation, settings: Settings, tracker: PromptTracker
@@ -53,6 +59,7 @@ class UpdateUnitOfWork(BaseMiddleware):
         fields = {"update_id": event.update_id, "type": event.event_type}
 
         async def unit(session: AsyncSession) -> tuple[bool, Any]:
+            outbox.calls.clear()  # a unit may run again after its batch was rolled back
             if not await repository.claim_update(session, CHANNEL, event.update_id):
                 return False, None
             if user is not None:
@@ -62,7 +69,7 @@ class UpdateUnitOfWork(BaseMiddleware):
             data.update(session=session, outbox=outbox, conversation=self.conversation, settings=self.settings)
             return True, await handler(event, data)
 
-        fresh, result = await self.committer.run(unit)
+        fresh, result = await self.committer.run(unit, key=(str(user.id) if user else None, event.update_id))
         if not fresh:
             log.info("duplicate update ignored", extra={"fields": fields})
             return None

@@ -84,6 +84,7 @@ def upgrade() -> None:
     sa.Column('skipped', sa.Boolean(), nullable=False),
     sa.Column('is_current', sa.Boolean(), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('_sentinel', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['runs.id'], name=op.f('fk_answers_run_id_runs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_answers'))
     )
