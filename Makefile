@@ -18,7 +18,7 @@ migrate: install
 	$(BIN)/scenari db upgrade
 
 run: migrate
-	$(BIN)/scenari run
+	$(BIN)/scenari serve  # http://127.0.0.1:8000 (SCENARI_HOST/SCENARI_PORT); the bot too with a token
 
 lint: install
 	$(BIN)/lint-imports

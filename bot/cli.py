@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dialogs import DefinitionError, load_file
 
+from . import cli_actors, cli_nlp, cli_web
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("scenari.cli")
@@ -45,9 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("bot", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
 
     export = commands.add_parser("export", help="export raw answers (pseudonymous)")
-    export.add_argument("--questionnaire", "-q", required=True)
+    which = export.add_mutually_exclusive_group(required=True)  # runs of a questionnaire, or a table
+    which.add_argument("--questionnaire", "-q")
+    which.add_argument("--table", "-t", choices=cli_actors.TABLES, help="the register, project cards or ratings")
     export.add_argument("--format", "-f", choices=("csv", "xlsx"), default="xlsx")
     export.add_argument("--out", "-o", type=Path, required=True)
+    cli_nlp.add_commands(commands)
+    cli_actors.add_commands(commands)
+    cli_web.add_commands(commands)
     return parser
 
 
@@ -55,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "questionnaires" and args.action == "validate":
         return _validate(args.files)
+    result = cli_nlp.run_without_database(args)  # themes validate, nlp evaluate
+    if result is not None:
+        return result
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -114,6 +123,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             await serve_bot(settings, db)
             return 0
         await upgrade_database(db)  # a fresh clone must work without a separate step
+        result = await cli_nlp.dispatch(args, settings, db)
+        if result is not None:
+            return result
+        result = await cli_actors.dispatch(args, settings, db)  # actors …, export --table
+        if result is not None:
+            return result
+        result = await cli_web.dispatch(args, settings, db)  # serve: the web app (+ the bot)
+        if result is not None:
+            return result
         catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
         if args.command == "chat":
             return await _chat(args, settings, db, catalog)
@@ -126,6 +144,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _chat(args: argparse.Namespace, settings: Settings, db: "Database", catalog: "QuestionnaireCatalog") -> int:
     from .conversation import Conversation
+    from .listening import ListeningHooks
     from .terminal import run_chat
 
     conversation = Conversation(
@@ -133,6 +152,7 @@ async def _chat(args: argparse.Namespace, settings: Settings, db: "Database", ca
         expire_after=timedelta(hours=settings.run_expiry_hours),
         notice_version=settings.privacy_notice_version,
         default_lang=settings.lang,
+        on_completed=[ListeningHooks(settings.rating_weights)],
     )
     if args.questionnaire not in catalog.ids():  # type: ignore[attr-defined]
         print(f"Unknown questionnaire {args.questionnaire!r}; known: {', '.join(catalog.ids())}", file=sys.stderr)  # type: ignore[attr-defined]

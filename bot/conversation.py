@@ -7,19 +7,25 @@ run state and the update's idempotency mark are committed together before anythi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import dialogs
-from dialogs import Input, Message, Option, RunState
+from dialogs import Input, Message, Option, Questionnaire, RunState
 from dialogs.summary import outcome_report
 from storage import repository
 from storage.models import Respondent, Run
 
+from . import invitations
 from .catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from .listening import ListeningHooks
 from .texts import t
+
+# An ``on_completed`` hook: (session, respondent, run, questionnaire, final state) → messages.
+CompletionHook = Callable[[AsyncSession, Respondent, Run, Questionnaire, RunState], Awaitable[list[Message]]]
 
 CONSENT_KEY = "_consent"
 PARTICIPATION = "participation"
@@ -46,11 +52,17 @@ class Conversation:
         expire_after: timedelta | None = None,
         notice_version: str = "1",
         default_lang: str = "it",
+        on_completed: Sequence[CompletionHook] | None = None,
     ) -> None:
         self.catalog = catalog
         self.expire_after = expire_after
         self.notice_version = notice_version
         self.default_lang = default_lang
+        # Run when a run completes, in its transaction; messages they return are shown after
+        # the outro. Default: interviews mark their actor, project cards, ratings (bot.listening).
+        self.on_completed: list[CompletionHook] = (
+            list(on_completed) if on_completed is not None else [ListeningHooks()]
+        )
 
     # --- respondents ---------------------------------------------------------------------
 
@@ -86,6 +98,8 @@ class Conversation:
 
     async def start(self, session: AsyncSession, respondent: Respondent, questionnaire_id: str) -> Reply:
         """Begin (or resume) a questionnaire, asking for consent first if it was never given."""
+        if invitations.is_invitation(questionnaire_id):  # /start ascolto_<token>
+            return await invitations.start(self, session, respondent, questionnaire_id)
         lang = respondent.language
         if questionnaire_id not in self.catalog.ids():
             reply = self.menu(lang)
@@ -93,9 +107,21 @@ class Conversation:
             return reply
         if not await self.has_consent(session, respondent):
             return self.consent_prompt(lang, questionnaire_id)
-        run = await repository.open_run(session, respondent.id, questionnaire_id, for_update=True)
-        if run is not None:
-            return await self._apply(session, respondent, run, Input("resume"))
+        return await self.begin(session, respondent, questionnaire_id)
+
+    async def begin(
+        self, session: AsyncSession, respondent: Respondent, questionnaire_id: str, resume: bool = True
+    ) -> Reply:
+        """Resume the open run of a questionnaire (or start one), without the menu's checks.
+
+        For callers that checked who may answer (an invitation, a rater's /valuta);
+        ``resume=False`` always starts a new run.
+        """
+        lang = respondent.language
+        if resume:
+            run = await repository.open_run(session, respondent.id, questionnaire_id, for_update=True)
+            if run is not None:
+                return await self._apply(session, respondent, run, Input("resume"))
         q = self.catalog.current(questionnaire_id)
         step = dialogs.start(q, lang=lang)
         await self.catalog.register(session, q)
@@ -121,7 +147,7 @@ class Conversation:
         await repository.record_consent(session, respondent.id, PARTICIPATION, granted, self.notice_version)
         if not granted:
             return Reply([Message(kind="info", text=t("consent_declined", respondent.language))], lang=respondent.language)
-        if questionnaire_id and questionnaire_id in self.catalog:
+        if questionnaire_id and (questionnaire_id in self.catalog or invitations.is_invitation(questionnaire_id)):
             return await self.start(session, respondent, questionnaire_id)
         return self.menu(respondent.language)
 
@@ -169,11 +195,13 @@ class Conversation:
             change = step.answer
             await repository.store_answer(
                 session, run.id, change.question_key, change.value, change.raw, change.skipped,
-                replaces=change.question_key in state.answers,
+                item_index=change.item_index, replaces=change.replaces,
             )
             reply.stored = True
-            reply.answer_text = dialogs.describe(q, q.question(change.question_key), change.value, state.lang)
+            reply.answer_text = _describe_change(q, change, state.lang)
         await repository.retire_answers(session, run.id, step.cleared)
+        for key, index in step.cleared_items:
+            await repository.retire_answers(session, run.id, [key], item_index=index)
         await repository.save_run_state(session, run, step.state.to_json(), now=now)
         if step.completed:
             await repository.save_outcomes(session, run.id, step.state.outcomes)
@@ -184,6 +212,8 @@ class Conversation:
             report = outcome_report(q, step.state.outcomes, distributions, state.lang)
             if report:
                 reply.messages.append(Message(kind="info", text=report, outcomes=dict(step.state.outcomes)))
+            for hook in self.on_completed:
+                reply.messages.extend(await hook(session, respondent, run, q, step.state))
         return reply
 
     async def current_prompt(self, session: AsyncSession, respondent: Respondent) -> Reply:
@@ -214,16 +244,15 @@ class Conversation:
                 t("privacy_consent", lang, purpose=purpose, decision=t("granted" if granted else "revoked", lang),
                   date=decided_at.strftime("%d/%m/%Y"), version=version)
             )
-        for questionnaire_id, status, version, answers in data.runs:
+        for (questionnaire_id, status, version, _), rows in zip(data.runs, data.rows):
             try:
                 q = await self.catalog.for_run(session, questionnaire_id, version)
             except UnknownQuestionnaire:
                 continue
             lines.append("")
-            lines.append(t("privacy_run", lang, title=q.title.get(lang), status=t(f"status_{status}", lang), n=len(answers)))
-            for key, value in answers.items():
-                question = q.question(key)
-                lines.append(f"– {question.text.get(lang)}\n  {dialogs.describe(q, question, value, lang)}")
+            lines.append(t("privacy_run", lang, title=q.title.get(lang), status=t(f"status_{status}", lang), n=len(rows)))
+            for key, index, value in rows:
+                lines.append(_describe_row(q, key, index, value, lang))
         lines.append("")
         lines.append(t("privacy_footer", lang))
         return "\n".join(lines)
@@ -234,3 +263,23 @@ class Conversation:
             return Reply([Message(kind="info", text=t("nothing_held", lang))], lang=lang)
         await repository.erase_respondent(session, respondent.id)
         return Reply([Message(kind="info", text=t("erased", lang))], lang=lang)
+
+
+def _describe_row(q: dialogs.Questionnaire, key: str, index: int, value: object, lang: str) -> str:
+    try:
+        question = q.question(key)
+    except KeyError:  # a follow-up ("…_more"): its text is the answer as typed
+        return f"– {value}"
+    label = question.text.get(lang)
+    if q.group_of(key) is not None:
+        label = f"{label} ({index + 1})"
+    return f"– {label}\n  {dialogs.describe(q, question, value, lang)}"
+
+
+def _describe_change(q: dialogs.Questionnaire, change: dialogs.AnswerChange, lang: str) -> str:
+    """How an answer reads under its closed question (a follow-up's text as typed)."""
+    try:
+        question = q.question(change.question_key)
+    except KeyError:
+        return dialogs.describe(q, dialogs.Question(key="more", type="text", text=dialogs.Text(it="-", en="-")), change.value, lang)
+    return dialogs.describe(q, question, change.value, lang)

@@ -22,14 +22,23 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base: str | None = Field(None, alias="TELEGRAM_API_BASE")
     analysts: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="SCENARI_ANALYSTS")
+    raters: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="SCENARI_RATERS")
+    rating_weights: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict, alias="SCENARI_RATING_WEIGHTS")
+    telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
     lang: str = Field("it", alias="SCENARI_LANG")
     questionnaires_dir: Path | None = Field(None, alias="SCENARI_QUESTIONNAIRES_DIR")
     run_expiry_hours: float = Field(24 * 14, alias="SCENARI_RUN_EXPIRY_HOURS", gt=0)
     privacy_notice_version: str = Field("2026-11", alias="SCENARI_PRIVACY_NOTICE_VERSION")
     spacy_model: str | None = Field(None, alias="SCENARI_SPACY_MODEL")
     log_level: str = Field("INFO", alias="SCENARI_LOG_LEVEL")
+    # `scenari serve`: the web channel's address, the key signing its cookies (unset: one kept in
+    # var/secret_key), and, when set, the public HTTPS URL Telegram delivers updates to (webhook).
+    host: str = Field("127.0.0.1", alias="SCENARI_HOST", min_length=1)
+    port: int = Field(8000, alias="SCENARI_PORT", ge=1, le=65535)
+    secret_key: str | None = Field(None, alias="SCENARI_SECRET_KEY", repr=False)
+    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
 
-    @field_validator("analysts", mode="before")
+    @field_validator("analysts", "raters", mode="before")
     @classmethod
     def _parse_analysts(cls, value: object) -> frozenset[int]:
         if value is None or value == "":
@@ -41,6 +50,45 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected comma-separated Telegram user ids, got {bad[0]!r}")
             return frozenset(int(part) for part in parts)
         return frozenset(value)  # type: ignore[arg-type]
+
+    @field_validator("rating_weights", mode="before")
+    @classmethod
+    def _parse_weights(cls, value: object) -> dict[str, float]:
+        """Five numbers in the order of the indices, or ``index=weight`` pairs (others weigh 1)."""
+        from storage.ratings import INDICES, check_weights
+
+        if value is None or value == "":
+            return check_weights({})
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                if all("=" in part for part in parts):
+                    pairs = {k.strip(): float(v) for k, v in (part.split("=", 1) for part in parts)}
+                elif len(parts) == len(INDICES) and not any("=" in part for part in parts):
+                    pairs = dict(zip(INDICES, (float(part) for part in parts)))
+                else:
+                    raise ValueError(f"expected {len(INDICES)} numbers or index=weight pairs ({', '.join(INDICES)})")
+            except ValueError as exc:
+                if "could not convert" in str(exc):
+                    raise ValueError("weights must be numbers") from None
+                raise
+            return check_weights(pairs)
+        return check_weights(dict(value))  # type: ignore[call-overload]
+
+    @property
+    def rater_ids(self) -> frozenset[int]:
+        """Who may rate project cards: the configured raters and the analysts."""
+        return self.raters | self.analysts
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().removeprefix("@")
+        if not value.replace("_", "").isalnum():
+            raise ValueError("expected the bot's username, e.g. ScenariCremonaBot")
+        return value
 
     @field_validator("lang")
     @classmethod
@@ -58,6 +106,25 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if len(value.strip()) < 16:
+            raise ValueError("too short: use at least 16 random characters")
+        return value.strip()
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram delivers webhooks over HTTPS only)")
         return value
 
     @field_validator("database_url")

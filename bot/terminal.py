@@ -91,7 +91,7 @@ async def run_chat(
         stdout.flush()
 
     async with db.transaction() as session:
-        respondent = await conversation.respondent(session, CHANNEL, respondent_ref, lang)
+        respondent = await conversation.lookup(session, CHANNEL, respondent_ref, lang)
         current_lang = respondent.language
         reply = await conversation.start(session, respondent, questionnaire_id)
     show(reply)
@@ -106,7 +106,7 @@ async def run_chat(
             print(HELP[current_lang], file=stdout)
             continue
         async with db.transaction() as session:
-            respondent = await conversation.respondent(session, CHANNEL, respondent_ref, lang)
+            respondent = await conversation.lookup(session, CHANNEL, respondent_ref, lang)
             if awaiting_consent:
                 decision = _consent_decision(text)
                 if decision is None:

@@ -35,8 +35,8 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def parse_text(q: Questionnaire, question: Question, raw: str) -> Any:
-    """Parse a typed message for ``question``."""
+def parse_text(q: Questionnaire, question: Question, raw: str, choices: list[Choice] | None = None) -> Any:
+    """Parse a typed message for ``question`` (``choices``: the options shown, if filtered)."""
     raw = raw.strip()
     kind = question.type
     if not raw:
@@ -51,23 +51,23 @@ def parse_text(q: Questionnaire, question: Question, raw: str) -> Any:
         return _check_range(question, _parse_decimal(raw))
     if kind == "date":
         return _parse_date(raw)
-    if kind == "multiple":
+    if kind in ("multiple", "ranking"):
         parts = [part for part in re.split(r"[,;]|\s+e\s+|\s+and\s+", raw) if part.strip()]
-        values = [match_choice(q, question, part) for part in parts]
-        return check_selection(question, list(dict.fromkeys(values)))
-    value = match_choice(q, question, raw)
+        values = [match_choice(q, question, part, choices) for part in parts]
+        return check_selection(question, list(dict.fromkeys(values)), choices or q.choices_for(question))
+    value = match_choice(q, question, raw, choices)
     return int(value) if kind == "scale" else value
 
 
-def parse_choice(q: Questionnaire, question: Question, value: str) -> Any:
+def parse_choice(q: Questionnaire, question: Question, value: str, choices: list[Choice] | None = None) -> Any:
     """Validate a pressed button's value (it may come from a stale or forged message)."""
-    if value not in {c.value for c in q.choices_for(question)}:
+    if value not in {c.value for c in (choices if choices is not None else q.choices_for(question))}:
         raise InvalidAnswer("choose_option")
     return int(value) if question.type == "scale" else value
 
 
-def match_choice(q: Questionnaire, question: Question, raw: str) -> str:
-    choices = q.choices_for(question)
+def match_choice(q: Questionnaire, question: Question, raw: str, choices: list[Choice] | None = None) -> str:
+    choices = choices if choices is not None else q.choices_for(question)
     wanted = fold(raw).rstrip(".")
     if question.type == "yesno":
         if wanted in _YES:
@@ -82,7 +82,12 @@ def match_choice(q: Questionnaire, question: Question, raw: str) -> str:
     raise InvalidAnswer("choose_option")
 
 
-def check_selection(question: Question, values: list[str]) -> list[str]:
+def check_selection(question: Question, values: list[str], choices: list[Choice] | None = None) -> list[str]:
+    if question.type == "ranking":
+        wanted = rank_size(question, choices or [])
+        if len(values) != wanted:
+            raise InvalidAnswer("rank_exactly", n=wanted)
+        return values
     if not values:
         raise InvalidAnswer("none_selected")
     if question.max_choices and len(values) > question.max_choices:
@@ -90,13 +95,20 @@ def check_selection(question: Question, values: list[str]) -> list[str]:
     return values
 
 
+def rank_size(question: Question, choices: list[Choice]) -> int:
+    """How many items a ranking asks for: ``max_rank``, or every option shown."""
+    return min(question.max_rank or len(choices), len(choices)) or 1
+
+
 def describe(q: Questionnaire, question: Question, value: Any, lang: str) -> str:
     """A human rendering of a stored value, for summaries and "current answer" hints."""
     if value is None:
         return i18n.text("skipped", lang)
-    if question.type in ("single", "yesno", "multiple"):
+    if question.type in ("single", "yesno", "multiple", "ranking"):
         labels = {c.value: c.label.get(lang) for c in q.choices_for(question)}
         values = value if isinstance(value, list) else [value]
+        if question.type == "ranking":
+            return ", ".join(f"{n}. {labels.get(v, str(v))}" for n, v in enumerate(values, start=1))
         return ", ".join(labels.get(v, str(v)) for v in values)
     if question.type == "date":
         return date.fromisoformat(value).strftime("%d/%m/%Y")
@@ -142,5 +154,3 @@ def _check_range(question: Question, value: float) -> Any:
     return value
 
 
-def option_labels(q: Questionnaire, question: Question, lang: str) -> list[tuple[Choice, str]]:
-    return [(c, c.label.get(lang)) for c in q.choices_for(question)]

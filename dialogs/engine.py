@@ -2,7 +2,8 @@
 
 Like goflow's engine it performs no I/O: callers persist :attr:`Step.answer` and the new
 state (in one transaction) before they show :attr:`Step.messages`. It never imports a
-transport, a database or a clock it was not given.
+transport, a database or a clock it was not given. Where a run stands is a *position*
+(see :mod:`dialogs.flow`); ``state.current`` holds its token.
 """
 
 from __future__ import annotations
@@ -12,10 +13,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import i18n
-from .answers import InvalidAnswer, check_selection, describe, parse_choice, parse_text
+from .answers import InvalidAnswer, check_selection, describe, match_choice, parse_choice, parse_text
 from .expressions import parse
-from .model import Question, Questionnaire
+from .flow import (
+    REVIEW,
+    Position,
+    after,
+    first_of_item,
+    has_value,
+    item_env,
+    items,
+    position,
+    set_value,
+    value_at,
+    visible_choices,
+)
+from .flow import progress as _progress
+from .model import Question, Questionnaire, Text
+from .review import review_message
 from .state import AnswerChange, Input, Message, Option, RunState, Step, utcnow
+
+_YES_NO = [("yes", Text(it="Sì", en="Yes")), ("no", Text(it="No", en="No"))]
 
 
 def start(q: Questionnaire, lang: str = "it", now: datetime | None = None) -> Step:
@@ -25,7 +43,7 @@ def start(q: Questionnaire, lang: str = "it", now: datetime | None = None) -> St
     messages: list[Message] = []
     if q.intro:
         messages.append(Message(kind="info", text=q.intro.get(lang)))
-    return _advance(q, state, from_index=-1, messages=messages)
+    return _go(q, state, None, messages)
 
 
 def handle(
@@ -61,58 +79,32 @@ def handle(
         return Step(state, prompt(q, state))
     if action.kind == "back":
         return _back(q, state)
-    question = q.question(state.current)
-    if action.kind == "skip":
-        if question.is_required:
-            return _rejected(state, "cannot_skip", reprompt=q)
-        return _accept(q, state, question, None, raw=None, skipped=True)
-    if action.kind == "toggle":
-        return _toggle(q, state, question, action.value or "")
+    pos = position(state.current)
     try:
-        if action.kind == "done":
-            if question.type != "multiple":
-                raise InvalidAnswer("choose_option")
-            # What the prompt shows as ticked: this turn's toggles, else the current answer.
-            selection = state.pending.get(question.key, state.answers.get(question.key) or [])
-            if not selection and not question.is_required:
-                return _accept(q, state, question, None, raw=None, skipped=True)
-            value: Any = check_selection(question, selection)
-            raw = ",".join(selection)
-        elif action.kind == "choice":
-            if question.type == "multiple":
-                return _toggle(q, state, question, action.value or "")
-            if question.type not in ("single", "yesno", "scale"):
-                raise InvalidAnswer("question_closed")
-            value, raw = parse_choice(q, question, action.value or ""), action.value
-        else:
-            raw = action.value or ""
-            value = parse_text(q, question, raw)
-        _check_constraint(question, value, state)
+        if pos.kind == "review":
+            return _review_input(q, state, action)
+        if pos.kind == "add":
+            return _add_input(q, state, pos, action)
+        if pos.kind == "more":
+            return _more_input(q, state, pos, action)
+        return _answer_input(q, state, pos, action)
     except InvalidAnswer as problem:
         return Step(
             state,
-            [Message(kind="error", text=problem.message(lang), question_key=question.key), *prompt(q, state)],
+            [Message(kind="error", text=problem.message(lang), question_key=state.current), *prompt(q, state)],
             rejected=True,
         )
-    return _accept(q, state, question, value, raw=raw)
 
 
 def prompt(q: Questionnaire, state: RunState) -> list[Message]:
     """Render the current question again (after resume, status, or an error)."""
     if state.current is None:
         return []
-    return [_prompt(q, state, q.question(state.current))]
+    return [_render(q, state, position(state.current))]
 
 
 def progress(q: Questionnaire, state: RunState) -> tuple[int, int]:
-    """(k, n): the current question's place among the questions this respondent will see."""
-    visible = [
-        qq.key for qq in q.questions if qq.type != "note" and _is_relevant(qq, state.answers)
-    ]
-    if state.current in visible:
-        return visible.index(state.current) + 1, len(visible)
-    done = sum(1 for key in visible if key in state.answers)
-    return min(done + 1, len(visible)), len(visible)
+    return _progress(q, state, position(state.current) if state.current else None)
 
 
 def evaluate_outcomes(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
@@ -130,47 +122,182 @@ def evaluate_outcomes(q: Questionnaire, answers: dict[str, Any]) -> dict[str, An
     return results
 
 
+# --- inputs at each kind of position ----------------------------------------------------------
+
+
+def _answer_input(q: Questionnaire, state: RunState, pos: Position, action: Input) -> Step:
+    question = q.question(pos.key)
+    env = item_env(q, state, pos)
+    choices = visible_choices(q, question, env)
+    if action.kind == "skip":
+        if question.is_required:
+            raise InvalidAnswer("cannot_skip")
+        return _accept(q, state, pos, question, None, raw=None, skipped=True)
+    if action.kind == "toggle" or (action.kind == "choice" and question.type in ("multiple", "ranking")):
+        return _toggle(q, state, pos, question, action.value or "", choices)
+    if action.kind == "done":
+        if question.type not in ("multiple", "ranking"):
+            raise InvalidAnswer("choose_option")
+        # What the prompt shows as ticked: this turn's toggles, else the current answer.
+        selection = state.pending.get(state.current or "", value_at(q, state, pos) or [])
+        if not selection and not question.is_required:
+            return _accept(q, state, pos, question, None, raw=None, skipped=True)
+        value: Any = check_selection(question, list(selection), choices)
+        raw = ",".join(selection)
+    elif action.kind == "choice":
+        if question.type not in ("single", "yesno", "scale"):
+            raise InvalidAnswer("question_closed")
+        value, raw = parse_choice(q, question, action.value or "", choices), action.value
+    else:
+        raw = action.value or ""
+        value = parse_text(q, question, raw, choices)
+    _check_constraint(question, value, state, env)
+    return _accept(q, state, pos, question, value, raw=raw)
+
+
+def _more_input(q: Questionnaire, state: RunState, pos: Position, action: Input) -> Step:
+    question = q.question(pos.key)
+    assert question.follow_up is not None
+    if action.kind == "skip":
+        return _store_and_go(q, state, pos, None, None, skipped=True)
+    if action.kind != "text":
+        raise InvalidAnswer("question_closed")
+    raw = (action.value or "").strip()
+    if not raw:
+        raise InvalidAnswer("empty")
+    limit = question.follow_up.max_length or question.text_limit
+    if len(raw) > limit:
+        raise InvalidAnswer("too_long", length=len(raw), limit=limit)
+    return _store_and_go(q, state, pos, raw, raw)
+
+
+def _add_input(q: Questionnaire, state: RunState, pos: Position, action: Input) -> Step:
+    group = q.question(pos.key)
+    if action.kind == "skip":
+        wants_more = False
+    elif action.kind == "choice":
+        if action.value not in ("yes", "no"):
+            raise InvalidAnswer("choose_option")
+        wants_more = action.value == "yes"
+    elif action.kind == "text":
+        wants_more = match_choice(q, _yes_no_question(group), action.value or "") == "yes"
+    else:
+        raise InvalidAnswer("choose_option")
+    _visit(state)
+    if wants_more:
+        nxt = first_of_item(q, state, group, pos.index)
+        if nxt is not None:
+            return _go(q, state, nxt, [])
+    step_cleared: list[tuple[str, int]] = []
+    rows = items(state, group.key)
+    if len(rows) > pos.index and not state.reviewing:
+        # The respondent went back and now stops earlier: the later items no longer count.
+        # (While reviewing, "no" only means "done changing this group".)
+        for index in range(pos.index, len(rows)):
+            step_cleared.extend((key, index) for key in rows[index])
+        state.answers[group.key] = rows[: pos.index]
+    step = _go(q, state, pos, [], advance=True)
+    step.cleared_items.extend(step_cleared)
+    return step
+
+
+def _review_input(q: Questionnaire, state: RunState, action: Input) -> Step:
+    message = review_message(q, state)
+    targets = [option.value for option in message.options]
+    if action.kind == "choice":
+        choice = action.value or ""
+    elif action.kind == "text":
+        text = (action.value or "").strip()
+        if text.isdigit() and 1 <= int(text) <= len(targets):
+            choice = targets[int(text) - 1]
+        elif text.lower() in ("invia", "submit", "ok", "fatto", "done"):
+            choice = "_submit"
+        else:
+            raise InvalidAnswer("choose_option")
+    else:
+        raise InvalidAnswer("choose_option")
+    if choice not in targets:
+        raise InvalidAnswer("choose_option")
+    if choice == "_submit":
+        return _complete(q, state, [])
+    _visit(state)
+    target = position(choice)
+    state.current = target.token
+    return Step(state, prompt(q, state))
+
+
+# --- accepting and moving on --------------------------------------------------------------------------
+
+
 def _accept(
-    q: Questionnaire, state: RunState, question: Question, value: Any, raw: str | None, skipped: bool = False
+    q: Questionnaire, state: RunState, pos: Position, question: Question, value: Any, raw: str | None,
+    skipped: bool = False,
 ) -> Step:
-    state.answers[question.key] = value
-    state.pending.pop(question.key, None)
-    if not state.history or state.history[-1] != question.key:
-        state.history.append(question.key)
-    change = AnswerChange(question.key, value, raw, skipped=skipped)
-    step = _advance(q, state, from_index=q.index_of(question.key), messages=[])
+    state.pending.pop(state.current or "", None)
+    follow = question.follow_up
+    if follow is not None and value is not None and parse(follow.when).is_true({**item_env(q, state, pos), "value": value}):
+        more = Position("more", pos.key, pos.index, in_item=pos.kind == "item")
+        return _store_and_go(q, state, pos, value, raw, skipped, next_position=more)
+    return _store_and_go(q, state, pos, value, raw, skipped)
+
+
+def _store_and_go(
+    q: Questionnaire, state: RunState, pos: Position, value: Any, raw: str | None, skipped: bool = False,
+    next_position: Position | None = None,
+) -> Step:
+    replaces = has_value(q, state, pos)
+    key, index = set_value(q, state, pos, value)
+    _visit(state)
+    change = AnswerChange(key, value, raw, skipped=skipped, item_index=index, replaces=replaces)
+    if next_position is not None:
+        state.current = next_position.token
+        step = Step(state, prompt(q, state))
+    else:
+        step = _go(q, state, pos, [], advance=True)
     step.answer = change
     return step
 
 
-def _advance(q: Questionnaire, state: RunState, from_index: int, messages: list[Message]) -> Step:
+def _go(
+    q: Questionnaire, state: RunState, pos: Position | None, messages: list[Message], advance: bool = True
+) -> Step:
+    """Move to the position after ``pos`` (or to ``pos`` itself when not advancing)."""
+    if advance:
+        moved = after(q, state, pos, state.lang)
+        messages.extend(moved.notes)
+        target, cleared = moved.position, moved.cleared
+    else:
+        target, cleared = pos, []
+    if target is None:
+        step = _complete(q, state, messages)
+        step.cleared = cleared
+        return step
+    if target.kind == "review":
+        state.reviewing = True
+    state.current = target.token
+    messages.append(_render(q, state, target))
+    return Step(state, messages, cleared=cleared)
+
+
+def _complete(q: Questionnaire, state: RunState, messages: list[Message]) -> Step:
     lang = state.lang
-    cleared: list[str] = []
-    for question in q.questions[from_index + 1 :]:
-        if not _is_relevant(question, state.answers):
-            if question.key in state.answers:
-                # An earlier change made this question irrelevant: its old answer must not count.
-                del state.answers[question.key]
-                cleared.append(question.key)
-            continue
-        if question.type == "note":
-            messages.append(Message(kind="note", text=question.text.get(lang), question_key=question.key))
-            continue
-        state.current = question.key
-        messages.append(_prompt(q, state, question))
-        return Step(state, messages, cleared=cleared)
     state.current = None
     state.status = "completed"
     state.outcomes = evaluate_outcomes(q, state.answers)
     if q.outro:
         messages.append(Message(kind="info", text=q.outro.get(lang)))
     messages.append(Message(kind="completed", text=i18n.text("completed", lang), outcomes=dict(state.outcomes)))
-    return Step(state, messages, cleared=cleared, completed=True)
+    return Step(state, messages, completed=True)
+
+
+def _visit(state: RunState) -> None:
+    if state.current and (not state.history or state.history[-1] != state.current):
+        state.history.append(state.current)
 
 
 def _back(q: Questionnaire, state: RunState) -> Step:
     assert state.current is not None
-    history = [key for key in state.history if key != state.current]
+    history = [token for token in state.history if token != state.current]
     if not history:
         return _rejected(state, "at_start", reprompt=q)
     state.current = history[-1]
@@ -178,37 +305,61 @@ def _back(q: Questionnaire, state: RunState) -> Step:
     return Step(state, prompt(q, state))
 
 
-def _toggle(q: Questionnaire, state: RunState, question: Question, value: str) -> Step:
-    if question.type != "multiple":
+def _toggle(
+    q: Questionnaire, state: RunState, pos: Position, question: Question, value: str, choices: list[Any]
+) -> Step:
+    if question.type not in ("multiple", "ranking"):
         return _rejected(state, "question_closed", reprompt=q)
-    try:
-        parse_choice(q, question, value)
-    except InvalidAnswer as problem:
-        return Step(state, [Message(kind="error", text=problem.message(state.lang))], rejected=True)
-    selection = list(state.pending.get(question.key, state.answers.get(question.key) or []))
+    parse_choice(q, question, value, choices)
+    token = state.current or ""
+    selection = list(state.pending.get(token, value_at(q, state, pos) or []))
     if value in selection:
         selection.remove(value)
     elif question.max_choices and len(selection) >= question.max_choices:
-        return Step(
-            state,
-            [Message(kind="error", text=i18n.text("too_many", state.lang, max=question.max_choices))],
-            rejected=True,
-        )
+        raise InvalidAnswer("too_many", max=question.max_choices)
+    elif question.type == "ranking" and len(selection) >= (question.max_rank or len(choices)):
+        raise InvalidAnswer("rank_exactly", n=question.max_rank or len(choices))
     else:
         selection.append(value)
-    state.pending[question.key] = selection
-    rendered = _prompt(q, state, question)
+    state.pending[token] = selection
+    rendered = _render(q, state, pos)
     return Step(state, [Message(**{**rendered.__dict__, "refresh": True})])
 
 
-def _prompt(q: Questionnaire, state: RunState, question: Question) -> Message:
+# --- rendering ----------------------------------------------------------------------------------------
+
+
+def _render(q: Questionnaire, state: RunState, pos: Position) -> Message:
     lang = state.lang
-    selected: set[str] = set()
-    if question.type == "multiple":
-        selected = set(state.pending.get(question.key, state.answers.get(question.key) or []))
+    if pos.kind == "review":
+        return review_message(q, state)
+    if pos.kind == "add":
+        group = q.question(pos.key)
+        text = (group.add_prompt.get(lang) if group.add_prompt else i18n.text("add_another", lang))
+        return Message(
+            kind="prompt", text=text, question_key=pos.token, question_type="yesno",
+            options=tuple(Option(value=v, label=label.get(lang)) for v, label in _YES_NO),
+            progress=_progress(q, state, pos), can_go_back=bool(state.history),
+        )
+    question = q.question(pos.key)
+    if pos.kind == "more":
+        assert question.follow_up is not None
+        return Message(
+            kind="prompt", text=question.follow_up.text.get(lang), question_key=pos.token, question_type="text",
+            progress=_progress(q, state, pos), can_skip=True, can_go_back=bool(state.history),
+            item=pos.index + 1 if pos.in_item else None,
+        )
+    token = pos.token
+    choices = visible_choices(q, question, item_env(q, state, pos))
+    selected: list[str] = []
+    if question.type in ("multiple", "ranking"):
+        selected = list(state.pending.get(token, value_at(q, state, pos) or []))
     options = tuple(
-        Option(value=c.value, label=c.label.get(lang), selected=c.value in selected)
-        for c in q.choices_for(question)
+        Option(
+            value=c.value, label=c.label.get(lang), selected=c.value in selected,
+            rank=selected.index(c.value) + 1 if question.type == "ranking" and c.value in selected else None,
+        )
+        for c in choices
     )
     hints = [question.hint.get(lang)] if question.hint else []
     if question.type == "scale" and (question.min_label or question.max_label):
@@ -217,28 +368,35 @@ def _prompt(q: Questionnaire, state: RunState, question: Question) -> Message:
             f"{low} = {question.min_label.get(lang) if question.min_label else low}, "
             f"{high} = {question.max_label.get(lang) if question.max_label else high}"
         )
-    if question.key in state.answers:
-        hints.append(i18n.text("current_answer", lang, answer=describe(q, question, state.answers[question.key], lang)))
+    if has_value(q, state, pos):
+        hints.append(i18n.text("current_answer", lang, answer=describe(q, question, value_at(q, state, pos), lang)))
+    text = question.text.get(lang)
+    group = q.group_of(question.key)
+    if group is not None:
+        label = group.item_label.get(lang) if group.item_label else group.text.get(lang)
+        text = f"{label} {pos.index + 1} — {text}"
     return Message(
         kind="prompt",
-        text=question.text.get(lang),
-        question_key=question.key,
+        text=text,
+        question_key=token,
         question_type=question.type,
         options=options,
-        multiple=question.type == "multiple",
-        progress=progress(q, state),
+        multiple=question.type in ("multiple", "ranking"),
+        ranking=question.type == "ranking",
+        progress=_progress(q, state, pos),
         can_skip=not question.is_required,
-        can_go_back=any(key != question.key for key in state.history),
+        can_go_back=any(t != token for t in state.history),
         hint="\n".join(hints) or None,
+        item=pos.index + 1 if group is not None else None,
     )
 
 
-def _is_relevant(question: Question, answers: dict[str, Any]) -> bool:
-    return not question.relevant or parse(question.relevant).is_true(answers)
+def _yes_no_question(group: Question) -> Question:
+    return Question(key="add", type="yesno", text=group.add_prompt or Text(it="?", en="?"))
 
 
-def _check_constraint(question: Question, value: Any, state: RunState) -> None:
-    if question.constraint and not parse(question.constraint).is_true({**state.answers, "value": value}):
+def _check_constraint(question: Question, value: Any, state: RunState, env: dict[str, Any]) -> None:
+    if question.constraint and not parse(question.constraint).is_true({**env, "value": value}):
         if question.constraint_message:
             raise _Constraint(question.constraint_message.get(state.lang))
         raise InvalidAnswer("invalid")

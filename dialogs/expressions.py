@@ -6,8 +6,9 @@ nothing is ever passed to ``eval``/``exec``, attribute access and arbitrary call
 rejected at load time, so a questionnaire file cannot run code.
 
 Names refer to earlier answers (``None`` when unanswered); ``value`` is the answer being
-checked inside a ``constraint``. Comparisons with an unanswered value are simply false,
-which is what an author expects from "show this if the firm does R&D".
+checked inside a ``constraint``. Ordering comparisons (``<``, ``>=`` …) with an unanswered
+value are false; ``==`` and ``!=`` compare with ``None`` as written, so ``rd != 'none'`` holds
+while ``rd`` is unanswered. Arithmetic works on numbers only (``'x' * 10**9`` is no answer).
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ def _number(value: Any, default: float = 0) -> float:
         return default
 
 
+def _words(value: Any) -> int:
+    return len(value.split()) if isinstance(value, str) else 0
+
+
+def _length(value: Any) -> int:
+    return len(value.strip()) if isinstance(value, str) else _count(value)
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _iif(condition: Any, when_true: Any, when_false: Any) -> Any:
     return when_true if condition else when_false
 
@@ -68,6 +81,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "round": round,
     "len": _count,
+    "words": _words,
+    "length": _length,
+    "lower": _lower,
 }
 
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
@@ -191,8 +207,8 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
         return True
     if isinstance(node, ast.BinOp):
         left, right = _eval(node.left, env), _eval(node.right, env)
-        if left is None or right is None:
-            return None
+        if not isinstance(left, (int, float)) or not isinstance(right, (int, float)):
+            return None  # unanswered, or text/list arithmetic: never build huge values
         return _BINARY[type(node.op)](left, right)
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_eval(item, env) for item in node.elts]

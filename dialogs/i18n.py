@@ -42,6 +42,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "Seleziona almeno un'opzione, poi conferma con «Fatto».",
         "en": "Select at least one option, then confirm with “Done”.",
     },
+    "rank_exactly": {
+        "it": "Metti in ordine {n} voci: premile dalla più importante, poi conferma con «Fatto».",
+        "en": "Put {n} items in order: press them from the most important, then confirm with “Done”.",
+    },
+    "add_another": {"it": "Vuoi aggiungerne un altro?", "en": "Would you like to add another?"},
+    "item_label": {"it": "n. {n}", "en": "no. {n}"},
+    "review_intro": {
+        "it": "Ecco il riepilogo delle tue risposte. Puoi cambiarne una con i pulsanti, oppure inviare.",
+        "en": "Here is a summary of your answers. You can change one with the buttons, or submit.",
+    },
+    "review_change": {"it": "✏️ {n}. {text}", "en": "✏️ {n}. {text}"},
+    "review_submit": {"it": "Invia le risposte ✔", "en": "Submit my answers ✔"},
+    "follow_up_skip": {"it": "(puoi anche saltare)", "en": "(you may also skip)"},
     "cannot_skip": {
         "it": "Questa domanda è obbligatoria e non si può saltare.",
         "en": "This question is required and cannot be skipped.",

@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from .expressions import ExpressionError, parse
-from .model import CHOICE_TYPES, Questionnaire
+from .model import CHOICE_TYPES, Question, Questionnaire
 
 # Spelling variants authors coming from XLSForm or plain Italian are likely to write.
 TYPE_ALIASES = {
@@ -132,41 +132,84 @@ def _reason(error: dict[str, Any]) -> str:
 
 def _check_semantics(q: Questionnaire, source: str) -> None:
     seen: set[str] = set()
+    all_keys: set[str] = set()
     for question in q.questions:
-        where = f"question {question.key!r}"
-        if question.key in seen:
-            raise DefinitionError(source, where, "duplicate key")
-        if question.relevant:
-            _check_expression(question.relevant, seen, source, where, "relevant")
-        if question.constraint:
-            _check_expression(question.constraint, seen | {"value"}, source, where, "constraint")
-        if question.type in CHOICE_TYPES - {"yesno", "scale"}:
-            if isinstance(question.choices, str):
-                if question.choices not in q.lists:
-                    raise DefinitionError(source, where, f"unknown choice list {question.choices!r}")
-            elif not question.choices:
-                raise DefinitionError(source, where, f"a {question.type} question needs choices")
-            values = [c.value for c in q.choices_for(question)]
-            if len(values) != len(set(values)):
-                raise DefinitionError(source, where, "choice values must be unique")
-        elif question.choices:
-            raise DefinitionError(source, where, f"a {question.type} question takes no choices")
-        if question.min is not None and question.max is not None and question.min > question.max:
-            raise DefinitionError(source, where, "min is greater than max")
-        if question.type == "scale" and len(q.choices_for(question)) > 10:
-            raise DefinitionError(source, where, "a scale has at most 10 points")
-        if question.max_choices is not None and question.type != "multiple":
-            raise DefinitionError(source, where, "max_choices only applies to multiple choice")
+        _check_question(q, question, seen, all_keys, source, in_group=False)
         seen.add(question.key)
     for computed in q.computed:
         _check_expression(computed.expression, seen, source, f"computed {computed.key!r}", "expression")
-        if computed.key in seen:
+        if computed.key in all_keys:
             raise DefinitionError(source, f"computed {computed.key!r}", "key already used")
         seen.add(computed.key)
+        all_keys.add(computed.key)
     for outcome in q.outcomes:
         for rule in outcome.rules:
             if rule.when:
                 _check_expression(rule.when, seen, source, f"outcome {outcome.key!r}", "when")
+
+
+def _check_question(
+    q: Questionnaire, question: Question, seen: set[str], all_keys: set[str], source: str, in_group: bool
+) -> None:
+    where = f"question {question.key!r}"
+    if question.key in all_keys:
+        raise DefinitionError(source, where, "duplicate key")
+    all_keys.add(question.key)
+    if question.relevant:
+        _check_expression(question.relevant, seen, source, where, "relevant")
+    if question.constraint:
+        _check_expression(question.constraint, seen | {"value"}, source, where, "constraint")
+    if question.type in CHOICE_TYPES - {"yesno", "scale"}:
+        if isinstance(question.choices, str):
+            if question.choices not in q.lists:
+                raise DefinitionError(source, where, f"unknown choice list {question.choices!r}")
+        elif not question.choices:
+            raise DefinitionError(source, where, f"a {question.type} question needs choices")
+        values = [c.value for c in q.choices_for(question)]
+        if len(values) != len(set(values)):
+            raise DefinitionError(source, where, "choice values must be unique")
+    elif question.choices:
+        raise DefinitionError(source, where, f"a {question.type} question takes no choices")
+    if question.choice_filter:
+        attributes = {name for choice in q.choices_for(question) for name in choice.attributes}
+        _check_expression(question.choice_filter, seen | attributes, source, where, "choice_filter")
+    if question.min is not None and question.max is not None and question.min > question.max:
+        raise DefinitionError(source, where, "min is greater than max")
+    if question.type == "scale" and len(q.choices_for(question)) > 10:
+        raise DefinitionError(source, where, "a scale has at most 10 points")
+    if question.max_choices is not None and question.type != "multiple":
+        raise DefinitionError(source, where, "max_choices only applies to multiple choice")
+    if question.max_rank is not None:
+        if question.type != "ranking":
+            raise DefinitionError(source, where, "max_rank only applies to ranking questions")
+        if question.max_rank > len(q.choices_for(question)):
+            raise DefinitionError(source, where, "max_rank is larger than the number of choices")
+    if question.follow_up is not None:
+        if question.type != "text":
+            raise DefinitionError(source, where, "follow_up only applies to text questions")
+        _check_expression(question.follow_up.when, seen | {"value"}, source, where, "follow_up.when")
+        if len(question.key) > 20:
+            raise DefinitionError(source, where, "a question with a follow_up needs a key of at most 20 characters")
+        all_keys.add(f"{question.key}_more")
+    if question.type == "repeat":
+        if in_group:
+            raise DefinitionError(source, where, "a repeat group cannot contain another repeat group")
+        if not question.questions:
+            raise DefinitionError(source, where, "a repeat group needs questions")
+        if question.min_items > question.max_items:
+            raise DefinitionError(source, where, "min_items is greater than max_items")
+        if len(question.key) > 20:
+            raise DefinitionError(source, where, "a repeat group's key has at most 20 characters")
+        inner = set(seen)
+        for sub in question.questions:
+            if sub.type == "note":
+                raise DefinitionError(source, f"question {sub.key!r}", "notes are not allowed inside a repeat group")
+            if len(sub.key) > 20:
+                raise DefinitionError(source, f"question {sub.key!r}", "keys inside a repeat group have at most 20 characters")
+            _check_question(q, sub, inner, all_keys, source, in_group=True)
+            inner.add(sub.key)
+    elif question.questions:
+        raise DefinitionError(source, where, "only a repeat group has questions")
 
 
 def _check_expression(

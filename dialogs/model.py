@@ -7,6 +7,7 @@ in :mod:`dialogs.loader`, which reports them with the file and question key.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -15,9 +16,12 @@ SPEC_VERSION = 1
 LANGUAGES = ("it", "en")
 
 QuestionType = Literal[
-    "note", "single", "multiple", "yesno", "text", "integer", "decimal", "scale", "date"
+    "note", "single", "multiple", "yesno", "text", "integer", "decimal", "scale", "date",
+    "ranking", "repeat",
 ]
-CHOICE_TYPES = frozenset({"single", "multiple", "yesno", "scale"})
+CHOICE_TYPES = frozenset({"single", "multiple", "yesno", "scale", "ranking"})
+SELECTION_TYPES = frozenset({"multiple", "ranking"})  # answered by toggling, then "done"
+MAX_REPEAT = 20
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]  # fits callback data
 
@@ -39,6 +43,16 @@ class Text(_Strict):
 class Choice(_Strict):
     value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,24}$")]
     label: Text
+    # Extra columns a `choice_filter` can test (XLSForm's cascading selects), e.g. category.
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class FollowUp(_Strict):
+    """One gentle follow-up when an answer is too thin to use ("può dirmi di più?")."""
+
+    when: str
+    text: Text
+    max_length: int | None = Field(default=None, ge=1, le=4000)
 
 
 class Question(_Strict):
@@ -60,6 +74,15 @@ class Question(_Strict):
     max_choices: int | None = Field(default=None, ge=1)
     min_label: Text | None = None
     max_label: Text | None = None
+    choice_filter: str | None = None
+    max_rank: int | None = Field(default=None, ge=1)
+    follow_up: FollowUp | None = None
+    # repeat groups: the item's questions, how many items, and the "add another?" prompt
+    questions: list[Question] = Field(default_factory=list)
+    min_items: int = Field(default=1, ge=0)
+    max_items: int = Field(default=10, ge=1, le=MAX_REPEAT)
+    add_prompt: Text | None = None
+    item_label: Text | None = None
 
     @property
     def is_required(self) -> bool:
@@ -118,6 +141,7 @@ class Questionnaire(_Strict):
     questions: list[Question] = Field(min_length=1)
     computed: list[Computed] = Field(default_factory=list)
     outcomes: list[Outcome] = Field(default_factory=list)
+    review: bool = False  # show a summary with "change" buttons before submitting
 
     @field_validator("spec_version")
     @classmethod
@@ -127,10 +151,28 @@ class Questionnaire(_Strict):
         return value
 
     def question(self, key: str) -> Question:
+        """A question by key, top-level or inside a repeat group."""
+        found = self._by_key.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def group_of(self, key: str) -> Question | None:
+        """The repeat group holding ``key``, or None for a top-level question."""
+        return self._group_of.get(key)
+
+    @cached_property
+    def _by_key(self) -> dict[str, Question]:
+        found: dict[str, Question] = {}
         for question in self.questions:
-            if question.key == key:
-                return question
-        raise KeyError(key)
+            found[question.key] = question
+            for sub in question.questions:
+                found[sub.key] = sub
+        return found
+
+    @cached_property
+    def _group_of(self) -> dict[str, Question]:
+        return {sub.key: question for question in self.questions for sub in question.questions}
 
     def index_of(self, key: str) -> int:
         for index, question in enumerate(self.questions):

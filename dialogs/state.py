@@ -25,6 +25,7 @@ class RunState:
     pending: dict[str, list[str]] = field(default_factory=dict)
     outcomes: dict[str, Any] = field(default_factory=dict)
     updated_at: str = field(default_factory=lambda: utcnow().isoformat())
+    reviewing: bool = False  # the summary was reached: answered questions are not asked again
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +44,7 @@ class Option:
     value: str
     label: str
     selected: bool = False
+    rank: int | None = None  # position in a ranking answer (1 = top priority)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Message:
     can_go_back: bool = False
     hint: str | None = None
     refresh: bool = False
+    ranking: bool = False
+    item: int | None = None  # 1-based item number inside a repeat group
     outcomes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -71,6 +75,8 @@ class AnswerChange:
     value: Any
     raw: str | None
     skipped: bool = False
+    item_index: int = 0
+    replaces: bool = False  # the position already held an answer, which becomes history
 
 
 @dataclass(frozen=True)
@@ -88,5 +94,6 @@ class Step:
     messages: list[Message]
     answer: AnswerChange | None = None
     cleared: list[str] = field(default_factory=list)
+    cleared_items: list[tuple[str, int]] = field(default_factory=list)  # (key, item) retired
     completed: bool = False
     rejected: bool = False

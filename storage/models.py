@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -149,3 +150,163 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- themes of free-text answers (nlp) ---------------------------------------------------------
+#
+# Three layers, all cascading from the answer they describe (erasure removes them with it):
+#
+# * ``tagged_answers``: one row per answer the tagger has processed (keywords, method,
+#   taxonomy version). Its absence is what marks an answer as pending.
+# * ``answer_tags``: one row per (answer, theme, source). ``source='machine'`` rows are the
+#   tagger's output and are dropped and rebuilt by ``scenari nlp retag``; ``source='human'``
+#   rows hold the latest human decision on that theme (confirm / add / remove) and are never
+#   touched by the tagger, so a human decision wins over the machine and survives retagging.
+# * ``tag_reviews``: append-only history, one row per coded text per imported sheet row: who
+#   coded it, when, from which sheet and row, what was suggested and what the coder kept.
+
+
+class TaggedAnswer(Base):
+    """The tagger's pass over one answer: keywords and how they were obtained."""
+
+    __tablename__ = "tagged_answers"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    keywords: Mapped[Any] = mapped_column(JSONValue)
+    method: Mapped[str] = mapped_column(String(120))
+    taxonomy_version: Mapped[str] = mapped_column(String(40))
+    tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TagReview(Base):
+    """One text coded by one person from one row of a coding sheet (the audit history)."""
+
+    __tablename__ = "tag_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    coder: Mapped[str] = mapped_column(String(64))
+    accept: Mapped[bool | None] = mapped_column(Boolean)
+    suggested: Mapped[Any] = mapped_column(JSONValue)  # theme ids the sheet showed
+    themes: Mapped[Any] = mapped_column(JSONValue)  # theme ids the coder kept or added
+    source: Mapped[str] = mapped_column(String(200))  # sheet file name
+    sheet_row: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnswerTag(Base):
+    """A theme of an answer, from the machine or from a person, with its evidence and origin."""
+
+    __tablename__ = "answer_tags"
+    __table_args__ = (
+        UniqueConstraint("answer_id", "theme_id", "source", name="uq_answer_tags_answer_theme_source"),
+        Index("ix_answer_tags_theme_source", "theme_id", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
+    theme_id: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(8))  # 'machine' | 'human'
+    decision: Mapped[str | None] = mapped_column(String(8))  # human: 'confirm' | 'add' | 'remove'
+    score: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[Any] = mapped_column(JSONValue)  # words that voted for the theme
+    negated_evidence: Mapped[Any] = mapped_column(JSONValue)  # mentions the writer rejected
+    negated: Mapped[bool] = mapped_column(Boolean, default=False)  # only rejected: not a vote
+    method: Mapped[str] = mapped_column(String(120))
+    taxonomy_version: Mapped[str] = mapped_column(String(40))
+    tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    coder: Mapped[str | None] = mapped_column(String(64))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("tag_reviews.id", ondelete="SET NULL"), index=True)
+
+
+# --- listening: stakeholder register, invitations, project cards and ratings ------------------
+#
+# * ``actors``: the stakeholder register (organisations are public; the contact person is
+#   personal data and never exported). ``state`` goes invited → answered.
+# * ``invitations``: single-use tokens of the ``/start ascolto_<token>`` deep links.
+# * ``respondent_actors``: which actor a respondent answers for (one actor per respondent).
+# * ``cards``: project cards, from a completed ``progetto`` run (item_index 0) or, later, from
+#   an item of an interview's repeat group (the item's index).
+# * ``ratings``: one rater's rating of one card, linked to the ``valutazione`` run answering it.
+# * ``card_scores``: per-card aggregates across raters, recomputed when a rating completes.
+# Everything that comes from a respondent cascades from their runs, so erasure removes it.
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(24))
+    contact_person: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(12), default="new")  # new | invited | answered
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondents.id", ondelete="SET NULL"), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RespondentActor(Base):
+    __tablename__ = "respondent_actors"
+
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    __table_args__ = (UniqueConstraint("source_run_id", "item_index", name="uq_cards_source_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    item_index: Mapped[int] = mapped_column(Integer, default=0)
+    questionnaire_id: Mapped[str] = mapped_column(String(24))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    promoter: Mapped[str | None] = mapped_column(String(300))
+    theme: Mapped[str | None] = mapped_column(String(40))
+    stage: Mapped[str | None] = mapped_column(String(24))
+    cost: Mapped[float | None] = mapped_column(Float)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # every answer of the card, by key
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("card_id", "rater_id", name="uq_ratings_card_rater"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), unique=True)
+    scores: Mapped[Any] = mapped_column(JSONValue, nullable=True)  # index key → 1..5
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CardScore(Base):
+    __tablename__ = "card_scores"
+
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
+    raters: Mapped[int] = mapped_column(Integer)
+    overall: Mapped[float | None] = mapped_column(Float)  # mean over raters of their weighted means
+    sd: Mapped[float | None] = mapped_column(Float)  # population standard deviation across raters
+    min: Mapped[float | None] = mapped_column(Float)
+    max: Mapped[float | None] = mapped_column(Float)
+    index_means: Mapped[Any] = mapped_column(JSONValue)  # index key → mean across raters
+    weights: Mapped[Any] = mapped_column(JSONValue)  # the weights these numbers were computed with
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,7 +8,7 @@ durable together or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -215,15 +215,21 @@ async def store_answer(
     return answer
 
 
-async def retire_answers(session: AsyncSession, run_id: int, question_keys: Iterable[str]) -> None:
-    """Answers that skip logic made irrelevant stop counting, but stay in the history."""
+async def retire_answers(
+    session: AsyncSession, run_id: int, question_keys: Iterable[str], item_index: int | None = None
+) -> None:
+    """Answers that skip logic made irrelevant stop counting, but stay in the history.
+
+    ``item_index`` limits it to one item of a repeat group (all items otherwise).
+    """
     keys = list(question_keys)
     if keys:
-        await session.execute(
-            update(Answer)
-            .where(Answer.run_id == run_id, Answer.question_key.in_(keys), Answer.is_current.is_(True))
-            .values(is_current=False)
+        query = update(Answer).where(
+            Answer.run_id == run_id, Answer.question_key.in_(keys), Answer.is_current.is_(True)
         )
+        if item_index is not None:
+            query = query.where(Answer.item_index == item_index)
+        await session.execute(query.values(is_current=False))
 
 
 async def current_answers(session: AsyncSession, run_id: int) -> dict[str, Any]:
@@ -233,6 +239,16 @@ async def current_answers(session: AsyncSession, run_id: int) -> dict[str, Any]:
         .order_by(Answer.id)
     )
     return {key: value for key, value in rows}
+
+
+async def answer_rows(session: AsyncSession, run_id: int) -> list[tuple[str, int, Any]]:
+    """Current answers as (question key, item index, value), items of repeat groups included."""
+    rows = await session.execute(
+        select(Answer.question_key, Answer.item_index, Answer.value)
+        .where(Answer.run_id == run_id, Answer.is_current.is_(True))
+        .order_by(Answer.item_index, Answer.id)
+    )
+    return [(key, index, value) for key, index, value in rows]
 
 
 async def answer_history(session: AsyncSession, run_id: int) -> list[Answer]:
@@ -339,6 +355,8 @@ class RespondentData:
     created_at: datetime
     consents: list[tuple[str, bool, str, datetime]]
     runs: list[tuple[str, str, int, dict[str, Any]]]
+    # per run, in the same order: every current answer with its item index (repeat groups)
+    rows: list[list[tuple[str, int, Any]]] = field(default_factory=list)
 
 
 async def respondent_data(session: AsyncSession, respondent_id: int) -> RespondentData | None:
@@ -352,11 +370,12 @@ async def respondent_data(session: AsyncSession, respondent_id: int) -> Responde
             select(Consent).where(Consent.respondent_id == respondent_id).order_by(Consent.id)
         )
     ]
-    runs = [
-        (run.questionnaire_id, run.status, run.questionnaire_version, await current_answers(session, run.id))
-        for run in await session.scalars(select(Run).where(Run.respondent_id == respondent_id).order_by(Run.id))
-    ]
-    return RespondentData(respondent.pseudonym, respondent.language, respondent.created_at, consents, runs)
+    runs = []
+    rows = []
+    for run in await session.scalars(select(Run).where(Run.respondent_id == respondent_id).order_by(Run.id)):
+        runs.append((run.questionnaire_id, run.status, run.questionnaire_version, await current_answers(session, run.id)))
+        rows.append(await answer_rows(session, run.id))
+    return RespondentData(respondent.pseudonym, respondent.language, respondent.created_at, consents, runs, rows)
 
 
 async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:

@@ -70,3 +70,11 @@ def catalog() -> QuestionnaireCatalog:
 @pytest.fixture
 def conversation(catalog: QuestionnaireCatalog) -> Conversation:
     return Conversation(catalog, notice_version="test")
+
+
+@pytest.fixture(scope="session")
+def theme_tagger():
+    """The offline theme tagger, built once per session (pipeline load ~0.5 s)."""
+    from nlp import ThemeTagger, load_pipeline, load_taxonomy
+
+    return ThemeTagger(load_pipeline(None), load_taxonomy())

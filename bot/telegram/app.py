@@ -17,6 +17,7 @@ from storage.group_commit import GroupCommitter
 
 from ..catalog import QuestionnaireCatalog
 from ..conversation import Conversation
+from ..listening import ListeningHooks
 from ..settings import Settings
 from .handlers import all_routers
 from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
@@ -49,6 +50,7 @@ def build_dispatcher(
         expire_after=timedelta(hours=settings.run_expiry_hours),
         notice_version=settings.privacy_notice_version,
         default_lang=settings.lang,
+        on_completed=[ListeningHooks(settings.rating_weights)],
     )
     committer = GroupCommitter(db, max_batch=max_batch, prefetch=prefetch_updates)
     dispatcher = Dispatcher(db=db, committer=committer, settings=settings)

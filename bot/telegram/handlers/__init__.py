@@ -2,8 +2,8 @@
 
 from aiogram import Router
 
-from . import analyst, fallback, guard, privacy, start, survey
+from . import analyst, fallback, guard, privacy, rating, start, survey
 
 
 def all_routers() -> list[Router]:
-    return [module.build_router() for module in (guard, start, analyst, privacy, survey, fallback)]
+    return [module.build_router() for module in (guard, start, analyst, privacy, rating, survey, fallback)]

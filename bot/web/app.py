@@ -1,0 +1,483 @@
+"""The web app: routes of the citizens' side, security headers, and (optionally) Telegram's webhook.
+
+Every page that changes something is a form POST checked against the session's CSRF token; it
+runs in one database transaction (answer, run state, consent — all or nothing), then redirects
+(post/redirect/get) so the next page is shown only once the change is committed, and a reload
+never answers twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from fastapi import FastAPI
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import ImmutableMultiDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message as ASGIMessage, Receive, Scope, Send
+
+from dialogs import Input, RunState
+from storage import Database, repository
+from storage.models import Respondent
+
+from ..catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from ..conversation import CONSENT_KEY, Conversation, Reply
+from ..settings import Settings
+from ..texts import t
+from . import views
+from .session import DEFAULT_KEY_FILE, Flash, FlashStore, Sessions, WebSession, load_secret_key
+from .texts import wt
+from .webhook import WEBHOOK_PATH, TelegramWebhook
+
+log = logging.getLogger("scenari.web")
+
+CHANNEL = "web"
+INVITATION = "ascolto"
+MAX_FORM_BYTES = 64 * 1024
+HERE = Path(__file__).parent
+
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),  # invitation tokens travel in URLs
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (a plain ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: ASGIMessage) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                present = {name.lower() for name, _ in message["headers"]}
+                message["headers"].extend(h for h in SECURITY_HEADERS if h[0] not in present)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class FormError(Exception):
+    def __init__(self, status: int, text_key: str) -> None:
+        super().__init__(text_key)
+        self.status = status
+        self.text_key = text_key
+
+
+async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> ImmutableMultiDict[str, str]:
+    """An urlencoded form body, at most ``limit`` bytes (our forms post nothing else)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise FormError(400, "bad_form")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FormError(413, "too_large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise FormError(413, "too_large")
+        chunks.append(chunk)
+    try:
+        pairs = parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=200)
+    except ValueError:
+        raise FormError(400, "bad_form") from None
+    return ImmutableMultiDict(pairs)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no protocol-relative //)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+class WebChannel:
+    def __init__(
+        self, settings: Settings, db: Database, catalog: QuestionnaireCatalog, sessions: Sessions
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.catalog = catalog
+        self.sessions = sessions
+        self.flashes = FlashStore()
+        self.conversation = Conversation(
+            catalog,
+            expire_after=timedelta(hours=settings.run_expiry_hours),
+            notice_version=settings.privacy_notice_version,
+            default_lang=settings.lang,
+        )
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.globals["wt"] = wt
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def page(
+        self, request: Request, ws: WebSession, lang: str, name: str, context: dict[str, Any], status: int = 200
+    ) -> Response:
+        response = self.templates.TemplateResponse(
+            request, name, {"lang": lang, "csrf": ws.csrf, "path": _path_of(request), **context}, status_code=status
+        )
+        response.headers["cache-control"] = "no-store"
+        return self.sessions.attach(response, request, ws, lang)
+
+    def redirect(self, request: Request, ws: WebSession, target: str, lang: str | None = None) -> Response:
+        return self.sessions.attach(RedirectResponse(target, status_code=303), request, ws, lang)
+
+    def message_page(
+        self, request: Request, ws: WebSession, lang: str, title: str, texts: list[str], status: int = 200,
+        kind: str = "info",
+    ) -> Response:
+        return self.page(request, ws, lang, "message.html", {
+            "title": title, "texts": texts, "kind": kind, "questionnaires": self._open(lang),
+        }, status)
+
+    def _open(self, lang: str) -> list[dict[str, str]]:
+        items = []
+        for qid in self.catalog.ids():
+            q = self.catalog.current(qid)
+            items.append({
+                "id": qid, "title": q.title.get(lang),
+                "description": q.description.get(lang) if q.description else "",
+            })
+        return items
+
+    def _lang(self, ws: WebSession) -> str:
+        return ws.lang_preference or self.settings.lang
+
+    async def _respondent(self, session: Any, ws: WebSession) -> Respondent:
+        return await self.conversation.lookup(session, CHANNEL, ws.respondent_id, self._lang(ws))
+
+    def _form_refused(self, request: Request, ws: WebSession, error: FormError) -> Response:
+        lang = self._lang(ws)
+        return self.message_page(
+            request, ws, lang, wt("error_title", lang), [wt(error.text_key, lang)], status=error.status, kind="error"
+        )
+
+    async def _checked_form(self, request: Request, ws: WebSession) -> ImmutableMultiDict[str, str]:
+        form = await read_form(request)
+        if not self.sessions.csrf_ok(ws, form.get("csrf")):
+            log.info("form refused", extra={"fields": {"reason": "csrf", "path": request.url.path}})
+            raise FormError(403, "cookies_needed" if ws.is_new else "bad_form")
+        return form
+
+    def _flash(self, ws: WebSession, where: str, reply: Reply) -> None:
+        messages = [(m.kind, m.text) for m in reply.messages if m.kind != "prompt" and m.text]
+        if messages or reply.run_id:
+            self.flashes.put(ws.respondent_id, where, Flash(messages, reply.run_id))
+
+    # --- pages --------------------------------------------------------------------------------
+
+    async def index(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        async with self.db.transaction() as session:
+            lang = (await self._respondent(session, ws)).language
+        return self.page(request, ws, lang, "index.html", {
+            "title": wt("open_questionnaires", lang), "questionnaires": self._open(lang),
+        })
+
+    async def questionnaire(self, request: Request, qid: str) -> Response:
+        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog.ids()):
+            return await self.invitation(request)
+        ws = self.sessions.read(request)
+        if qid not in self.catalog.ids():
+            return self.not_found(request, ws)
+        flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
+        async with self.db.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            lang = respondent.language
+            q = self.catalog.current(qid)
+            context: dict[str, Any] = {
+                "title": q.title.get(lang), "qid": qid, "action": f"/q/{quote(qid)}",
+                "description": q.description.get(lang) if q.description else None,
+                "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
+                "started_before": False, "errors": [],
+            }
+            flash_messages = flash.messages if flash else []
+            if respondent.id is None or not await self.conversation.has_consent(session, respondent):
+                consent = self.conversation.consent_prompt(lang, qid).messages[0]
+                lines = [line for line in consent.text.split("\n") if line.strip()]
+                context["consent"] = {
+                    "notice": lines[:-1], "question": lines[-1] if lines else "",
+                    "options": [{"value": o.value, "label": o.label} for o in consent.options],
+                }
+                bubbles, errors = views.transient(flash_messages, [])
+                context["thread"] = bubbles
+                context["errors"] = errors
+                return self.page(request, ws, lang, "questionnaire.html", context)
+            run = await repository.open_run(session, respondent.id, qid, for_update=True)
+            reply: Reply | None = None
+            if run is not None and run.status == "paused":
+                reply = await self.conversation.start(session, respondent, qid)  # resumes it
+            elif run is not None:
+                reply = await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
+            if run is None and flash and flash.run_id:  # just completed: show what was answered
+                run = await repository.get_run_by_public_id(session, flash.run_id)
+                if run is not None and run.respondent_id != respondent.id:
+                    run = None
+            prompt_message = views.current_prompt(reply.messages) if reply else None
+            if run is not None:
+                try:
+                    run_q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
+                    state = RunState.from_json(run.state)
+                    context["thread"] = views.thread(run_q, state, lang, include_current=prompt_message is not None)
+                except (UnknownQuestionnaire, TypeError, KeyError):
+                    context["thread"] = []
+            shown = flash_messages + [(m.kind, m.text) for m in (reply.messages if reply else []) if m.kind != "prompt"]
+            bubbles, errors = views.transient(shown, context["thread"])
+            context["thread"] = context["thread"] + bubbles
+            if prompt_message is not None and reply is not None and reply.run_id:
+                prompt = views.prompt_view(prompt_message, lang)
+                prompt.errors = errors
+                context["prompt"] = prompt
+                context["run_id"] = reply.run_id
+            else:
+                context["errors"] = errors
+                context["can_start"] = True
+                context["started_before"] = run is not None or flash is not None
+            return self.page(request, ws, lang, "questionnaire.html", context)
+
+    async def answer(self, request: Request, qid: str) -> Response:
+        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog.ids()):
+            return await self.invitation_post(request)
+        ws = self.sessions.read(request)
+        if qid not in self.catalog.ids():
+            return self.not_found(request, ws)
+        try:
+            form = await self._checked_form(request, ws)
+        except FormError as error:
+            return self._form_refused(request, ws, error)
+        async with self.db.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            if "consent" in form:
+                decision = form.get("consent")
+                if decision in ("yes", "no"):
+                    reply = await self.conversation.decide_consent(session, respondent, decision == "yes", qid)
+                else:
+                    reply = self.conversation.consent_prompt(respondent.language, qid)
+            elif "start" in form:
+                reply = await self.conversation.start(session, respondent, qid)
+            else:
+                reply = await self.conversation.handle(
+                    session, respondent, self._input(form), run_id=form.get("run") or None
+                )
+            lang = reply.lang or respondent.language
+        target = reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
+        self._flash(ws, target, reply)
+        return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
+
+    @staticmethod
+    def _input(form: ImmutableMultiDict[str, str]) -> Input:
+        key = form.get("key") or None
+        if "choice" in form:
+            return Input("choice", form.get("choice", ""), question_key=key)
+        action = form.get("action", "answer")
+        if action in ("back", "skip"):
+            return Input(action, question_key=key)  # type: ignore[arg-type]
+        if action == "done":
+            selected = [value for value in form.getlist("selected") if value.strip()]
+            if not selected:
+                return Input("done", question_key=key)
+            return Input("text", ",".join(selected), question_key=key)
+        if action == "answer":
+            return Input("text", form.get("text", ""), question_key=key)
+        return Input("show", question_key=key)
+
+    # --- invitations ------------------------------------------------------------------------------
+
+    async def invitation(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        lang = self._lang(ws)
+        token = request.query_params.get("t", "").strip()
+        if not token:
+            return self.message_page(request, ws, lang, wt("invitation_title", lang), [wt("invitation_missing", lang)])
+        async with self.db.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            reply = await self.conversation.start(session, respondent, f"{INVITATION}_{token}")
+        return self._invitation_reply(request, ws, reply, token)
+
+    async def invitation_post(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        token = request.query_params.get("t", "").strip()
+        try:
+            form = await self._checked_form(request, ws)
+        except FormError as error:
+            return self._form_refused(request, ws, error)
+        async with self.db.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            payload = f"{INVITATION}_{token}"
+            decision = form.get("consent")
+            if decision in ("yes", "no"):
+                reply = await self.conversation.decide_consent(session, respondent, decision == "yes", payload)
+            else:
+                reply = await self.conversation.start(session, respondent, payload)
+        return self._invitation_reply(request, ws, reply, token)
+
+    def _invitation_reply(self, request: Request, ws: WebSession, reply: Reply, token: str) -> Response:
+        lang = reply.lang
+        if reply.run_id and reply.questionnaire_id in self.catalog.ids():
+            self._flash(ws, reply.questionnaire_id, reply)  # type: ignore[arg-type]
+            return self.redirect(request, ws, f"/q/{quote(reply.questionnaire_id)}#domanda", lang)  # type: ignore[arg-type]
+        consent = next((m for m in reply.messages if m.question_key == CONSENT_KEY), None)
+        if consent is not None:
+            lines = [line for line in consent.text.split("\n") if line.strip()]
+            return self.page(request, ws, lang, "questionnaire.html", {
+                "title": wt("invitation_title", lang), "qid": INVITATION, "description": None,
+                "action": f"/q/{INVITATION}?t={quote(token)}", "thread": [], "prompt": None, "run_id": None,
+                "can_start": False, "errors": [],
+                "consent": {
+                    "notice": lines[:-1], "question": lines[-1] if lines else "",
+                    "options": [{"value": o.value, "label": o.label} for o in consent.options],
+                },
+            })
+        texts = [m.text for m in reply.messages if m.kind != "prompt" and m.text]
+        texts += [m.text for m in reply.messages if m.kind == "prompt" and m.question_key != "_menu" and m.text]
+        return self.message_page(request, ws, lang, wt("invitation_title", lang), texts)
+
+    # --- language and privacy -----------------------------------------------------------------------
+
+    async def language(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        try:
+            form = await self._checked_form(request, ws)
+        except FormError as error:
+            return self._form_refused(request, ws, error)
+        lang = form.get("lang") if form.get("lang") in ("it", "en") else self.settings.lang
+        async with self.db.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            if respondent.id is not None:
+                await self.conversation.set_language(session, respondent, lang)
+        return self.redirect(request, ws, safe_next(form.get("next")), lang)
+
+    async def privacy(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        async with self.db.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            lang = respondent.language
+            report = await self.conversation.privacy_report(session, respondent)
+        return self._privacy_page(request, ws, lang, report, held=respondent.id is not None)
+
+    def _privacy_page(
+        self, request: Request, ws: WebSession, lang: str, report: str, held: bool, error: str | None = None,
+        status: int = 200,
+    ) -> Response:
+        footer = t("privacy_footer", lang)  # the chat's "/cancella" hint: here the form below does it
+        lines = [line for line in report.split("\n") if line.strip() != footer]
+        erased = request.query_params.get("cancellato") == "1" and not held
+        return self.page(request, ws, lang, "privacy.html", {
+            "title": wt("privacy_title", lang), "lines": lines, "held": held, "error": error,
+            "erased": t("erased", lang) if erased else None,
+        }, status)
+
+    async def erase(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        try:
+            form = await self._checked_form(request, ws)
+        except FormError as error:
+            return self._form_refused(request, ws, error)
+        async with self.db.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            lang = respondent.language
+            if form.get("confirm") != "yes":
+                report = await self.conversation.privacy_report(session, respondent)
+                return self._privacy_page(
+                    request, ws, lang, report, held=respondent.id is not None,
+                    error=wt("erase_needs_confirm", lang), status=400,
+                )
+            await self.conversation.erase(session, respondent)
+        log.info("respondent erased", extra={"fields": {"channel": CHANNEL}})
+        self.flashes.forget(ws.respondent_id)
+        fresh = self.sessions.renew()  # the old id is gone with the data: a new browser identity
+        return self.redirect(request, fresh, "/privacy?cancellato=1", lang)
+
+    def not_found(self, request: Request, ws: WebSession | None = None) -> Response:
+        ws = ws or self.sessions.read(request)
+        lang = self._lang(ws)
+        return self.message_page(request, ws, lang, wt("not_found_title", lang), [wt("not_found", lang)], status=404)
+
+
+def _path_of(request: Request) -> str:
+    path = request.url.path
+    return path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def create_app(
+    settings: Settings,
+    db: Database,
+    *,
+    catalog: QuestionnaireCatalog | None = None,
+    key_file: Path = DEFAULT_KEY_FILE,
+) -> FastAPI:
+    """The ASGI app of the web channel (and Telegram's webhook when ``TELEGRAM_WEBHOOK_URL`` is set)."""
+    sessions = Sessions(load_secret_key(settings.secret_key, key_file))
+    web = WebChannel(settings, db, catalog or QuestionnaireCatalog.load(settings.questionnaires_dir), sessions)
+    telegram: TelegramWebhook | None = None
+    if settings.telegram_bot_token and settings.telegram_webhook_url:
+        telegram = TelegramWebhook(settings, db, sessions.derived_secret("telegram-webhook"))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if telegram is not None:
+            await telegram.start()
+        try:
+            yield
+        finally:
+            if telegram is not None:
+                await telegram.stop()
+
+    # The citizen pages are HTML, not an API: no OpenAPI schema or docs pages (they would load
+    # scripts from a CDN). The analysts' JSON API will publish its own schema.
+    app = FastAPI(title="Scenari", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = web
+    app.state.telegram = telegram
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_api_route("/", web.index, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/q/{qid}", web.questionnaire, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/q/{qid}", web.answer, methods=["POST"], include_in_schema=False)
+    app.add_api_route("/lingua", web.language, methods=["POST"], include_in_schema=False)
+    app.add_api_route("/privacy", web.privacy, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/privacy", web.erase, methods=["POST"], include_in_schema=False)
+    if telegram is not None:
+        app.add_api_route(WEBHOOK_PATH, telegram.receive, methods=["POST"], include_in_schema=False)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return web.not_found(request)
+        ws = sessions.read(request)
+        lang = web._lang(ws)
+        return web.message_page(request, ws, lang, wt("error_title", lang), [wt("bad_form", lang)], status=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("request failed", exc_info=exc, extra={"fields": {"path": request.url.path}})
+        ws = sessions.read(request)
+        lang = web._lang(ws)
+        return web.message_page(request, ws, lang, wt("error_title", lang), [wt("server_error", lang)], status=500, kind="error")
+
+    return app

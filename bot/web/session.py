@@ -1,0 +1,149 @@
+"""Who is answering in this browser: a signed cookie holding only a random respondent id.
+
+The respondent is ``channel="web"`` with that random id as its external id; nothing else is in
+the cookie. The CSRF token of the session's forms is derived from the id with the secret key
+(HMAC), so it needs no storage either. The language chosen before consent (when nothing about
+the respondent is stored yet) lives in a separate, non-identifying preference cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from itsdangerous import BadSignature, Signer
+from starlette.requests import Request
+from starlette.responses import Response
+
+log = logging.getLogger("scenari.web")
+
+SESSION_COOKIE = "scenari_session"
+LANG_COOKIE = "scenari_lang"
+SESSION_MAX_AGE = 180 * 24 * 3600  # a run may be resumed for months; the cookie holds no data
+DEFAULT_KEY_FILE = Path("var/secret_key")
+
+
+def load_secret_key(configured: str | None, path: Path = DEFAULT_KEY_FILE) -> str:
+    """The configured key, else the one kept in ``path`` (made once, mode 0600)."""
+    if configured:
+        return configured
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) >= 16:
+            return key
+        log.warning("secret key file too short, making a new one", extra={"fields": {"path": str(path)}})
+        path.unlink()
+        return load_secret_key(None, path)
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    log.info("made a new secret key", extra={"fields": {"path": str(path)}})
+    return key
+
+
+@dataclass
+class WebSession:
+    respondent_id: str
+    csrf: str
+    lang_preference: str | None
+    is_new: bool = False
+
+
+class Sessions:
+    def __init__(self, secret_key: str) -> None:
+        self._secret = secret_key.encode("utf-8")
+        self._signer = Signer(secret_key, salt="scenari.web.session")
+
+    def read(self, request: Request) -> WebSession:
+        """The browser's session; a new random id if it has none (or a forged one)."""
+        raw = request.cookies.get(SESSION_COOKIE)
+        respondent_id: str | None = None
+        if raw:
+            try:
+                respondent_id = self._signer.unsign(raw).decode("ascii")
+            except (BadSignature, UnicodeDecodeError):
+                log.info("bad session cookie ignored")
+        is_new = respondent_id is None
+        if respondent_id is None:
+            respondent_id = secrets.token_urlsafe(24)
+        lang = request.cookies.get(LANG_COOKIE)
+        return WebSession(
+            respondent_id, self.csrf_token(respondent_id), lang if lang in ("it", "en") else None, is_new
+        )
+
+    def renew(self) -> WebSession:
+        respondent_id = secrets.token_urlsafe(24)
+        return WebSession(respondent_id, self.csrf_token(respondent_id), None, is_new=True)
+
+    def csrf_token(self, respondent_id: str) -> str:
+        return hmac.new(self._secret, b"csrf:" + respondent_id.encode("ascii"), hashlib.sha256).hexdigest()[:40]
+
+    def csrf_ok(self, session: WebSession, submitted: str | None) -> bool:
+        return not session.is_new and bool(submitted) and hmac.compare_digest(session.csrf, submitted or "")
+
+    def derived_secret(self, purpose: str) -> str:
+        """A stable secret for another use (e.g. Telegram's webhook token), from the same key."""
+        return hmac.new(self._secret, purpose.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def attach(self, response: Response, request: Request, session: WebSession, lang: str | None = None) -> Response:
+        secure = request.url.scheme == "https"
+        if session.is_new:
+            response.set_cookie(
+                SESSION_COOKIE, self._signer.sign(session.respondent_id).decode("ascii"),
+                max_age=SESSION_MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/",
+            )
+        if lang is not None and lang != session.lang_preference:
+            response.set_cookie(
+                LANG_COOKIE, lang, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/"
+            )
+        return response
+
+
+@dataclass
+class Flash:
+    """What the last post showed besides the question (errors, notes, results), for one page view."""
+
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    run_id: str | None = None
+    made: float = field(default_factory=time.monotonic)
+
+
+class FlashStore:
+    """Post/redirect/get needs the post's transient messages on the next page: kept in memory.
+
+    Bounded and short-lived; lost on restart, which only loses a message already shown once.
+    """
+
+    def __init__(self, limit: int = 10_000, ttl: float = 600.0) -> None:
+        self._items: OrderedDict[tuple[str, str], Flash] = OrderedDict()
+        self.limit = limit
+        self.ttl = ttl
+
+    def put(self, respondent_id: str, where: str, flash: Flash) -> None:
+        key = (respondent_id, where)
+        self._items.pop(key, None)
+        self._items[key] = flash
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
+
+    def pop(self, respondent_id: str, where: str) -> Flash | None:
+        flash = self._items.pop((respondent_id, where), None)
+        if flash is None or time.monotonic() - flash.made > self.ttl:
+            return None
+        return flash
+
+    def forget(self, respondent_id: str) -> None:
+        for key in [key for key in self._items if key[0] == respondent_id]:
+            del self._items[key]

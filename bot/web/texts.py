@@ -1,0 +1,98 @@
+"""Texts of the web pages, Italian first (the engine's and the service's texts come with replies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXTS: dict[str, dict[str, str]] = {
+    "site_title": {"it": "Scenari — ascolto della città", "en": "Scenari — listening to the city"},
+    "site_name": {"it": "Scenari", "en": "Scenari"},
+    "tagline": {
+        "it": "Il piano strategico della città ascolta chi ci vive e ci lavora.",
+        "en": "The city's strategic plan listens to those who live and work here.",
+    },
+    "skip_link": {"it": "Vai al contenuto", "en": "Skip to content"},
+    "language": {"it": "Lingua", "en": "Language"},
+    "open_questionnaires": {"it": "Questionari aperti", "en": "Open questionnaires"},
+    "none_open": {"it": "Al momento non ci sono questionari aperti.", "en": "No questionnaire is open at the moment."},
+    "answer_it": {"it": "Compila «{title}»", "en": "Answer “{title}”"},
+    "privacy_link": {"it": "I tuoi dati", "en": "Your data"},
+    "home_link": {"it": "Tutti i questionari", "en": "All questionnaires"},
+    "conversation": {"it": "La conversazione", "en": "The conversation"},
+    "you_said": {"it": "Tu:", "en": "You:"},
+    "bot_said": {"it": "Scenari:", "en": "Scenari:"},
+    "progress": {"it": "Domanda {k} di {n}", "en": "Question {k} of {n}"},
+    "send": {"it": "Invia", "en": "Send"},
+    "confirm_choices": {"it": "Conferma le scelte", "en": "Confirm choices"},
+    "skip": {"it": "Salta la domanda", "en": "Skip the question"},
+    "back": {"it": "Torna alla domanda precedente", "en": "Back to the previous question"},
+    "your_answer": {"it": "La tua risposta", "en": "Your answer"},
+    "numbers_hint": {
+        "it": "Scrivi il numero o il testo dell'opzione (più opzioni: numeri separati da virgole, es. 1,3).",
+        "en": "Type the option's number or text (several options: numbers separated by commas, e.g. 1,3).",
+    },
+    "number_hint": {"it": "Un numero, per esempio 12 o 3,5.", "en": "A number, for example 12 or 3.5."},
+    "date_hint": {"it": "Una data nel formato gg/mm/aaaa.", "en": "A date as dd/mm/yyyy."},
+    "consent_title": {"it": "Prima di iniziare", "en": "Before we start"},
+    "start": {"it": "Inizia il questionario", "en": "Start the questionnaire"},
+    "start_again": {"it": "Compila di nuovo", "en": "Answer again"},
+    "not_started": {
+        "it": "Non hai una compilazione in corso di questo questionario.",
+        "en": "You have no answers in progress for this questionnaire.",
+    },
+    "privacy_title": {"it": "I tuoi dati", "en": "Your data"},
+    "privacy_intro": {
+        "it": "Questo browser è collegato a un codice casuale, conservato in un cookie tecnico: nessun nome, nessun indirizzo email.",
+        "en": "This browser is linked to a random code kept in a technical cookie: no name, no email address.",
+    },
+    "erase_title": {"it": "Cancella tutto", "en": "Erase everything"},
+    "erase_explain": {
+        "it": "La cancellazione elimina il consenso, le compilazioni e tutte le risposte. Non si può annullare.",
+        "en": "Erasing deletes your consent, your questionnaires and all your answers. It cannot be undone.",
+    },
+    "erase_confirm": {
+        "it": "Confermo: voglio cancellare tutti i miei dati",
+        "en": "I confirm: I want to erase all my data",
+    },
+    "erase_button": {"it": "Cancella i miei dati", "en": "Erase my data"},
+    "erase_needs_confirm": {
+        "it": "Per cancellare, spunta prima la casella di conferma.",
+        "en": "To erase, first tick the confirmation box.",
+    },
+    "bad_form": {
+        "it": "Il modulo è scaduto o non viene da questa pagina. Ricarica la pagina e riprova: le risposte già date sono salve.",
+        "en": "The form has expired or did not come from this page. Reload the page and try again: your answers so far are safe.",
+    },
+    "cookies_needed": {
+        "it": "Per rispondere serve un cookie tecnico (solo un codice casuale). Attiva i cookie per questo sito e ricarica la pagina.",
+        "en": "Answering needs a technical cookie (just a random code). Enable cookies for this site and reload the page.",
+    },
+    "too_large": {
+        "it": "Il testo inviato è troppo lungo. Accorcialo e riprova.",
+        "en": "What you sent is too long. Please shorten it and try again.",
+    },
+    "not_found_title": {"it": "Pagina non trovata", "en": "Page not found"},
+    "not_found": {
+        "it": "Questa pagina non esiste. Ecco i questionari aperti:",
+        "en": "This page does not exist. These are the open questionnaires:",
+    },
+    "error_title": {"it": "Qualcosa è andato storto", "en": "Something went wrong"},
+    "server_error": {
+        "it": "Mi dispiace, qualcosa è andato storto dalla nostra parte. Le risposte già date sono al sicuro: riprova tra poco.",
+        "en": "Sorry, something went wrong on our side. Your answers so far are safe: try again shortly.",
+    },
+    "invitation_title": {"it": "Invito", "en": "Invitation"},
+    "invitation_missing": {
+        "it": "Il link d'invito è incompleto: manca il codice. Controlla il messaggio che hai ricevuto.",
+        "en": "The invitation link is incomplete: the code is missing. Check the message you received.",
+    },
+    "footer": {
+        "it": "Risposte analizzate solo in forma aggregata e pseudonima.",
+        "en": "Answers are analysed only in aggregate, pseudonymous form.",
+    },
+}
+
+
+def wt(key: str, lang: str, /, **params: Any) -> str:
+    entry = TEXTS[key]
+    return (entry.get(lang) or entry["it"]).format(**params)

@@ -1,0 +1,243 @@
+"""Where a run is, and where it goes next: positions, repeat-group items, skip logic.
+
+A position is encoded in a short *token* (it travels in Telegram callback data, ≤ 24
+characters): ``key`` for a question, ``sub#2`` for item 2 of a repeat group, ``group#+3``
+for "add another?" after three items, ``key#m`` / ``sub#2m`` for a follow-up, and
+``_review`` for the summary before submitting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .expressions import parse
+from .model import Choice, Question, Questionnaire
+from .state import Message, RunState
+
+REVIEW = "_review"
+_TOKEN = re.compile(r"^(?P<key>[a-z][a-z0-9_]*)(?:#(?P<plus>\+)?(?P<index>\d+)?(?P<more>m)?)?$")
+
+
+@dataclass(frozen=True)
+class Position:
+    kind: Literal["question", "item", "add", "more", "review"]
+    key: str = ""
+    index: int = 0  # item index (item, more in an item) or items so far (add)
+    in_item: bool = False  # a follow-up inside a repeat item
+
+    @property
+    def token(self) -> str:
+        if self.kind == "review":
+            return REVIEW
+        if self.kind == "item":
+            return f"{self.key}#{self.index}"
+        if self.kind == "add":
+            return f"{self.key}#+{self.index}"
+        if self.kind == "more":
+            return f"{self.key}#{self.index}m" if self.in_item else f"{self.key}#m"
+        return self.key
+
+
+def position(token: str) -> Position:
+    if token == REVIEW:
+        return Position("review")
+    match = _TOKEN.match(token)
+    if match is None:
+        raise ValueError(f"not a position: {token!r}")
+    key, index = match["key"], match["index"]
+    if match["plus"]:
+        return Position("add", key, int(index or 0))
+    if match["more"]:
+        return Position("more", key, int(index or 0), in_item=index is not None)
+    if index is not None:
+        return Position("item", key, int(index))
+    return Position("question", key)
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def items(state: RunState, group: str) -> list[dict[str, Any]]:
+    value = state.answers.get(group)
+    return value if isinstance(value, list) else []
+
+
+def environment(state: RunState, item: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Names an expression sees: every answer, and the current item's answers over them."""
+    return {**state.answers, **(item or {})}
+
+
+def value_at(q: Questionnaire, state: RunState, pos: Position) -> Any:
+    if pos.kind == "question":
+        return state.answers.get(pos.key)
+    if pos.kind in ("item", "more") and (pos.kind == "item" or pos.in_item):
+        group = q.group_of(pos.key)
+        rows = items(state, group.key) if group else []
+        key = pos.key if pos.kind == "item" else f"{pos.key}_more"
+        return rows[pos.index].get(key) if pos.index < len(rows) else None
+    if pos.kind == "more":
+        return state.answers.get(f"{pos.key}_more")
+    return None
+
+
+def has_value(q: Questionnaire, state: RunState, pos: Position) -> bool:
+    """Whether the position holds an answer (a skipped one counts: it was answered "skip")."""
+    if pos.kind == "question":
+        return pos.key in state.answers
+    if pos.kind == "more" and not pos.in_item:
+        return f"{pos.key}_more" in state.answers
+    if pos.kind in ("item", "more"):
+        group = q.group_of(pos.key)
+        rows = items(state, group.key) if group else []
+        key = pos.key if pos.kind == "item" else f"{pos.key}_more"
+        return pos.index < len(rows) and key in rows[pos.index]
+    return False
+
+
+def set_value(q: Questionnaire, state: RunState, pos: Position, value: Any) -> tuple[str, int]:
+    """Store ``value`` at ``pos`` in the state; return the (answer key, item index) to persist."""
+    if pos.kind == "question":
+        state.answers[pos.key] = value
+        return pos.key, 0
+    if pos.kind == "more" and not pos.in_item:
+        state.answers[f"{pos.key}_more"] = value
+        return f"{pos.key}_more", 0
+    group = q.group_of(pos.key)
+    assert group is not None
+    rows = [dict(row) for row in items(state, group.key)]
+    while len(rows) <= pos.index:
+        rows.append({})
+    key = pos.key if pos.kind == "item" else f"{pos.key}_more"
+    rows[pos.index][key] = value
+    state.answers[group.key] = rows
+    return key, pos.index
+
+
+# --- relevance and choices -------------------------------------------------------------------------
+
+
+def is_relevant(question: Question, env: dict[str, Any]) -> bool:
+    return not question.relevant or parse(question.relevant).is_true(env)
+
+
+def visible_choices(q: Questionnaire, question: Question, env: dict[str, Any]) -> list[Choice]:
+    """The options offered, after the question's ``choice_filter`` (cascading selects)."""
+    choices = q.choices_for(question)
+    if not question.choice_filter:
+        return choices
+    rule = parse(question.choice_filter)
+    return [c for c in choices if rule.is_true({**env, **c.attributes})]
+
+
+def item_env(q: Questionnaire, state: RunState, pos: Position) -> dict[str, Any]:
+    group = q.group_of(pos.key) if pos.kind in ("item", "more") else None
+    if group is None:
+        return environment(state)
+    rows = items(state, group.key)
+    return environment(state, rows[pos.index] if pos.index < len(rows) else {})
+
+
+# --- moving forward ------------------------------------------------------------------------------
+
+
+@dataclass
+class Advance:
+    position: Position | None  # None: nothing left, the run is complete
+    notes: list[Message]
+    cleared: list[str]
+    cleared_items: list[tuple[str, int]]
+
+
+def after(q: Questionnaire, state: RunState, pos: Position | None, lang: str) -> Advance:
+    """The next position a respondent must answer after ``pos`` (skipping what is irrelevant)."""
+    result = Advance(None, [], [], [])
+    if pos is None:
+        result.position = _scan(q, state, 0, lang, result)
+        return result
+    if pos.kind in ("question", "more") and q.group_of(pos.key) is None:
+        result.position = _scan(q, state, _top_index(q, pos.key) + 1, lang, result)
+        return result
+    if pos.kind in ("item", "more"):
+        group = q.group_of(pos.key)
+        assert group is not None
+        subs = [s.key for s in group.questions]
+        nxt = _next_sub(q, state, group, pos.index, subs.index(pos.key) + 1)
+        if nxt is not None:
+            result.position = nxt
+        else:
+            result.position = _after_item(q, state, group, pos.index + 1, lang, result)
+        return result
+    if pos.kind == "add":
+        group = q.question(pos.key)
+        result.position = _scan(q, state, _top_index(q, group.key) + 1, lang, result)
+        return result
+    return result
+
+
+def first_of_item(q: Questionnaire, state: RunState, group: Question, index: int) -> Position | None:
+    return _next_sub(q, state, group, index, 0)
+
+
+def _after_item(q: Questionnaire, state: RunState, group: Question, count: int, lang: str, result: Advance) -> Position | None:
+    """After ``count`` items: another item is required, optional ("add another?"), or done."""
+    if count < group.min_items:
+        nxt = first_of_item(q, state, group, count)
+        if nxt is not None:
+            return nxt
+    if count < group.max_items:
+        return Position("add", group.key, count)
+    return _scan(q, state, _top_index(q, group.key) + 1, lang, result)
+
+
+def _next_sub(q: Questionnaire, state: RunState, group: Question, index: int, start: int) -> Position | None:
+    rows = items(state, group.key)
+    row = rows[index] if index < len(rows) else {}
+    env = environment(state, row)
+    for sub in group.questions[start:]:
+        if is_relevant(sub, env):
+            return Position("item", sub.key, index)
+    return None
+
+
+def _scan(q: Questionnaire, state: RunState, start: int, lang: str, result: Advance) -> Position | None:
+    for question in q.questions[start:]:
+        if not is_relevant(question, state.answers):
+            if question.key in state.answers:
+                # An earlier change made this question irrelevant: its old answer must not count.
+                del state.answers[question.key]
+                result.cleared.append(question.key)
+                result.cleared.extend(sub.key for sub in question.questions)
+            continue
+        if question.type == "note":
+            result.notes.append(Message(kind="note", text=question.text.get(lang), question_key=question.key))
+            continue
+        if state.reviewing and question.key in state.answers:
+            continue
+        if question.type == "repeat":
+            if question.min_items == 0:
+                return Position("add", question.key, 0)
+            first = first_of_item(q, state, question, 0)
+            return first or Position("add", question.key, 0)
+        return Position("question", question.key)
+    return Position("review") if q.review else None
+
+
+def _top_index(q: Questionnaire, key: str) -> int:
+    for index, question in enumerate(q.questions):
+        if question.key == key:
+            return index
+    raise KeyError(key)
+
+
+def progress(q: Questionnaire, state: RunState, pos: Position | None) -> tuple[int, int]:
+    """(k, n): the current place among the top-level questions this respondent will see."""
+    visible = [qq.key for qq in q.questions if qq.type != "note" and is_relevant(qq, state.answers)]
+    if pos is not None and pos.kind != "review":
+        group = q.group_of(pos.key)
+        top = group.key if group is not None else pos.key
+        if top in visible:
+            return visible.index(top) + 1, len(visible)
+    done = sum(1 for key in visible if key in state.answers)
+    return min(done + 1, len(visible)) if pos is not None else len(visible), len(visible)
