@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Questionnaire, load_data, load_directory
+from dialogs.model import Choice, Text
 from storage import repository
+from storage.register import list_actors
+
+# A run-time list: loaded from the database, then cached for a short while.
+ListProvider = Callable[[AsyncSession], Awaitable[list[Choice]]]
+LIST_TTL_SECONDS = 30.0
+
+
+async def register_actors(session: AsyncSession) -> list[Choice]:
+    """The stakeholder register as choices (value = actor code; category for choice filters)."""
+    return [
+        Choice(value=actor.code, label=Text(it=actor.organisation, en=actor.organisation),
+               attributes={"category": actor.category})
+        for actor in await list_actors(session)
+    ]
+
+
+DEFAULT_PROVIDERS: dict[str, ListProvider] = {"actors": register_actors}
 
 
 class UnknownQuestionnaire(LookupError):
@@ -21,9 +41,13 @@ class QuestionnaireCatalog:
     a file never changes a questionnaire under someone's feet.
     """
 
-    def __init__(self, questionnaires: dict[str, Questionnaire]) -> None:
+    def __init__(
+        self, questionnaires: dict[str, Questionnaire], providers: dict[str, ListProvider] | None = None
+    ) -> None:
         self._current = questionnaires
         self._snapshots: dict[tuple[str, int], Questionnaire] = {}
+        self._providers = DEFAULT_PROVIDERS if providers is None else providers
+        self._lists: dict[str, tuple[float, list[Choice]]] = {}
 
     @classmethod
     def load(cls, extra_directory: Path | None = None) -> QuestionnaireCatalog:
@@ -50,11 +74,26 @@ class QuestionnaireCatalog:
     async def for_run(self, session: AsyncSession, questionnaire_id: str, version: int) -> Questionnaire:
         current = self._current.get(questionnaire_id)
         if current is not None and current.version == version:
-            return current
+            return await self.with_runtime_lists(session, current)
         key = (questionnaire_id, version)
         if key not in self._snapshots:
             stored = await repository.get_definition(session, questionnaire_id, version)
             if stored is None:
                 raise UnknownQuestionnaire(f"{questionnaire_id} v{version}")
             self._snapshots[key] = load_data(stored, source=f"database:{questionnaire_id}@{version}")
-        return self._snapshots[key]
+        return await self.with_runtime_lists(session, self._snapshots[key])
+
+    async def with_runtime_lists(self, session: AsyncSession, q: Questionnaire) -> Questionnaire:
+        """Fill the lists a questionnaire takes from the database (e.g. the register)."""
+        if not q.dynamic_lists:
+            return q
+        lists: dict[str, list[Choice]] = {}
+        now = time.monotonic()
+        for name in q.dynamic_lists:
+            cached = self._lists.get(name)
+            if cached is None or now - cached[0] > LIST_TTL_SECONDS:
+                provider = self._providers.get(name)
+                cached = (now, await provider(session) if provider else [])
+                self._lists[name] = cached
+            lists[name] = cached[1]
+        return q.with_lists(lists)

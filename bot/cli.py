@@ -153,9 +153,11 @@ async def _chat(args: argparse.Namespace, settings: Settings, db: "Database", ca
         notice_version=settings.privacy_notice_version,
         default_lang=settings.lang,
         on_completed=[ListeningHooks(settings.rating_weights)],
+        open_only=False,  # an author may try any questionnaire, open or not
     )
-    if args.questionnaire not in catalog.ids():  # type: ignore[attr-defined]
-        print(f"Unknown questionnaire {args.questionnaire!r}; known: {', '.join(catalog.ids())}", file=sys.stderr)  # type: ignore[attr-defined]
+    if args.questionnaire not in catalog.ids(open_only=False):  # type: ignore[attr-defined]
+        known = ", ".join(catalog.ids(open_only=False))  # type: ignore[attr-defined]
+        print(f"Unknown questionnaire {args.questionnaire!r}; known: {known}", file=sys.stderr)
         return 2
     return await run_chat(db, conversation, args.questionnaire, args.respondent, args.lang or settings.lang)  # type: ignore[arg-type]
 

@@ -53,11 +53,14 @@ class Conversation:
         notice_version: str = "1",
         default_lang: str = "it",
         on_completed: Sequence[CompletionHook] | None = None,
+        open_only: bool = True,
     ) -> None:
         self.catalog = catalog
         self.expire_after = expire_after
         self.notice_version = notice_version
         self.default_lang = default_lang
+        # False for an author trying questionnaires in the terminal: closed ones start too.
+        self.open_only = open_only
         # Run when a run completes, in its transaction; messages they return are shown after
         # the outro. Default: interviews mark their actor, project cards, ratings (bot.listening).
         self.on_completed: list[CompletionHook] = (
@@ -101,7 +104,7 @@ class Conversation:
         if invitations.is_invitation(questionnaire_id):  # /start ascolto_<token>
             return await invitations.start(self, session, respondent, questionnaire_id)
         lang = respondent.language
-        if questionnaire_id not in self.catalog.ids():
+        if questionnaire_id not in self.catalog.ids(open_only=self.open_only):
             reply = self.menu(lang)
             reply.messages.insert(0, Message(kind="error", text=t("unknown_questionnaire", lang, id=questionnaire_id)))
             return reply
@@ -123,8 +126,8 @@ class Conversation:
             if run is not None:
                 return await self._apply(session, respondent, run, Input("resume"))
         q = self.catalog.current(questionnaire_id)
-        step = dialogs.start(q, lang=lang)
-        await self.catalog.register(session, q)
+        await self.catalog.register(session, q)  # the definition as written, without run-time lists
+        step = dialogs.start(await self.catalog.with_runtime_lists(session, q), lang=lang)
         run = await repository.create_run(session, respondent.id, q.id, q.version, step.state.to_json())
         return Reply(step.messages, lang=lang, run_id=run.public_id, questionnaire_id=q.id)
 

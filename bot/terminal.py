@@ -37,6 +37,10 @@ MULTI_HINT = {
     "it": "(scrivi uno o più numeri separati da virgole, es. 1,3)",
     "en": "(type one or more numbers separated by commas, e.g. 1,3)",
 }
+RANK_HINT = {
+    "it": "(scrivi i numeri in ordine di importanza, separati da virgole, es. 3,1,5)",
+    "en": "(type the numbers in order of importance, separated by commas, e.g. 3,1,5)",
+}
 SKIP_HINT = {"it": "(facoltativa: /salta per saltarla)", "en": "(optional: /salta to skip it)"}
 EOF_TEXT = {
     "it": "Input terminato prima della fine: le risposte date finora sono salvate; riprendi con lo stesso comando.",
@@ -60,10 +64,14 @@ def render(message: Message, lang: str) -> str:
     if message.hint:
         lines.append(f"  ({message.hint})")
     for number, option in enumerate(message.options, start=1):
-        mark = "[x] " if option.selected else ("[ ] " if message.multiple else "")
+        if option.rank is not None:
+            mark = f"[{option.rank}] "
+        else:
+            mark = "[x] " if option.selected else ("[ ] " if message.multiple else "")
         lines.append(f"  {number}) {mark}{option.label}")
     if message.kind == "prompt" and message.options:
-        lines.append("  " + (MULTI_HINT if message.multiple else CHOICE_HINT)[lang])
+        hint = RANK_HINT if message.ranking else (MULTI_HINT if message.multiple else CHOICE_HINT)
+        lines.append("  " + hint[lang])
     if message.kind == "prompt" and message.can_skip:
         lines.append("  " + SKIP_HINT[lang])
     return "\n".join(lines)

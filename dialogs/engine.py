@@ -187,7 +187,7 @@ def _add_input(q: Questionnaire, state: RunState, pos: Position, action: Input) 
     if wants_more:
         nxt = first_of_item(q, state, group, pos.index)
         if nxt is not None:
-            return _go(q, state, nxt, [])
+            return _go(q, state, nxt, [], advance=False)
     step_cleared: list[tuple[str, int]] = []
     rows = items(state, group.key)
     if len(rows) > pos.index and not state.reviewing:

@@ -50,6 +50,10 @@ def builtin_directory() -> Path:
     return Path(str(resources.files("dialogs") / "questionnaires"))
 
 
+def shared_lists_directory() -> Path:
+    return builtin_directory() / "lists"
+
+
 def load_file(path: str | Path) -> Questionnaire:
     path = Path(path)
     try:
@@ -60,14 +64,15 @@ def load_file(path: str | Path) -> Questionnaire:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
         raise DefinitionError(str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return load_data(raw, source=str(path))
+    return load_data(raw, source=str(path), lists_directory=path.parent / "lists")
 
 
-def load_data(raw: Any, source: str = "<data>") -> Questionnaire:
+def load_data(raw: Any, source: str = "<data>", lists_directory: Path | None = None) -> Questionnaire:
     """Validate a parsed definition (from YAML, or JSON stored with a run)."""
     if not isinstance(raw, dict):
         raise DefinitionError(source, "file", "the top level must be a mapping (id, version, questions …)")
     raw = _apply_aliases(raw)
+    raw = _with_shared_lists(raw, source, lists_directory)
     try:
         questionnaire = Questionnaire.model_validate(raw)
     except ValidationError as exc:
@@ -80,12 +85,35 @@ def load_data(raw: Any, source: str = "<data>") -> Questionnaire:
 def load_directory(directory: str | Path | None = None) -> dict[str, Questionnaire]:
     directory = Path(directory) if directory else builtin_directory()
     found: dict[str, Questionnaire] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in sorted(directory.glob("*.yaml")):  # lists/ is a subfolder: not picked up here
         questionnaire = load_file(path)
         if questionnaire.id in found:
             raise DefinitionError(str(path), "id", f"id {questionnaire.id!r} is used by another file")
         found[questionnaire.id] = questionnaire
     return found
+
+
+def _with_shared_lists(raw: dict[str, Any], source: str, directory: Path | None) -> dict[str, Any]:
+    """Copy the shared lists a questionnaire names into its own `lists` (stored lists win)."""
+    names = raw.get("shared_lists") or []
+    if not isinstance(names, list):
+        raise DefinitionError(source, "shared_lists", "must be a list of list names")
+    lists = dict(raw.get("lists") or {})
+    for name in names:
+        if name in lists:
+            continue
+        candidates = [d / f"{name}.yaml" for d in (directory, shared_lists_directory()) if d is not None]
+        path = next((c for c in candidates if c.exists()), None)
+        if path is None:
+            raise DefinitionError(source, "shared_lists", f"no shared list {name!r} (looked for {name}.yaml)")
+        try:
+            choices = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise DefinitionError(str(path), "file", f"not valid YAML: {exc}") from None
+        if not isinstance(choices, list):
+            raise DefinitionError(str(path), "file", "a shared list is a YAML list of choices")
+        lists[name] = choices
+    return {**raw, "lists": lists} if names else raw
 
 
 def _apply_aliases(raw: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +189,7 @@ def _check_question(
         _check_expression(question.constraint, seen | {"value"}, source, where, "constraint")
     if question.type in CHOICE_TYPES - {"yesno", "scale"}:
         if isinstance(question.choices, str):
-            if question.choices not in q.lists:
+            if question.choices not in q.lists and question.choices not in q.dynamic_lists:
                 raise DefinitionError(source, where, f"unknown choice list {question.choices!r}")
         elif not question.choices:
             raise DefinitionError(source, where, f"a {question.type} question needs choices")
@@ -172,6 +200,8 @@ def _check_question(
         raise DefinitionError(source, where, f"a {question.type} question takes no choices")
     if question.choice_filter:
         attributes = {name for choice in q.choices_for(question) for name in choice.attributes}
+        if isinstance(question.choices, str):
+            attributes |= set(q.dynamic_lists.get(question.choices, []))
         _check_expression(question.choice_filter, seen | attributes, source, where, "choice_filter")
     if question.min is not None and question.max is not None and question.min > question.max:
         raise DefinitionError(source, where, "min is greater than max")
@@ -182,7 +212,7 @@ def _check_question(
     if question.max_rank is not None:
         if question.type != "ranking":
             raise DefinitionError(source, where, "max_rank only applies to ranking questions")
-        if question.max_rank > len(q.choices_for(question)):
+        if question.max_rank > len(q.choices_for(question)) and question.choices not in q.dynamic_lists:
             raise DefinitionError(source, where, "max_rank is larger than the number of choices")
     if question.follow_up is not None:
         if question.type != "text":

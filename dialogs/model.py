@@ -138,6 +138,11 @@ class Questionnaire(_Strict):
     outro: Text | None = None
     open: bool = True
     lists: dict[str, list[Choice]] = Field(default_factory=dict)
+    # Lists kept once for every questionnaire (dialogs/questionnaires/lists/NAME.yaml), copied
+    # into `lists` on load; and lists the host fills at run time (e.g. the register's actors),
+    # with the attribute names their choices carry for choice filters.
+    shared_lists: list[str] = Field(default_factory=list)
+    dynamic_lists: dict[str, list[str]] = Field(default_factory=dict)
     questions: list[Question] = Field(min_length=1)
     computed: list[Computed] = Field(default_factory=list)
     outcomes: list[Outcome] = Field(default_factory=list)
@@ -194,5 +199,9 @@ class Questionnaire(_Strict):
                 Choice(value=str(n), label=Text(it=str(n), en=str(n))) for n in range(low, high + 1)
             ]
         if isinstance(question.choices, str):
-            return self.lists[question.choices]
+            return self.lists.get(question.choices, [])  # a dynamic list may still be empty
         return question.choices
+
+    def with_lists(self, lists: dict[str, list[Choice]]) -> Questionnaire:
+        """A copy with run-time lists filled in (the engine itself never fetches anything)."""
+        return self.model_copy(update={"lists": {**self.lists, **lists}})

@@ -9,6 +9,11 @@ from .model import Questionnaire
 from .state import Message, Option, RunState
 
 _LABEL_LENGTH = 48
+_ANSWER_LENGTH = 160  # the whole summary must fit one chat message
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _ANSWER_LENGTH else text[: _ANSWER_LENGTH - 1] + "…"
 
 
 def review_message(q: Questionnaire, state: RunState) -> Message:
@@ -26,14 +31,21 @@ def review_message(q: Questionnaire, state: RunState) -> Message:
             rows = items(state, question.key)
             lines.append(f"{number}. {question.text.get(lang)}")
             for index, row in enumerate(rows, start=1):
-                parts = [
-                    describe(q, sub, row[sub.key], lang) for sub in question.questions if sub.key in row
-                ]
+                parts = []
+                for sub in question.questions:
+                    if sub.key in row:
+                        more = row.get(f"{sub.key}_more")
+                        text = describe(q, sub, row[sub.key], lang)
+                        parts.append(_short(f"{text} (+ {more})" if more else text))
                 lines.append(f"   {index}) " + " · ".join(parts))
             first = question.questions[0].key
             target = Position("item", first, 0).token if rows else Position("add", question.key, 0).token
         else:
             answer = describe(q, question, state.answers.get(question.key), lang)
+            more = state.answers.get(f"{question.key}_more")
+            if more:
+                answer = f"{answer} (+ {more})"
+            answer = _short(answer)
             lines.append(f"{number}. {question.text.get(lang)}\n   → {answer}")
             target = Position("question", question.key).token
         options.append(Option(value=target, label=i18n.text("review_change", lang, n=number, text=short)))

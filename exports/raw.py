@@ -18,10 +18,27 @@ ExportFormat = Literal["csv", "xlsx"]
 RUN_COLUMNS = ["respondent", "run", "status", "version", "started_at", "completed_at"]
 
 
+def _top_level_columns(q: Questionnaire) -> list[str]:
+    columns: list[str] = []
+    for question in q.questions:
+        if question.type == "note":
+            continue
+        if question.type == "repeat":
+            columns.append(f"{question.key}_items")  # how many items; the items have their own table
+            continue
+        columns.append(question.key)
+        if question.follow_up is not None:
+            columns.append(f"{question.key}_more")
+    return columns
+
+
 def answers_frame(q: Questionnaire, runs: Sequence[ExportRun]) -> pd.DataFrame:
     """The analyst's table. Choice answers keep their codes; the codebook explains them."""
-    question_keys = [question.key for question in q.questions if question.type != "note"]
-    extra_keys = sorted({key for run in runs for key in run.answers} - set(question_keys))
+    question_keys = _top_level_columns(q)
+    in_groups = {sub.key for g in q.questions for sub in g.questions}
+    in_groups |= {f"{key}_more" for key in in_groups}
+    extra_keys = sorted({key for run in runs for key in run.answers} - set(question_keys) - in_groups)
+    groups = [g for g in q.questions if g.type == "repeat"]
     outcome_keys = [c.key for c in q.computed] + [o.key for o in q.outcomes]
     records: list[dict[str, Any]] = []
     for run in runs:
@@ -35,19 +52,45 @@ def answers_frame(q: Questionnaire, runs: Sequence[ExportRun]) -> pd.DataFrame:
         }
         for key in question_keys + extra_keys:
             record[key] = _cell(run.answers.get(key))
+        for group in groups:
+            subs = {sub.key for sub in group.questions}
+            record[f"{group.key}_items"] = len({index for key, index, _ in run.rows if key in subs})
         for key in outcome_keys:
             record[key] = _cell(run.outcomes.get(key))
         records.append(record)
     return pd.DataFrame.from_records(records, columns=RUN_COLUMNS + question_keys + extra_keys + outcome_keys)
 
 
+def items_frames(q: Questionnaire, runs: Sequence[ExportRun]) -> dict[str, pd.DataFrame]:
+    """Repeat groups as long tables: one row per item, ready to pivot (objectives, projects …)."""
+    frames: dict[str, pd.DataFrame] = {}
+    for group in (g for g in q.questions if g.type == "repeat"):
+        columns: list[str] = []
+        for sub in group.questions:
+            columns.append(sub.key)
+            if sub.follow_up is not None:
+                columns.append(f"{sub.key}_more")
+        records: list[dict[str, Any]] = []
+        for run in runs:
+            by_item: dict[int, dict[str, Any]] = {}
+            for key, index, value in run.rows:
+                if key in columns:
+                    by_item.setdefault(index, {})[key] = _cell(value)
+            for index in sorted(by_item):
+                records.append({"respondent": run.respondent, "run": run.run, "item": index + 1, **by_item[index]})
+        frames[group.key] = pd.DataFrame.from_records(records, columns=["respondent", "run", "item", *columns])
+    return frames
+
+
 def codebook_frame(q: Questionnaire, lang: str = "it") -> pd.DataFrame:
     rows = []
-    for question in q.questions:
+    for question in [qq for top in q.questions for qq in (top, *top.questions)]:
         if question.type == "note":
             continue
         choices = "; ".join(f"{c.value} = {c.label.get(lang)}" for c in q.choices_for(question))
-        rows.append({"column": question.key, "type": question.type, "question": question.text.get(lang), "codes": choices})
+        group = q.group_of(question.key)
+        where = f"{group.key}: " if group is not None else ""
+        rows.append({"column": question.key, "type": question.type, "question": where + question.text.get(lang), "codes": choices})
     for computed in q.computed:
         rows.append({"column": computed.key, "type": "computed", "question": computed.expression, "codes": ""})
     for outcome in q.outcomes:
@@ -61,6 +104,9 @@ def write_export(q: Questionnaire, runs: Sequence[ExportRun], fmt: ExportFormat,
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(export_bytes(q, runs, fmt))
+    if fmt == "csv":  # a CSV holds one table: repeat groups go beside it, one file each
+        for group, frame in items_frames(q, runs).items():
+            neutralise_frame(frame).to_csv(out.with_name(f"{out.stem}-{group}.csv"), index=False, encoding="utf-8")
     return out
 
 
@@ -73,6 +119,8 @@ def export_bytes(q: Questionnaire, runs: Sequence[ExportRun], fmt: ExportFormat)
     elif fmt == "xlsx":
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name="answers", index=False)
+            for group, items in items_frames(q, runs).items():
+                neutralise_frame(items).to_excel(writer, sheet_name=group[:31], index=False)
             neutralise_frame(codebook_frame(q)).to_excel(writer, sheet_name="codebook", index=False)
     else:
         raise ValueError(f"unknown export format {fmt!r}; use csv or xlsx")

@@ -307,6 +307,8 @@ class ExportRun:
     completed_at: datetime | None
     answers: dict[str, Any]
     outcomes: dict[str, Any]
+    # every current answer as (key, item index, value): repeat-group items are long tables
+    rows: list[tuple[str, int, Any]] = field(default_factory=list)
 
 
 async def export_runs(session: AsyncSession, questionnaire_id: str) -> list[ExportRun]:
@@ -322,13 +324,16 @@ async def export_runs(session: AsyncSession, questionnaire_id: str) -> list[Expo
     run_ids = [run.id for run, _ in runs]
     answers: dict[int, dict[str, Any]] = {run_id: {} for run_id in run_ids}
     outcomes: dict[int, dict[str, Any]] = {run_id: {} for run_id in run_ids}
+    rows: dict[int, list[tuple[str, int, Any]]] = {run_id: [] for run_id in run_ids}
     for chunk in _chunks(run_ids, 500):
-        for run_id, key, value in await session.execute(
-            select(Answer.run_id, Answer.question_key, Answer.value)
+        for run_id, key, index, value in await session.execute(
+            select(Answer.run_id, Answer.question_key, Answer.item_index, Answer.value)
             .where(Answer.run_id.in_(chunk), Answer.is_current.is_(True))
             .order_by(Answer.id)
         ):
-            answers[run_id][key] = value
+            if index == 0:
+                answers[run_id][key] = value
+            rows[run_id].append((key, index, value))
         for run_id, key, value in await session.execute(
             select(RunOutcome.run_id, RunOutcome.key, RunOutcome.value).where(RunOutcome.run_id.in_(chunk))
         ):
@@ -343,6 +348,7 @@ async def export_runs(session: AsyncSession, questionnaire_id: str) -> list[Expo
             completed_at=run.completed_at,
             answers=answers[run.id],
             outcomes=outcomes[run.id],
+            rows=rows[run.id],
         )
         for run, pseudonym in runs
     ]

@@ -56,7 +56,7 @@ def keyboard(
     key = message.question_key
     buttons = [
         InlineKeyboardButton(
-            text=("✓ " if option.selected else "") + option.label,
+            text=_mark(option.rank, option.selected) + option.label,
             callback_data=AnswerButton(run=run_id, key=key, value=option.value).pack(),
         )
         for option in message.options
@@ -78,6 +78,13 @@ def keyboard(
     if navigation:
         rows.append(navigation)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _mark(rank: int | None, selected: bool) -> str:
+    """A ranking shows each pick's place; a multiple choice a tick."""
+    if rank is not None:
+        return f"{rank}. "
+    return "✓ " if selected else ""
 
 
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT - 96) -> list[str]:

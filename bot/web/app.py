@@ -185,10 +185,10 @@ class WebChannel:
             raise FormError(403, "cookies_needed" if ws.is_new else "bad_form")
         return form
 
-    def _flash(self, ws: WebSession, where: str, reply: Reply) -> None:
+    def _flash(self, ws: WebSession, where: str, reply: Reply, draft: str | None = None) -> None:
         messages = [(m.kind, m.text) for m in reply.messages if m.kind != "prompt" and m.text]
         if messages or reply.run_id:
-            self.flashes.put(ws.respondent_id, where, Flash(messages, reply.run_id))
+            self.flashes.put(ws.respondent_id, where, Flash(messages, reply.run_id, draft))
 
     # --- pages --------------------------------------------------------------------------------
 
@@ -253,12 +253,19 @@ class WebChannel:
             if prompt_message is not None and reply is not None and reply.run_id:
                 prompt = views.prompt_view(prompt_message, lang)
                 prompt.errors = errors
+                prompt.draft = flash.draft if flash and errors else None
                 context["prompt"] = prompt
                 context["run_id"] = reply.run_id
             else:
                 context["errors"] = errors
                 context["can_start"] = True
-                context["started_before"] = run is not None or flash is not None
+                context["started_before"] = run is not None or (flash is not None and flash.run_id is not None)
+                context["just_finished"] = run is not None and run.status == "completed"
+                if not context["started_before"]:  # came back later: say so if they already answered
+                    held = await repository.respondent_data(session, respondent.id)
+                    context["started_before"] = held is not None and any(
+                        run_qid == qid and status == "completed" for run_qid, status, _, _ in held.runs
+                    )
             return self.page(request, ws, lang, "questionnaire.html", context)
 
     async def answer(self, request: Request, qid: str) -> Response:
@@ -271,6 +278,7 @@ class WebChannel:
             form = await self._checked_form(request, ws)
         except FormError as error:
             return self._form_refused(request, ws, error)
+        draft: str | None = None
         async with self.db.transaction() as session:
             respondent = await self._respondent(session, ws)
             if "consent" in form:
@@ -282,12 +290,13 @@ class WebChannel:
             elif "start" in form:
                 reply = await self.conversation.start(session, respondent, qid)
             else:
-                reply = await self.conversation.handle(
-                    session, respondent, self._input(form), run_id=form.get("run") or None
-                )
+                action = self._input(form)
+                reply = await self.conversation.handle(session, respondent, action, run_id=form.get("run") or None)
+                if reply.rejected and action.kind == "text" and "text" in form:
+                    draft = (action.value or "")[:20_000]
             lang = reply.lang or respondent.language
         target = reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
-        self._flash(ws, target, reply)
+        self._flash(ws, target, reply, draft)
         return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
 
     @staticmethod

@@ -117,6 +117,7 @@ class Flash:
 
     messages: list[tuple[str, str]] = field(default_factory=list)
     run_id: str | None = None
+    draft: str | None = None  # a refused typed answer, given back in the field to correct
     made: float = field(default_factory=time.monotonic)
 
 

@@ -40,6 +40,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "it": "Non hai una compilazione in corso di questo questionario.",
         "en": "You have no answers in progress for this questionnaire.",
     },
+    "already_completed": {
+        "it": "Hai già completato questo questionario: grazie! Puoi compilarlo di nuovo, se vuoi.",
+        "en": "You have already completed this questionnaire: thank you! You can answer it again if you like.",
+    },
     "privacy_title": {"it": "I tuoi dati", "en": "Your data"},
     "privacy_intro": {
         "it": "Questo browser è collegato a un codice casuale, conservato in un cookie tecnico: nessun nome, nessun indirizzo email.",

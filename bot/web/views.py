@@ -50,6 +50,7 @@ class PromptView:
     can_skip: bool = False
     can_go_back: bool = False
     errors: list[str] = field(default_factory=list)
+    draft: str | None = None
 
 
 def css_kind(kind: str) -> str:

@@ -263,4 +263,6 @@ def test_chat_with_an_unknown_questionnaire(tmp_path):
 def test_questionnaires_list(tmp_path):
     result = scenari("questionnaires", "list", cwd=tmp_path)
     assert result.returncode == 0
-    assert result.stdout.split()[:4] == ["imprese", "v1", "open", "17"]
+    rows = {line.split()[0]: line.split()[1:4] for line in result.stdout.splitlines()}
+    assert rows["imprese"] == ["v1", "open", "17"]
+    assert rows["ascolto"][1] == "closed"  # reached by invitation only

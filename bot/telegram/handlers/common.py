@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram.types import CallbackQuery, Message
 
 from ..outbox import Outbox
@@ -15,7 +17,7 @@ def pressed_label(callback: CallbackQuery) -> str:
     for row in message.reply_markup.inline_keyboard:
         for button in row:
             if button.callback_data == callback.data:
-                return button.text.removeprefix("✓ ")
+                return re.sub(r"^(✓ |\d+\. )", "", button.text)
     return ""
 
 
