@@ -1,4 +1,4 @@
-"""Reading what the database holds, for assertions."""
+"""What the e2e tests share: starting the business survey, and reading the database."""
 
 from __future__ import annotations
 
@@ -6,6 +6,16 @@ from sqlalchemy import select
 
 from storage import Database
 from storage.models import Answer, Respondent, Run
+from tests.support.fake_bot_api import SimulatedUser
+
+
+async def start_survey(user: SimulatedUser) -> None:
+    """/start imprese, accept the privacy notice, and wait for the first question."""
+    await user.send_command("/start imprese")
+    notice = await user.wait_text("privacy")
+    assert notice.buttons == ["Accetto", "Non accetto"]
+    await user.press("Accetto")
+    await user.wait_text("In quale settore")
 
 
 async def stored_answers(db: Database, user_id: int, questionnaire: str = "imprese") -> dict[str, object]:

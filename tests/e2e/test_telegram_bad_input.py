@@ -7,15 +7,9 @@ import asyncio
 from aiogram import Dispatcher
 
 from storage import Database
-from tests.e2e.helpers import answer_rows, stored_answers
+from tests.e2e.helpers import answer_rows, start_survey, stored_answers
 from tests.support.fake_bot_api import FakeBotAPI, SimulatedUser
 
-
-async def start_survey(user: SimulatedUser) -> None:
-    await user.send_command("/start imprese")
-    await user.wait_text("privacy")
-    await user.press("Accetto")
-    await user.wait_text("In quale settore")
 
 
 async def test_text_where_a_button_is_expected(api: FakeBotAPI, dispatcher: Dispatcher, db: Database) -> None:

@@ -14,15 +14,12 @@ from bot.telegram.app import serve_bot
 from storage import Database
 from storage.models import Consent, Respondent
 from tests.e2e.conftest import ANALYST_ID
-from tests.e2e.helpers import answer_rows, stored_answers
+from tests.e2e.helpers import answer_rows, start_survey, stored_answers
 from tests.support.fake_bot_api import FakeBotAPI, SimulatedUser
 
 
 async def start_and_answer_sector(user: SimulatedUser, sector: str = "Commercio") -> None:
-    await user.send_command("/start imprese")
-    await user.wait_text("privacy")
-    await user.press("Accetto")
-    await user.wait_text("In quale settore")
+    await start_survey(user)
     await user.press(sector)
     await user.wait_text("Quanti addetti")
 

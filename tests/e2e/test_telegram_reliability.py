@@ -13,17 +13,11 @@ from aiogram import Dispatcher
 from bot.settings import Settings
 from bot.telegram.app import build_dispatcher
 from storage import Database
-from tests.e2e.helpers import answer_rows, stored_answers
+from tests.e2e.helpers import answer_rows, start_survey, stored_answers
 from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, SimulatedUser
 
 SCENARI = Path(sys.executable).with_name("scenari")
 
-
-async def start_survey(user: SimulatedUser) -> None:
-    await user.send_command("/start imprese")
-    await user.wait_text("privacy")
-    await user.press("Accetto")
-    await user.wait_text("In quale settore")
 
 
 async def test_redelivered_update_stores_one_answer(api: FakeBotAPI, dispatcher: Dispatcher, db: Database) -> None:

@@ -7,15 +7,8 @@ from aiogram import Dispatcher
 from storage import Database
 from tests.support.fake_bot_api import FakeBotAPI, SimulatedUser
 
-from tests.e2e.helpers import answer_rows, stored_answers
+from tests.e2e.helpers import answer_rows, start_survey, stored_answers
 
-
-async def consent_and_start(user: SimulatedUser) -> None:
-    await user.send_command("/start imprese")
-    notice = await user.wait_text("privacy")
-    assert notice.buttons == ["Accetto", "Non accetto"]
-    await user.press("Accetto")
-    await user.wait_text("In quale settore")
 
 
 async def answer_until_innovations(user: SimulatedUser) -> None:
@@ -30,7 +23,7 @@ async def answer_until_innovations(user: SimulatedUser) -> None:
 async def test_complete_survey_with_buttons_and_text(api: FakeBotAPI, dispatcher: Dispatcher, db: Database) -> None:
     user = api.user(user_id=1001, first_name="Anna", language_code="it")
     async with api.polling(dispatcher):
-        await consent_and_start(user)
+        await start_survey(user)
         await answer_until_innovations(user)
         # multiple choice: toggles tick in place, then "Fatto"
         await user.press("Di prodotto o servizio")
@@ -89,7 +82,7 @@ async def test_complete_survey_with_buttons_and_text(api: FakeBotAPI, dispatcher
 async def test_back_changes_the_answer_and_keeps_history(api: FakeBotAPI, dispatcher: Dispatcher, db: Database) -> None:
     user = api.user(user_id=1002, language_code="it")
     async with api.polling(dispatcher):
-        await consent_and_start(user)
+        await start_survey(user)
         await user.press("Commercio")
         await user.wait_text("Quanti addetti")
         await user.send_command("/indietro")
