@@ -27,6 +27,15 @@ from .catalog import QuestionnaireCatalog, UnknownQuestionnaire
 
 CARD_QUESTIONNAIRE = "progetto"
 RATING_QUESTIONNAIRE = "valutazione"
+INTERVIEW_QUESTIONNAIRE = "ascolto"
+# An interview's project item, in the words of a project card.
+INTERVIEW_PROJECT_FIELDS = {
+    "project_title": "title",
+    "project_stage": "stage",
+    "project_theme": "theme",
+    "project_summary": "description",
+    "project_summary_more": "description_more",
+}
 
 TEXTS: dict[str, dict[str, str]] = {
     "card_saved": {
@@ -78,6 +87,12 @@ class ListeningHooks:
         if q.id == CARD_QUESTIONNAIRE:
             card = await card_from_answers(session, run, state.answers)
             messages.append(Message(kind="info", text=text("card_saved", state.lang, title=card.title, card=card.id)))
+        elif q.id == INTERVIEW_QUESTIONNAIRE:
+            # Each project the interviewee described becomes a card raters can assess.
+            for index, item in enumerate(state.answers.get("projects") or []):
+                fields = {INTERVIEW_PROJECT_FIELDS[k]: v for k, v in item.items() if k in INTERVIEW_PROJECT_FIELDS}
+                card = await card_from_answers(session, run, fields, item_index=index)
+                messages.append(Message(kind="info", text=text("card_saved", state.lang, title=card.title, card=card.id)))
         elif q.id == RATING_QUESTIONNAIRE:
             messages += await self._rating(session, respondent, run, state)
         return messages
