@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dialogs import DefinitionError, load_file
 
-from . import cli_actors, cli_nlp, cli_web
+from . import cli_actors, cli_exports, cli_nlp, cli_web
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("scenari.cli")
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_nlp.add_commands(commands)
     cli_actors.add_commands(commands)
     cli_web.add_commands(commands)
+    cli_exports.add_commands(commands)
     return parser
 
 
@@ -130,6 +131,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if result is not None:
             return result
         result = await cli_web.dispatch(args, settings, db)  # serve: the web app (+ the bot)
+        if result is not None:
+            return result
+        result = await cli_exports.dispatch(args, settings, db)  # tables export / rebuild
         if result is not None:
             return result
         catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)

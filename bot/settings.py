@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     privacy_notice_version: str = Field("2026-11", alias="SCENARI_PRIVACY_NOTICE_VERSION")
     spacy_model: str | None = Field(None, alias="SCENARI_SPACY_MODEL")
     log_level: str = Field("INFO", alias="SCENARI_LOG_LEVEL")
+    # the convergence tables: rebuilt every N minutes by `scenari serve`; counts under k are hidden
+    aggregate_minutes: float = Field(15, alias="SCENARI_AGGREGATE_MINUTES", gt=0)
+    suppress_k: int = Field(3, alias="SCENARI_SUPPRESS_K", ge=1)
+    # where the tables are rebuilt; the analysts' nightly package (HH:MM in a time zone; a zip of
+    # csv or parquet files beside the workbook when set), sent to /iscrivi_report subscribers
+    exports_dir: Path = Field(Path("var/exports"), alias="SCENARI_EXPORTS_DIR")
+    report_time: str = Field("02:30", alias="SCENARI_REPORT_TIME")
+    report_timezone: str = Field("Europe/Rome", alias="SCENARI_REPORT_TIMEZONE")
+    report_package: str | None = Field(None, alias="SCENARI_REPORT_PACKAGE")
     # `scenari serve`: the web channel's address, the key signing its cookies (unset: one kept in
     # var/secret_key), and, when set, the public HTTPS URL Telegram delivers updates to (webhook).
     host: str = Field("127.0.0.1", alias="SCENARI_HOST", min_length=1)
@@ -116,6 +125,34 @@ class Settings(BaseSettings):
         if len(value.strip()) < 16:
             raise ValueError("too short: use at least 16 random characters")
         return value.strip()
+
+    @field_validator("report_time")
+    @classmethod
+    def _report_time(cls, value: str) -> str:
+        parts = value.strip().split(":")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60):
+            raise ValueError("expected a time of day as HH:MM, e.g. 02:30")
+        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _report_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone name (e.g. Europe/Rome)") from None
+        return value.strip()
+
+    @field_validator("report_package")
+    @classmethod
+    def _report_package(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "none", "no"):
+            return None
+        if value.strip().lower() not in ("csv", "parquet"):
+            raise ValueError("must be csv, parquet or empty (workbook only)")
+        return value.strip().lower()
 
     @field_validator("telegram_webhook_url")
     @classmethod

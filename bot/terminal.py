@@ -41,6 +41,10 @@ RANK_HINT = {
     "it": "(scrivi i numeri in ordine di importanza, separati da virgole, es. 3,1,5)",
     "en": "(type the numbers in order of importance, separated by commas, e.g. 3,1,5)",
 }
+REVIEW_HINT = {
+    "it": "(scrivi il numero della risposta da cambiare, oppure «invia» per inviare)",
+    "en": "(type the number of the answer to change, or “submit” to send)",
+}
 SKIP_HINT = {"it": "(facoltativa: /salta per saltarla)", "en": "(optional: /salta to skip it)"}
 EOF_TEXT = {
     "it": "Input terminato prima della fine: le risposte date finora sono salvate; riprendi con lo stesso comando.",
@@ -70,7 +74,10 @@ def render(message: Message, lang: str) -> str:
             mark = "[x] " if option.selected else ("[ ] " if message.multiple else "")
         lines.append(f"  {number}) {mark}{option.label}")
     if message.kind == "prompt" and message.options:
-        hint = RANK_HINT if message.ranking else (MULTI_HINT if message.multiple else CHOICE_HINT)
+        if message.question_type == "review":  # its last option is typed as a word, not its label
+            hint = REVIEW_HINT
+        else:
+            hint = RANK_HINT if message.ranking else (MULTI_HINT if message.multiple else CHOICE_HINT)
         lines.append("  " + hint[lang])
     if message.kind == "prompt" and message.can_skip:
         lines.append("  " + SKIP_HINT[lang])

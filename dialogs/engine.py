@@ -139,7 +139,7 @@ def _answer_input(q: Questionnaire, state: RunState, pos: Position, action: Inpu
         if question.type not in ("multiple", "ranking"):
             raise InvalidAnswer("choose_option")
         # What the prompt shows as ticked: this turn's toggles, else the current answer.
-        selection = state.pending.get(state.current or "", value_at(q, state, pos) or [])
+        selection = _selection(q, state, pos, choices)
         if not selection and not question.is_required:
             return _accept(q, state, pos, question, None, raw=None, skipped=True)
         value: Any = check_selection(question, list(selection), choices)
@@ -235,10 +235,30 @@ def _accept(
 ) -> Step:
     state.pending.pop(state.current or "", None)
     follow = question.follow_up
+    more = Position("more", pos.key, pos.index, in_item=pos.kind == "item")
     if follow is not None and value is not None and parse(follow.when).is_true({**item_env(q, state, pos), "value": value}):
-        more = Position("more", pos.key, pos.index, in_item=pos.kind == "item")
         return _store_and_go(q, state, pos, value, raw, skipped, next_position=more)
-    return _store_and_go(q, state, pos, value, raw, skipped)
+    stale = follow is not None and has_value(q, state, more)
+    if stale:  # the answer changed and needs no follow-up now: the old one no longer counts
+        _drop(q, state, more)
+    step = _store_and_go(q, state, pos, value, raw, skipped)
+    if stale and more.in_item:
+        step.cleared_items.append((f"{pos.key}_more", pos.index))
+    elif stale:
+        step.cleared.append(f"{pos.key}_more")
+    return step
+
+
+def _drop(q: Questionnaire, state: RunState, more: Position) -> None:
+    """Remove a follow-up answer from the state."""
+    if not more.in_item:
+        state.answers.pop(f"{more.key}_more", None)
+        return
+    group = q.group_of(more.key)
+    assert group is not None
+    rows = [dict(row) for row in items(state, group.key)]
+    rows[more.index].pop(f"{more.key}_more", None)
+    state.answers[group.key] = rows
 
 
 def _store_and_go(
@@ -265,18 +285,18 @@ def _go(
     if advance:
         moved = after(q, state, pos, state.lang)
         messages.extend(moved.notes)
-        target, cleared = moved.position, moved.cleared
+        target, cleared, cleared_items = moved.position, moved.cleared, moved.cleared_items
     else:
-        target, cleared = pos, []
+        target, cleared, cleared_items = pos, [], []
     if target is None:
         step = _complete(q, state, messages)
-        step.cleared = cleared
+        step.cleared, step.cleared_items = cleared, cleared_items
         return step
     if target.kind == "review":
         state.reviewing = True
     state.current = target.token
     messages.append(_render(q, state, target))
-    return Step(state, messages, cleared=cleared)
+    return Step(state, messages, cleared=cleared, cleared_items=cleared_items)
 
 
 def _complete(q: Questionnaire, state: RunState, messages: list[Message]) -> Step:
@@ -312,7 +332,7 @@ def _toggle(
         return _rejected(state, "question_closed", reprompt=q)
     parse_choice(q, question, value, choices)
     token = state.current or ""
-    selection = list(state.pending.get(token, value_at(q, state, pos) or []))
+    selection = _selection(q, state, pos, choices)
     if value in selection:
         selection.remove(value)
     elif question.max_choices and len(selection) >= question.max_choices:
@@ -324,6 +344,14 @@ def _toggle(
     state.pending[token] = selection
     rendered = _render(q, state, pos)
     return Step(state, [Message(**{**rendered.__dict__, "refresh": True})])
+
+
+def _selection(q: Questionnaire, state: RunState, pos: Position, choices: list[Any]) -> list[str]:
+    """What a multiple/ranking prompt shows ticked: this turn's toggles, else the current answer,
+    without values its choice filter no longer offers (an earlier answer changed)."""
+    shown = {c.value for c in choices}
+    selection = state.pending.get(state.current or "", value_at(q, state, pos) or [])
+    return [value for value in selection if value in shown]
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -353,7 +381,7 @@ def _render(q: Questionnaire, state: RunState, pos: Position) -> Message:
     choices = visible_choices(q, question, item_env(q, state, pos))
     selected: list[str] = []
     if question.type in ("multiple", "ranking"):
-        selected = list(state.pending.get(token, value_at(q, state, pos) or []))
+        selected = _selection(q, state, pos, choices)
     options = tuple(
         Option(
             value=c.value, label=c.label.get(lang), selected=c.value in selected,

@@ -131,6 +131,15 @@ def visible_choices(q: Questionnaire, question: Question, env: dict[str, Any]) -
     return [c for c in choices if rule.is_true({**env, **c.attributes})]
 
 
+def fits_filter(q: Questionnaire, question: Question, env: dict[str, Any]) -> bool:
+    """Whether a stored choice answer is still among the options its ``choice_filter`` shows."""
+    value = env.get(question.key)
+    if not question.choice_filter or value is None:
+        return True
+    shown = {c.value for c in visible_choices(q, question, env)}
+    return all(str(v) in shown for v in (value if isinstance(value, list) else [value]))
+
+
 def item_env(q: Questionnaire, state: RunState, pos: Position) -> dict[str, Any]:
     group = q.group_of(pos.key) if pos.kind in ("item", "more") else None
     if group is None:
@@ -163,7 +172,7 @@ def after(q: Questionnaire, state: RunState, pos: Position | None, lang: str) ->
         group = q.group_of(pos.key)
         assert group is not None
         subs = [s.key for s in group.questions]
-        nxt = _next_sub(q, state, group, pos.index, subs.index(pos.key) + 1)
+        nxt = _next_sub(q, state, group, pos.index, subs.index(pos.key) + 1, result)
         if nxt is not None:
             result.position = nxt
         else:
@@ -191,13 +200,25 @@ def _after_item(q: Questionnaire, state: RunState, group: Question, count: int, 
     return _scan(q, state, _top_index(q, group.key) + 1, lang, result)
 
 
-def _next_sub(q: Questionnaire, state: RunState, group: Question, index: int, start: int) -> Position | None:
+def _next_sub(
+    q: Questionnaire, state: RunState, group: Question, index: int, start: int, result: Advance | None = None
+) -> Position | None:
+    """The item's next relevant question; with ``result``, answers that became irrelevant are retired."""
     rows = items(state, group.key)
     row = rows[index] if index < len(rows) else {}
     env = environment(state, row)
     for sub in group.questions[start:]:
         if is_relevant(sub, env):
             return Position("item", sub.key, index)
+        if result is not None and sub.key in row:
+            # An earlier answer in this item changed: this one no longer counts (nor its follow-up).
+            row = {key: value for key, value in row.items() if key not in (sub.key, f"{sub.key}_more")}
+            state.answers[group.key] = [*rows[:index], row, *rows[index + 1:]]
+            rows = items(state, group.key)
+            env = environment(state, row)
+            result.cleared_items.append((sub.key, index))
+            if sub.follow_up is not None:
+                result.cleared_items.append((f"{sub.key}_more", index))
     return None
 
 
@@ -205,16 +226,20 @@ def _scan(q: Questionnaire, state: RunState, start: int, lang: str, result: Adva
     for question in q.questions[start:]:
         if not is_relevant(question, state.answers):
             if question.key in state.answers:
-                # An earlier change made this question irrelevant: its old answer must not count.
+                # An earlier change made this question irrelevant: its old answer must not count
+                # (nor its follow-up, nor the follow-ups inside its items).
                 del state.answers[question.key]
-                result.cleared.append(question.key)
-                result.cleared.extend(sub.key for sub in question.questions)
+                state.answers.pop(f"{question.key}_more", None)
+                for retired in (question, *question.questions):
+                    result.cleared.append(retired.key)
+                    if retired.follow_up is not None:
+                        result.cleared.append(f"{retired.key}_more")
             continue
         if question.type == "note":
             result.notes.append(Message(kind="note", text=question.text.get(lang), question_key=question.key))
             continue
-        if state.reviewing and question.key in state.answers:
-            continue
+        if state.reviewing and question.key in state.answers and fits_filter(q, question, state.answers):
+            continue  # answered, and still among the options its choice filter offers
         if question.type == "repeat":
             if question.min_items == 0:
                 return Position("add", question.key, 0)

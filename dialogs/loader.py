@@ -212,7 +212,8 @@ def _check_question(
     if question.max_rank is not None:
         if question.type != "ranking":
             raise DefinitionError(source, where, "max_rank only applies to ranking questions")
-        if question.max_rank > len(q.choices_for(question)) and question.choices not in q.dynamic_lists:
+        run_time = isinstance(question.choices, str) and question.choices in q.dynamic_lists
+        if question.max_rank > len(q.choices_for(question)) and not run_time:
             raise DefinitionError(source, where, "max_rank is larger than the number of choices")
     if question.follow_up is not None:
         if question.type != "text":

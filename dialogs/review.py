@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from . import i18n
 from .answers import describe
-from .flow import REVIEW, Position, is_relevant, items
+from .flow import REVIEW, Position, first_of_item, is_relevant, items
 from .model import Questionnaire
 from .state import Message, Option, RunState
 
 _LABEL_LENGTH = 48
-_ANSWER_LENGTH = 160  # the whole summary must fit one chat message
+_ANSWER_LENGTH = 160  # the whole summary must fit one chat message …
+_MESSAGE_LENGTH = 3800  # … (Telegram's limit is 4096): long answers are cut shorter if needed
+_SHORTER = (160, 100, 60, 32)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= _ANSWER_LENGTH else text[: _ANSWER_LENGTH - 1] + "…"
+def _short(text: str, limit: int = _ANSWER_LENGTH) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def review_message(q: Questionnaire, state: RunState) -> Message:
+    """The summary, each answer cut to the longest length that keeps it within one message."""
+    for limit in _SHORTER:
+        message = _review_message(q, state, limit)
+        if len(message.text) <= _MESSAGE_LENGTH:
+            break
+    return message
+
+
+def _review_message(q: Questionnaire, state: RunState, limit: int) -> Message:
     lang = state.lang
     lines = [i18n.text("review_intro", lang), ""]
     options: list[Option] = []
@@ -36,16 +47,16 @@ def review_message(q: Questionnaire, state: RunState) -> Message:
                     if sub.key in row:
                         more = row.get(f"{sub.key}_more")
                         text = describe(q, sub, row[sub.key], lang)
-                        parts.append(_short(f"{text} (+ {more})" if more else text))
+                        parts.append(_short(f"{text} (+ {more})" if more else text, limit))
                 lines.append(f"   {index}) " + " · ".join(parts))
-            first = question.questions[0].key
-            target = Position("item", first, 0).token if rows else Position("add", question.key, 0).token
+            first = first_of_item(q, state, question, 0) if rows else None  # skip logic inside items
+            target = first.token if first is not None else Position("add", question.key, 0).token
         else:
             answer = describe(q, question, state.answers.get(question.key), lang)
             more = state.answers.get(f"{question.key}_more")
             if more:
                 answer = f"{answer} (+ {more})"
-            answer = _short(answer)
+            answer = _short(answer, limit)
             lines.append(f"{number}. {question.text.get(lang)}\n   → {answer}")
             target = Position("question", question.key).token
         options.append(Option(value=target, label=i18n.text("review_change", lang, n=number, text=short)))

@@ -322,3 +322,18 @@ async def test_invitation_links_pass_the_token_to_the_conversation(user: WebUser
     assert page.status == 200
     page = await user.get("/q/ascolto")
     assert "manca il codice" in page.text and seen == ["ascolto_AbC123"]
+
+
+async def test_every_open_questionnaire_starts_in_the_browser(user: WebUser, app):
+    """Whatever question types a questionnaire uses, its first question renders as a form."""
+    await user.get("/")
+    for qid in app.state.web.catalog.ids():
+        page = await user.get(f"/q/{qid}")
+        form = page.question_form()
+        if any(b.name == "consent" for b in form.buttons):
+            page = await user.press("Accetto")  # consent once, for every questionnaire
+        elif any(b.name == "start" for b in form.buttons):
+            page = await user.press("Inizia il questionario")
+        assert page.status == 200, qid
+        form = page.question_form()
+        assert form.hidden.get("key") and (form.buttons or form.fields or form.checkboxes), qid

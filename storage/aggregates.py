@@ -1,0 +1,257 @@
+"""Read-only queries behind the convergence tables: plain rows out, no pandas, no commits.
+
+``exports.convergence`` turns these rows into tables; everything here is one short read
+transaction (the caller owns it). Only completed runs count, and of them only current, not
+skipped answers. Themes of free-text answers follow :mod:`storage.tags`: a theme counts when a
+person confirmed or added it, or when the machine found it (not only rejected) and no person
+removed it — the same rule as :func:`storage.tags.effective_themes`, written as one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from .models import (
+    Actor,
+    Answer,
+    AnswerTag,
+    Card,
+    Consent,
+    Rating,
+    RespondentActor,
+    Respondent,
+    Run,
+    RunOutcome,
+    utcnow,
+)
+
+COMPLETED = "completed"
+PARTICIPATION = "participation"  # the consent purpose of bot.conversation (storage may not import bot)
+DEFAULT_QUESTIONNAIRES = ("ascolto", "visione", "imprese", "progetto")
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    answer_id: int
+    run_id: int
+    respondent_id: int
+    questionnaire_id: str
+    question_key: str
+    item_index: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class TagRow:
+    """An effective theme of a current free-text answer."""
+
+    answer_id: int
+    theme_id: str
+    source: str  # 'human' | 'machine'
+    score: float | None
+
+
+@dataclass(frozen=True)
+class RespondentRow:
+    respondent_id: int
+    pseudonym: str
+    actor_id: int | None  # the register actor this respondent answers for
+    consent: bool  # latest participation decision is "granted"
+
+
+@dataclass(frozen=True)
+class ActorRow:
+    actor_id: int
+    code: str
+    organisation: str
+    category: str
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: int
+    respondent_id: int
+    questionnaire_id: str
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    run_id: int
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class CardRow:
+    card_id: int
+    source_run_id: int
+    item_index: int
+    questionnaire_id: str
+    title: str
+    promoter: str | None
+    theme: str | None
+    stage: str | None
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    card_id: int
+    rater_id: int
+    scores: dict[str, Any]
+
+
+@dataclass
+class AggregateData:
+    """Everything the convergence tables are computed from, read in one transaction."""
+
+    runs: list[RunRow] = field(default_factory=list)
+    answers: list[AnswerRow] = field(default_factory=list)
+    tags: list[TagRow] = field(default_factory=list)
+    respondents: list[RespondentRow] = field(default_factory=list)
+    actors: list[ActorRow] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)
+    cards: list[CardRow] = field(default_factory=list)
+    ratings: list[RatingRow] = field(default_factory=list)
+    read_at: datetime = field(default_factory=utcnow)
+
+
+def _completed_runs(questionnaires: Sequence[str]) -> Any:
+    return and_(Run.status == COMPLETED, Run.questionnaire_id.in_(list(questionnaires)))
+
+
+async def completed_runs(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QUESTIONNAIRES) -> list[RunRow]:
+    rows = await session.execute(
+        select(Run.id, Run.respondent_id, Run.questionnaire_id, Run.completed_at)
+        .where(_completed_runs(questionnaires))
+        .order_by(Run.id)
+    )
+    return [RunRow(*row) for row in rows]
+
+
+async def current_answers(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QUESTIONNAIRES) -> list[AnswerRow]:
+    """Current, not skipped answers of completed runs, in answer order."""
+    rows = await session.execute(
+        select(
+            Answer.id, Answer.run_id, Run.respondent_id, Run.questionnaire_id, Answer.question_key,
+            Answer.item_index, Answer.value,
+        )
+        .join(Run, Run.id == Answer.run_id)
+        .where(_completed_runs(questionnaires), Answer.is_current.is_(True), Answer.skipped.is_(False))
+        .order_by(Answer.id)
+    )
+    return [AnswerRow(*row) for row in rows]
+
+
+async def effective_tags(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QUESTIONNAIRES) -> list[TagRow]:
+    """Effective themes of current answers of completed runs (human decisions win)."""
+    human = aliased(AnswerTag)
+    overruled = exists(
+        select(human.id).where(
+            human.answer_id == AnswerTag.answer_id, human.theme_id == AnswerTag.theme_id, human.source == "human"
+        )
+    )
+    rows = await session.execute(
+        select(AnswerTag.answer_id, AnswerTag.theme_id, AnswerTag.source, AnswerTag.score)
+        .join(Answer, Answer.id == AnswerTag.answer_id)
+        .join(Run, Run.id == Answer.run_id)
+        .where(
+            _completed_runs(questionnaires),
+            Answer.is_current.is_(True),
+            Answer.skipped.is_(False),
+            or_(
+                and_(AnswerTag.source == "human", AnswerTag.decision != "remove"),
+                and_(AnswerTag.source == "machine", AnswerTag.negated.is_(False), ~overruled),
+            ),
+        )
+        .order_by(AnswerTag.answer_id, AnswerTag.theme_id)
+    )
+    return [TagRow(*row) for row in rows]
+
+
+async def respondents(session: AsyncSession, respondent_ids: Iterable[int] | None = None,
+                      purpose: str = PARTICIPATION) -> list[RespondentRow]:
+    """Respondents (all, or the given ones) with their actor and their latest consent decision."""
+    query = (
+        select(Respondent.id, Respondent.pseudonym, RespondentActor.actor_id)
+        .outerjoin(RespondentActor, RespondentActor.respondent_id == Respondent.id)
+        .order_by(Respondent.id)
+    )
+    wanted = None if respondent_ids is None else set(respondent_ids)
+    consent: dict[int, bool] = {}
+    for respondent_id, granted in await session.execute(
+        select(Consent.respondent_id, Consent.granted)
+        .where(Consent.purpose == purpose)
+        .order_by(Consent.respondent_id, Consent.decided_at, Consent.id)
+    ):
+        consent[respondent_id] = bool(granted)  # the last decision wins
+    return [
+        RespondentRow(rid, pseudonym, actor_id, consent.get(rid, False))
+        for rid, pseudonym, actor_id in await session.execute(query)
+        if wanted is None or rid in wanted
+    ]
+
+
+async def actors(session: AsyncSession) -> list[ActorRow]:
+    rows = await session.execute(select(Actor.id, Actor.code, Actor.organisation, Actor.category).order_by(Actor.id))
+    return [ActorRow(*row) for row in rows]
+
+
+async def outcomes(session: AsyncSession, questionnaires: Sequence[str] = ("imprese",)) -> list[OutcomeRow]:
+    rows = await session.execute(
+        select(RunOutcome.run_id, RunOutcome.key, RunOutcome.value)
+        .join(Run, Run.id == RunOutcome.run_id)
+        .where(_completed_runs(questionnaires))
+        .order_by(RunOutcome.run_id, RunOutcome.key)
+    )
+    return [OutcomeRow(*row) for row in rows]
+
+
+async def cards(session: AsyncSession) -> list[CardRow]:
+    rows = await session.execute(
+        select(Card.id, Card.source_run_id, Card.item_index, Card.questionnaire_id, Card.title, Card.promoter,
+               Card.theme, Card.stage).order_by(Card.id)
+    )
+    return [CardRow(*row) for row in rows]
+
+
+async def completed_ratings(session: AsyncSession) -> list[RatingRow]:
+    rows = await session.execute(
+        select(Rating.card_id, Rating.rater_id, Rating.scores)
+        .where(Rating.completed_at.is_not(None))
+        .order_by(Rating.card_id, Rating.id)
+    )
+    return [RatingRow(card_id, rater_id, dict(scores or {})) for card_id, rater_id, scores in rows]
+
+
+async def answer_counts(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QUESTIONNAIRES) -> dict[str, int]:
+    """questionnaire → current answers of its completed runs (grouped in SQL; for READMEs and logs)."""
+    rows = await session.execute(
+        select(Run.questionnaire_id, func.count(Answer.id))
+        .join(Run, Run.id == Answer.run_id)
+        .where(_completed_runs(questionnaires), Answer.is_current.is_(True), Answer.skipped.is_(False))
+        .group_by(Run.questionnaire_id)
+    )
+    return {qid: int(n) for qid, n in rows}
+
+
+async def load(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QUESTIONNAIRES) -> AggregateData:
+    """Everything the convergence tables need, in one read transaction."""
+    runs = await completed_runs(session, questionnaires)
+    return AggregateData(
+        runs=runs,
+        answers=await current_answers(session, questionnaires),
+        tags=await effective_tags(session, questionnaires),
+        respondents=await respondents(session, {r.respondent_id for r in runs}),
+        actors=await actors(session),
+        outcomes=await outcomes(session),
+        cards=await cards(session),
+        ratings=await completed_ratings(session),
+    )

@@ -1,0 +1,164 @@
+"""The convergence tables as files (XLSX, CSV, Parquet, zip), the CLI and the scheduled rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from exports.convergence import TABLE_NAMES, Options
+from exports.scheduler import LATEST, ConvergenceJob, compute_tables, start_scheduler
+from exports.tables import write_tables
+from storage import Database, upgrade_database
+from tests.support.convergence_city import build_city
+
+SCENARI = Path(sys.executable).with_name("scenari")
+
+
+@pytest.fixture
+async def city(sqlite_db):
+    await build_city(sqlite_db)
+    return sqlite_db
+
+
+async def test_workbook_cell_by_cell(city, tmp_path):
+    tables = await compute_tables(city, Options(k=3))
+    [path] = write_tables(tables, "xlsx", tmp_path / "out.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["README", *TABLE_NAMES]
+    readme = book["README"]
+    assert [c.value for c in readme[1]] == ["section", "name", "meaning"]
+    names = {row[1]: row[2] for row in readme.iter_rows(min_row=2, values_only=True)}
+    assert names["k"].startswith("3") and names["runs_visione"] == "5"
+    assert "(n + 1) / (N + 2)" in names["group_score"]
+    assert "convergence.group_score" in names and "shared_priorities" in names
+    ws = book["shared_priorities"]
+    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "A2"
+    row = {h: c.value for h, c in zip(header, ws[2])}
+    assert (row["rank"], row["theme"], row["label"], row["categories_above"], row["units"]) == (
+        1, "innovazione", "Innovazione", 3, 10)
+    assert row["group_score"] == pytest.approx(64 / 175)
+    ambiente = {h: c.value for h, c in zip(header, ws[3])}
+    assert ambiente["theme"] == "ambiente"
+    # citizen 10's words begin with "=": neutralised, never a formula
+    quotes = [ambiente[f"quote_{i}"] for i in (1, 2, 3)]
+    assert any(q.startswith("'=HYPERLINK") for q in quotes), quotes
+    assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
+    conv = book["convergence"]
+    header = [c.value for c in conv[1]]
+    innov = {h: c.value for h, c in zip(header, conv[2])}
+    assert innov["n_union"] is None and innov["share_union"] is None  # suppressed: an empty cell
+    assert innov["n_citizen"] == 3 and innov["share_citizen"] == 0.6
+    assert len(ws._charts) == 1 and len(book["innovation_vs_baseline"]._charts) == 1
+    base = book["innovation_vs_baseline"]
+    assert [c.value for c in base[1]] == ["profile", "label", "firms", "pct", "baseline_pct", "difference_pp"]
+    assert [c.value for c in base[2]] == ["anticipatrice", "Impresa anticipatrice", 3, 30, 12.4, 17.6]
+
+
+async def test_csv_and_parquet_one_file_per_table(city, tmp_path):
+    tables = await compute_tables(city, Options(k=3))
+    csv_files = write_tables(tables, "csv", tmp_path / "csv")
+    assert sorted(p.name for p in csv_files) == sorted(["README.csv", *(f"{n}.csv" for n in TABLE_NAMES)])
+    priorities = pd.read_csv(tmp_path / "csv" / "priorities.csv")
+    assert priorities.loc[0, "theme"] == "innovazione" and priorities.loc[0, "points"] == 11
+    assert pd.isna(priorities.set_index("theme").loc["mobilita", "points"])  # suppressed: empty, not 0
+    write_tables(tables, "parquet", tmp_path / "pq")
+    for name in TABLE_NAMES:
+        back = pd.read_parquet(tmp_path / "pq" / f"{name}.parquet")
+        assert list(back.columns) == list(tables[name].columns), name
+        assert len(back) == len(tables[name]), name
+    conv = pd.read_parquet(tmp_path / "pq" / "convergence.parquet").set_index("theme")
+    assert conv.loc["innovazione", "group_score"] == pytest.approx(64 / 175)
+    assert pd.isna(conv.loc["innovazione", "n_union"]) and conv.loc["mobilita", "n_public_body"] == 0
+    quotes = pd.read_parquet(tmp_path / "pq" / "quotes.parquet")
+    assert quotes["quote"].str.startswith("'=").sum() == 1
+    [archive] = write_tables(tables, "parquet", tmp_path / "tables.zip", names=["projects", "network_edges"])
+    with zipfile.ZipFile(archive) as z:
+        assert sorted(z.namelist()) == ["README.parquet", "network_edges.parquet", "projects.parquet"]
+
+
+def _scenari(*args: str, db: Path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SCENARI_", "TELEGRAM_"))}
+    return subprocess.run([str(SCENARI), *args], capture_output=True, text=True, timeout=180, cwd=db.parent,
+                          env={**clean, "SCENARI_DATABASE_URL": f"sqlite:///{db}"})
+
+
+async def test_cli_tables_export_and_rebuild(tmp_path):
+    path = tmp_path / "scenari.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await upgrade_database(db)
+    await build_city(db)
+    await db.dispose()
+    done = _scenari("tables", "export", "--format", "xlsx", "--out", str(tmp_path / "t.xlsx"), db=path)
+    assert done.returncode == 0, done.stderr
+    assert "Exported 17 tables" in done.stdout
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx")["priorities"]["B2"].value == "innovazione"
+    done = _scenari("tables", "export", "--tables", "priorities,projects", "--format", "csv", "--k", "1",
+                    "--out", str(tmp_path / "csv"), db=path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == ["README.csv", "priorities.csv", "projects.csv"]
+    assert pd.read_csv(tmp_path / "csv" / "projects.csv")["overall"].tolist() == [4.0, 2.0]
+    bad = _scenari("tables", "export", "--tables", "nope", "--format", "csv", "--out", str(tmp_path / "x"), db=path)
+    assert bad.returncode == 2 and "Unknown table 'nope'" in bad.stderr
+    done = _scenari("tables", "rebuild", "--no-tag", "--out-dir", str(tmp_path / "exports"), db=path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "exports" / LATEST).is_file()
+    assert len(list((tmp_path / "exports").glob("convergence-2*.xlsx"))) == 1
+
+
+async def test_rebuild_tags_pending_texts_first(sqlite_db, tmp_path, theme_tagger):
+    """A citizen's new answer is tagged by the job and shows up in the tables it writes."""
+    from sqlalchemy import insert
+
+    from storage.models import Answer, Consent, Respondent, Run
+
+    async with sqlite_db.transaction() as session:
+        await session.execute(insert(Respondent), [{"id": 1, "pseudonym": "abc", "channel": "t", "external_id": "1"}])
+        await session.execute(insert(Consent), [{"respondent_id": 1, "purpose": "participation", "granted": True,
+                                                 "notice_version": "t"}])
+        await session.execute(insert(Run), [{"id": 1, "respondent_id": 1, "questionnaire_id": "visione",
+                                             "questionnaire_version": 1, "status": "completed", "state": {}}])
+        await session.execute(insert(Answer), [{"run_id": 1, "question_key": "become", "item_index": 0,
+                                                "value": "Una città della musica e della liuteria", "is_current": True}])
+    from storage import repository
+    from dialogs import load_file
+    from dialogs.loader import builtin_directory
+
+    visione = load_file(builtin_directory() / "visione.yaml")
+    async with sqlite_db.transaction() as session:  # the tagger finds free texts by the stored definition
+        await repository.register_definition(session, "visione", 1, visione.model_dump(mode="json"))
+    job = ConvergenceJob(sqlite_db, tmp_path, Options(k=1), tagger=theme_tagger)
+    result = await job.run_once()
+    assert result.tagged == 1
+    cells = pd.read_excel(result.latest, sheet_name="convergence_cells")
+    musica = cells[(cells["theme"] == "musica_liuteria") & (cells["category"] == "citizen")]
+    assert musica["units"].tolist() == [1]
+
+
+async def test_scheduler_runs_the_job_and_survives_a_failure(city, tmp_path, caplog):
+    settings = SimpleNamespace(aggregate_minutes=15, suppress_k=3, lang="it", rating_weights=None, spacy_model=None)
+    scheduler = start_scheduler(settings, city, out_dir=tmp_path)
+    job = scheduler.convergence_job
+    job.tag = False
+    try:
+        for _ in range(200):
+            if job.runs:
+                break
+            await asyncio.sleep(0.05)
+        assert job.runs == 1 and (tmp_path / LATEST).is_file()
+        [entry] = scheduler.get_jobs()
+        assert entry.max_instances == 1 and entry.trigger.interval.total_seconds() == 15 * 60
+        job.db = None  # a broken rebuild is logged, not raised
+        await job()
+        assert job.errors == 1 and "rebuilding the convergence tables failed" in caplog.text
+    finally:
+        scheduler.shutdown(wait=False)
