@@ -19,7 +19,8 @@ log = logging.getLogger("scenari.cli")
 
 NO_TOKEN_HINT = (
     "No Telegram token: set TELEGRAM_BOT_TOKEN (from @BotFather, in the environment or .env) to run "
-    "the bot; meanwhile `.venv/bin/scenari chat --questionnaire imprese` works in this terminal."
+    "the bot; meanwhile `make run` serves the web channel and `.venv/bin/scenari chat --questionnaire "
+    "imprese` works in this terminal."
 )
 
 
@@ -42,7 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--respondent", default="terminal", help="who is answering (a local name; default: terminal)")
     chat.add_argument("--lang", choices=("it", "en"), default=None)
 
-    commands.add_parser("run", help="migrate, then serve: the Telegram bot when a token is set")
     commands.add_parser("bot", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
 
     export = commands.add_parser("export", help="export raw answers (pseudonymous)")
@@ -113,15 +113,18 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             await upgrade_database(db)
             print(f"Database schema is up to date ({db.backend}).")
             return 0
-        if args.command in ("run", "bot"):
+        if args.command == "bot":
             await upgrade_database(db)
             if not settings.telegram_bot_token:
                 print(NO_TOKEN_HINT)
-                return 0 if args.command == "run" else 2
+                return 2
             from .telegram.app import serve_bot
 
             print(f"Scenari bot: long polling via {settings.telegram_api_base or 'api.telegram.org'} (Ctrl+C stops).")
-            await serve_bot(settings, db)
+            from .background import background_jobs
+
+            async with background_jobs(settings, db):
+                await serve_bot(settings, db)
             return 0
         await upgrade_database(db)  # a fresh clone must work without a separate step
         result = await cli_nlp.dispatch(args, settings, db)

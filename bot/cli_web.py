@@ -46,6 +46,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
 async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
     import uvicorn
 
+    from .background import background_jobs
     from .web import create_app
 
     app = create_app(settings, db)
@@ -70,7 +71,10 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
             installed.append(signum)
 
     url = f"http://{_display_host(host)}:{port}"
-    mode = "no Telegram token: web only"
+    mode = (
+        "web only: set TELEGRAM_BOT_TOKEN (in the environment or .env) to add the Telegram bot; "
+        "`.venv/bin/scenari chat --questionnaire imprese` also works in a terminal"
+    )
     tasks: dict[str, asyncio.Task[object]] = {"web": asyncio.create_task(_run_web(server), name="web")}
     if settings.telegram_bot_token and settings.telegram_webhook_url:
         mode = f"Telegram bot by webhook at {settings.telegram_webhook_url}"
@@ -81,6 +85,8 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
         tasks["bot"] = asyncio.create_task(serve_bot(settings, db, stop=stop), name="bot")
     print(f"Scenari is serving {url} ({mode}; Ctrl+C stops).", flush=True)
     status = 0
+    jobs = background_jobs(settings, db)
+    await jobs.__aenter__()
     try:
         pending = set(tasks.values())
         while pending:
@@ -100,6 +106,7 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+        await jobs.__aexit__(None, None, None)
     print("Scenari stopped.", flush=True)
     return status
 
