@@ -23,7 +23,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, echo: bool = False, schema: str | None = None) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
@@ -33,6 +33,8 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
+        if schema:  # a PostgreSQL schema of its own (e.g. one per test run)
+            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -63,9 +65,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One engine and session factory per process, made at start-up and passed down."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, schema: str | None = None) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url, echo=echo)
+        self.schema = schema
+        self.engine = make_engine(self.url, echo=echo, schema=schema)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

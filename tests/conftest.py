@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,19 +20,26 @@ POSTGRES_URL = os.environ.get("SCENARI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-async def _reset_postgres(url: str) -> None:
-    db = Database(url)
-    async with db.engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await db.dispose()
+# Each test gets a PostgreSQL schema of its own, so several test runs (CI, a developer, a
+# second checkout) can share one server without dropping each other's tables.
+_schemas = itertools.count()
+
+
+async def _postgres_schema(url: str, schema: str, create: bool) -> None:
+    admin = Database(url)
+    async with admin.engine.begin() as connection:
+        await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if create:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await admin.dispose()
 
 
 async def make_database(backend: str, tmp_path: Path) -> Database:
     if backend == "postgresql":
         assert POSTGRES_URL
-        await _reset_postgres(POSTGRES_URL)
-        db = Database(POSTGRES_URL)
+        schema = f"test_{os.getpid()}_{next(_schemas)}"
+        await _postgres_schema(POSTGRES_URL, schema, create=True)
+        db = Database(POSTGRES_URL, schema=schema)
     else:
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'scenari.db'}")
     await upgrade_database(db)
@@ -46,6 +54,8 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         yield database
     finally:
         await database.dispose()
+        if database.schema and POSTGRES_URL:
+            await _postgres_schema(POSTGRES_URL, database.schema, create=False)
 
 
 @pytest.fixture
