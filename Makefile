@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install migrate lint bench clean
+.PHONY: run test install migrate lint bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,15 @@ run: migrate
 lint: install
 	$(BIN)/lint-imports
 
-test: install lint
+# The browser tests drive Debian's headless Chromium: install it when missing and we may
+# (root with apt); otherwise those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; } \
+	  || echo "note: chromium is not installed; the browser tests will be skipped"
+
+test: install lint browser
 	$(BIN)/python -m pytest
 
 bench: install
