@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dialogs import DefinitionError, load_file
 
-from . import cli_actors, cli_exports, cli_nlp, cli_web
+from . import cli_actors, cli_analysts, cli_communication, cli_deliberation, cli_exports, cli_nlp, cli_web
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("scenari.cli")
@@ -54,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     cli_nlp.add_commands(commands)
     cli_actors.add_commands(commands)
     cli_web.add_commands(commands)
+    cli_analysts.add_commands(commands)
     cli_exports.add_commands(commands)
+    cli_communication.add_commands(commands)
+    cli_deliberation.add_commands(commands)
     return parser
 
 
@@ -123,8 +126,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Scenari bot: long polling via {settings.telegram_api_base or 'api.telegram.org'} (Ctrl+C stops).")
             from .background import background_jobs
 
-            async with background_jobs(settings, db):
-                await serve_bot(settings, db)
+            async with background_jobs(settings, db) as scheduler:
+                await serve_bot(settings, db, scheduler=scheduler)
             return 0
         await upgrade_database(db)  # a fresh clone must work without a separate step
         result = await cli_nlp.dispatch(args, settings, db)
@@ -136,7 +139,16 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         result = await cli_web.dispatch(args, settings, db)  # serve: the web app (+ the bot)
         if result is not None:
             return result
+        result = await cli_analysts.dispatch(args, settings, db)  # analysts add|remove|list|token
+        if result is not None:
+            return result
         result = await cli_exports.dispatch(args, settings, db)  # tables export / rebuild
+        if result is not None:
+            return result
+        result = await cli_communication.dispatch(args, settings, db)  # audience, broadcast, event …
+        if result is not None:
+            return result
+        result = await cli_deliberation.dispatch(args, settings, db)  # statements …, round …
         if result is not None:
             return result
         catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)

@@ -2,11 +2,14 @@
 
     scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3]
     scenari tables rebuild [--out-dir var/exports] [--no-tag]
+    scenari simulate --respondents N [--seed S]
 
 A subcommand of its own, so ``scenari export --questionnaire/--table`` (raw answers, the
 register) keeps its meaning. ``export`` writes the tables as they are now (run ``scenari nlp
 tag`` first for the newest themes); ``rebuild`` is the scheduled job run once: tag the pending
-texts, then write ``convergence-latest.xlsx`` and a timestamped copy.
+texts, then write ``convergence-latest.xlsx`` and a timestamped copy, under the job's database
+lease (an instance already rebuilding is not doubled) and recorded as a snapshot. ``simulate``
+fills the database with seeded synthetic runs of every questionnaire (storage.simulate).
 Registered by :mod:`bot.cli` (``add_commands``, then :func:`dispatch` once the database is migrated).
 """
 
@@ -39,6 +42,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     rebuild.add_argument("--out-dir", type=Path, default=None, help="default: var/exports")
     rebuild.add_argument("--no-tag", action="store_true", help="skip the tagging pass")
     _options(rebuild)
+    simulate = subparsers.add_parser("simulate", help="fill the database with synthetic runs of every questionnaire")
+    simulate.add_argument("--respondents", "-n", type=int, required=True, help="how many respondents to add")
+    simulate.add_argument("--seed", type=int, default=1, help="the same seed gives the same data (default 1)")
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +53,9 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int | None:
-    """Run a `tables` command on the migrated database; None if ``args`` is another command."""
+    """Run a `tables` or `simulate` command on the migrated database; None if ``args`` is another command."""
+    if args.command == "simulate":
+        return await _simulate(args, db)
     if args.command != "tables":
         return None
     from exports.convergence import DEFAULT_THRESHOLD, TABLE_NAMES, Options
@@ -62,11 +70,20 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
         print(f"Error: {exc}", file=sys.stderr)
         return 2
     if args.action == "rebuild":
-        from exports.scheduler import DEFAULT_DIR, ConvergenceJob
+        from exports.scheduler import ConvergenceJob, convergence_spec, exports_dir, new_holder, run_job_now
 
-        job = ConvergenceJob(db, args.out_dir or DEFAULT_DIR, options, spacy_model=settings.spacy_model,
+        job = ConvergenceJob(db, args.out_dir or exports_dir(settings), options, spacy_model=settings.spacy_model,
                              tag=not args.no_tag)
-        result = await job.run_once()
+        job.holder = new_holder()
+        outcome = await run_job_now(db, convergence_spec(settings, job), holder=job.holder)
+        if not outcome.ran:
+            print("Another instance is rebuilding the convergence tables right now; try again in a moment.",
+                  file=sys.stderr)
+            return 1
+        if not outcome.ok:
+            print(f"Error: the rebuild failed: {outcome.error}", file=sys.stderr)
+            return 1
+        result = outcome.result
         print(f"Rebuilt the convergence tables in {result.seconds:.1f} s from {result.counts.get('answers', 0)} "
               f"answers ({result.tagged} texts newly tagged): {result.latest}, {result.snapshot}")
         return 0
@@ -82,4 +99,23 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
     files = write_tables(tables, args.format, args.out, names)
     where = files[0] if len(files) == 1 else args.out
     print(f"Exported {len(names or TABLE_NAMES)} tables from {tables.counts.get('answers', 0)} answers to {where}")
+    return 0
+
+
+async def _simulate(args: argparse.Namespace, db: Database) -> int:
+    import time
+
+    from storage.simulate import simulate
+
+    if args.respondents < 1:
+        print("Error: --respondents must be at least 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    result = await simulate(db, args.respondents, args.seed)
+    seconds = time.perf_counter() - started
+    counts = result.counts
+    print(f"Simulated {args.respondents} respondents (seed {args.seed}) in {seconds:.1f} s: "
+          f"{counts.get('runs', 0)} runs, {counts.get('answers', 0)} answers, {counts.get('answer_tags', 0)} tags, "
+          f"{counts.get('actors', 0)} actors, {counts.get('cards', 0)} cards, {counts.get('ratings', 0)} ratings "
+          f"({db.backend}).")
     return 0

@@ -75,6 +75,8 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
         "web only: set TELEGRAM_BOT_TOKEN (in the environment or .env) to add the Telegram bot; "
         "`.venv/bin/scenari chat --questionnaire imprese` also works in a terminal"
     )
+    jobs = background_jobs(settings, db)  # tagging, tables, sender: once per process
+    scheduler = await jobs.__aenter__()
     tasks: dict[str, asyncio.Task[object]] = {"web": asyncio.create_task(_run_web(server), name="web")}
     if settings.telegram_bot_token and settings.telegram_webhook_url:
         mode = f"Telegram bot by webhook at {settings.telegram_webhook_url}"
@@ -82,11 +84,9 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
         from .telegram.app import serve_bot
 
         mode = f"Telegram bot by long polling via {settings.telegram_api_base or 'api.telegram.org'}"
-        tasks["bot"] = asyncio.create_task(serve_bot(settings, db, stop=stop), name="bot")
+        tasks["bot"] = asyncio.create_task(serve_bot(settings, db, stop=stop, scheduler=scheduler), name="bot")
     print(f"Scenari is serving {url} ({mode}; Ctrl+C stops).", flush=True)
     status = 0
-    jobs = background_jobs(settings, db)
-    await jobs.__aenter__()
     try:
         pending = set(tasks.values())
         while pending:

@@ -114,7 +114,15 @@ def group_score(n: np.ndarray, totals: np.ndarray) -> float:
     return float(np.prod((n + 1.0) / (totals + 2.0)))
 
 
-def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
+    data = getattr(rows, "data", None)  # storage.aggregates.Columns: already columnar
+    if isinstance(data, dict):
+        if not len(rows):
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        frame = pd.DataFrame({c: data[c] for c in columns})
+        if "completed_at" in frame.columns:  # SQLite hands back naive UTC datetimes
+            frame["completed_at"] = pd.to_datetime(frame["completed_at"], utc=True)
+        return frame
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return pd.DataFrame([tuple(getattr(r, c) for c in columns) for r in rows], columns=columns)
@@ -749,6 +757,7 @@ def build_tables(data: AggregateData, options: Options | None = None) -> Tables:
     outcome_frame = _frame(data.outcomes, ["run_id", "key", "value"])
     profiles = outcome_frame[outcome_frame["key"] == "profile"] if not outcome_frame.empty else outcome_frame
     p.extra_outcomes = profiles.set_index("run_id")["value"] if not profiles.empty else pd.Series(dtype=object)
+    tags_frame = p.tags
     convergence, shared, quotes, cells, summary = _convergence(p)
     priorities, priorities_by_category = _priorities(p)
     visions, vision_themes = _visions(p)
@@ -757,19 +766,32 @@ def build_tables(data: AggregateData, options: Options | None = None) -> Tables:
     edges, matrix, network_summary, central = _network(p)
     ordered = [shared, convergence, cells, quotes, priorities, priorities_by_category, visions, vision_themes,
                profile_table, beside, obstacles, projects, projects_priorities, edges, matrix, network_summary, central]
+    from .consensus import consensus_tables  # the deliberation rounds' votes (docs/consensus.md)
+
+    ordered += consensus_tables(data.votes, options.k, options.lang)
     counts = {
-        "answers": len(data.answers),
-        "tagged_answers": len({t.answer_id for t in data.tags}),
+        "answers": data.answer_total if data.answer_total is not None else len(data.answers),
+        "tagged_answers": int(tags_frame["answer_id"].nunique()) if len(tags_frame) else 0,
         **{f"runs_{q}": int((p.runs["questionnaire_id"] == q).sum()) for q in ("ascolto", "visione", "imprese", "progetto")},
         "actors": len(data.actors),
         "cards": len(data.cards),
         "ratings": len(data.ratings),
+        "votes": len(data.votes) if data.votes is not None else 0,
     }
     return Tables({t.name: t for t in ordered}, data.read_at, counts, options)
 
+
+# The questions the tables read: ``storage.aggregates.load(fast=True, keys=…)`` reads only these.
+ANSWER_KEYS = frozenset(
+    CONVERGENCE_TEXT_KEYS | VISION_TEXT_KEYS | CARD_TEXT_KEYS
+    | {"category", "visions", "priorities", "collaborates_with", "would_collaborate", "ateco_section", "employees",
+       "obstacles"}
+)
 
 TABLE_NAMES = (
     "shared_priorities", "convergence", "convergence_cells", "quotes", "priorities", "priorities_by_category",
     "visions", "vision_themes", "innovation_profiles", "innovation_vs_baseline", "obstacles_by_profile", "projects",
     "projects_priorities", "network_edges", "network_categories", "network_summary", "network_centrality",
+    # exports.consensus: votes of the deliberation rounds
+    "consensus_shared", "consensus_by_category", "consensus_distinctive", "consensus_divisive", "consensus_groups",
 )

@@ -107,8 +107,10 @@ def caption(computed_at: datetime, answers: int, lang: str = "it", tz: str = DEF
 
 async def compute_tables(db: Database, options: Options | None = None) -> Tables:
     """Read (one transaction) and compute every table; the CPU-heavy part runs in a thread."""
+    from .convergence import ANSWER_KEYS
+
     async with db.transaction() as session:
-        data = await aggregates.load(session)
+        data = await aggregates.load(session, keys=ANSWER_KEYS, fast=True)
     return await asyncio.to_thread(build_tables, data, options)
 
 
