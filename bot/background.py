@@ -23,15 +23,19 @@ TAGGING_INTERVAL_SECONDS = 20.0
 
 @asynccontextmanager
 async def background_jobs(settings: Settings, db: Database) -> AsyncIterator[Any]:
-    """Start the tagging worker and the scheduler; stop both on exit. Yields the scheduler."""
+    """Start the tagging worker, the scheduler and the sender; stop them on exit. Yields the scheduler."""
     from exports.scheduler import start_scheduler
     from nlp.worker import start_tagging
+
+    from .sender import sender_task
 
     worker = start_tagging(db, settings.spacy_model, TAGGING_INTERVAL_SECONDS)
     scheduler = start_scheduler(settings, db)
     log.info("background jobs started", extra={"fields": {"tagging_every_s": TAGGING_INTERVAL_SECONDS}})
     try:
-        yield scheduler
+        # the communication plan's sender (outbox → Telegram) and its scans, when a bot token is set
+        async with sender_task(settings, db):
+            yield scheduler
     finally:
         scheduler.shutdown(wait=False)
         await worker.stop()

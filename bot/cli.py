@@ -7,13 +7,18 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dialogs import DefinitionError, load_file
 
 from . import cli_actors, cli_analysts, cli_communication, cli_deliberation, cli_exports, cli_nlp, cli_web
 from .settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from storage import Database
+
+    from .catalog import QuestionnaireCatalog
 
 log = logging.getLogger("scenari.cli")
 
@@ -162,18 +167,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _chat(args: argparse.Namespace, settings: Settings, db: "Database", catalog: "QuestionnaireCatalog") -> int:
-    from .conversation import Conversation
-    from .listening import ListeningHooks
+    from .conversation import conversation_from_settings
     from .terminal import run_chat
 
-    conversation = Conversation(
-        catalog,  # type: ignore[arg-type]
-        expire_after=timedelta(hours=settings.run_expiry_hours),
-        notice_version=settings.privacy_notice_version,
-        default_lang=settings.lang,
-        on_completed=[ListeningHooks(settings.rating_weights)],
-        open_only=False,  # an author may try any questionnaire, open or not
-    )
+    # an author may try any questionnaire, open or not
+    conversation = conversation_from_settings(settings, catalog, open_only=False)  # type: ignore[arg-type]
     if args.questionnaire not in catalog.ids(open_only=False):  # type: ignore[attr-defined]
         known = ", ".join(catalog.ids(open_only=False))  # type: ignore[attr-defined]
         print(f"Unknown questionnaire {args.questionnaire!r}; known: {known}", file=sys.stderr)

@@ -45,6 +45,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     simulate = subparsers.add_parser("simulate", help="fill the database with synthetic runs of every questionnaire")
     simulate.add_argument("--respondents", "-n", type=int, required=True, help="how many respondents to add")
     simulate.add_argument("--seed", type=int, default=1, help="the same seed gives the same data (default 1)")
+    simulate.add_argument("--votes", type=int, default=0,
+                          help="also a deliberation round: about N votes per respondent on 40 statements (default 0)")
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -118,4 +120,11 @@ async def _simulate(args: argparse.Namespace, db: Database) -> int:
           f"{counts.get('runs', 0)} runs, {counts.get('answers', 0)} answers, {counts.get('answer_tags', 0)} tags, "
           f"{counts.get('actors', 0)} actors, {counts.get('cards', 0)} cards, {counts.get('ratings', 0)} ratings "
           f"({db.backend}).")
+    if getattr(args, "votes", 0) > 0:  # a simulated deliberation round (storage.deliberation)
+        from storage.deliberation import simulate_votes
+
+        async with db.transaction() as session:
+            made = await simulate_votes(session, args.seed, args.votes)
+        print(f"Simulated a deliberation round: {made['votes']} votes of {made['participants']} participants on "
+              f"{made['statements']} statements.")
     return 0

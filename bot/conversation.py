@@ -22,6 +22,7 @@ from storage.models import Respondent, Run
 from . import invitations
 from .catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from .listening import ListeningHooks
+from .settings import Settings
 from .texts import t
 
 # An ``on_completed`` hook: (session, respondent, run, questionnaire, final state) → messages.
@@ -256,6 +257,12 @@ class Conversation:
             lines.append(t("privacy_run", lang, title=q.title.get(lang), status=t(f"status_{status}", lang), n=len(rows)))
             for key, index, value in rows:
                 lines.append(_describe_row(q, key, index, value, lang))
+        from .communication import privacy_lines  # the newsletter, a blocked bot, meeting answers
+
+        extra = await privacy_lines(session, respondent)
+        if extra:
+            lines.append("")
+            lines.extend(extra)
         lines.append("")
         lines.append(t("privacy_footer", lang))
         return "\n".join(lines)
@@ -286,3 +293,22 @@ def _describe_change(q: dialogs.Questionnaire, change: dialogs.AnswerChange, lan
     except KeyError:
         return dialogs.describe(q, dialogs.Question(key="more", type="text", text=dialogs.Text(it="-", en="-")), change.value, lang)
     return dialogs.describe(q, question, change.value, lang)
+
+
+def conversation_from_settings(settings: Settings, catalog: QuestionnaireCatalog, *, open_only: bool = True) -> Conversation:
+    """The one way every transport builds its Conversation, so all run the same completion hooks.
+
+    (Interviews mark their actor, projects become cards, ratings are scored, Telegram
+    respondents are asked about the newsletter.)
+    """
+    from .communication import NewsletterOptIn
+    from .listening import ListeningHooks
+
+    return Conversation(
+        catalog,
+        expire_after=timedelta(hours=settings.run_expiry_hours),
+        notice_version=settings.privacy_notice_version,
+        default_lang=settings.lang,
+        on_completed=[ListeningHooks(settings.rating_weights), NewsletterOptIn()],
+        open_only=open_only,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -46,8 +47,78 @@ class Settings(BaseSettings):
     port: int = Field(8000, alias="SCENARI_PORT", ge=1, le=65535)
     secret_key: str | None = Field(None, alias="SCENARI_SECRET_KEY", repr=False)
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    # the communication plan (bot.communication, bot.sender): the sender's global pace (messages
+    # per second, 0 = no limit) and the spacing between two messages to one chat; reminders of
+    # stopped runs (delays after the last answer, e.g. "24h,96h"; at most that many, or
+    # SCENARI_REMINDER_MAX), never in the quiet hours of the city's time zone; the public results
+    # page for the "results" button; what a restarted sender does with a message interrupted
+    # while Telegram had it ("hold": never twice, "resend": never skipped).
+    broadcast_rate: float = Field(25.0, alias="SCENARI_BROADCAST_RATE", ge=0)
+    chat_spacing: float = Field(1.0, alias="SCENARI_BROADCAST_CHAT_SPACING", ge=0)
+    reminder_delays: Annotated[tuple[float, ...], NoDecode] = Field((24.0, 96.0), alias="SCENARI_REMINDER_DELAYS")
+    reminder_max: int | None = Field(None, alias="SCENARI_REMINDER_MAX", ge=0)
+    quiet_hours: str = Field("21:00-09:00", alias="SCENARI_QUIET_HOURS")
+    city_timezone: str = Field("Europe/Rome", alias="SCENARI_TIMEZONE")
+    results_url: str | None = Field(None, alias="SCENARI_RESULTS_URL")
+    sender_uncertain: str = Field("hold", alias="SCENARI_SENDER_UNCERTAIN", pattern="^(hold|resend)$")
 
-    @field_validator("analysts", "raters", mode="before")
+    @field_validator("reminder_delays", mode="before")
+    @classmethod
+    def _reminder_delays(cls, value: object) -> tuple[float, ...]:
+        """Hours, or numbers with a unit (m, h, d): "24h,96h", "1d,4d", "" for no reminders."""
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            hours = []
+            for part in (p.strip().lower() for p in value.split(",")):
+                if not part:
+                    continue
+                unit = {"m": 1 / 60, "h": 1.0, "d": 24.0}.get(part[-1])
+                number = part[:-1] if unit else part
+                try:
+                    amount = float(number)
+                except ValueError:
+                    raise ValueError("expected delays like 24h,96h (m, h or d)") from None
+                if amount <= 0:
+                    raise ValueError("delays must be positive")
+                hours.append(amount * (unit or 1.0))
+            return tuple(sorted(hours))
+        return tuple(float(v) for v in value)  # type: ignore[union-attr]
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("", "none", "no"):
+            return ""
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", value)
+        if not match or int(match[1]) > 23 or int(match[3]) > 23 or int(match[2]) > 59 or int(match[4]) > 59:
+            raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-09:00 (or none)")
+        return f"{int(match[1]):02d}:{match[2]}-{int(match[3]):02d}:{match[4]}"
+
+    @field_validator("city_timezone")
+    @classmethod
+    def _city_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone name (e.g. Europe/Rome)") from None
+        return value.strip()
+    # the analysts' dashboard: cookies marked Secure (auto: when the request came over https;
+    # true behind a TLS-terminating proxy); a login lock-out after N failures per account (and
+    # 4N per client address) within the lock's duration, for that many minutes
+    cookie_secure: bool | None = Field(None, alias="SCENARI_COOKIE_SECURE")
+    login_max_failures: int = Field(5, alias="SCENARI_LOGIN_MAX_FAILURES", ge=1)
+    login_lock_minutes: float = Field(15, alias="SCENARI_LOGIN_LOCK_MINUTES", gt=0)
+    # deliberation rounds (issue 9): who moderates statements (/modera; analysts may too), and the
+    # thresholds a new round gets unless `scenari round open` says otherwise
+    moderators: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="SCENARI_MODERATORS")
+    consensus_min_votes: int = Field(5, alias="SCENARI_CONSENSUS_MIN_VOTES", ge=1)
+    consensus_min_category_votes: int = Field(3, alias="SCENARI_CONSENSUS_MIN_CATEGORY_VOTES", ge=1)
+
+    @field_validator("analysts", "raters", "moderators", mode="before")
     @classmethod
     def _parse_analysts(cls, value: object) -> frozenset[int]:
         if value is None or value == "":
@@ -83,6 +154,11 @@ class Settings(BaseSettings):
                 raise
             return check_weights(pairs)
         return check_weights(dict(value))  # type: ignore[call-overload]
+
+    @property
+    def moderator_ids(self) -> frozenset[int]:
+        """Who moderates deliberation statements: the configured moderators and the analysts."""
+        return self.moderators | self.analysts
 
     @property
     def rater_ids(self) -> frozenset[int]:
@@ -153,6 +229,13 @@ class Settings(BaseSettings):
         if value.strip().lower() not in ("csv", "parquet"):
             raise ValueError("must be csv, parquet or empty (workbook only)")
         return value.strip().lower()
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _cookie_secure(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "auto"):
+            return None
+        return value
 
     @field_validator("telegram_webhook_url")
     @classmethod

@@ -16,7 +16,6 @@ from . import i18n
 from .answers import InvalidAnswer, check_selection, describe, match_choice, parse_choice, parse_text
 from .expressions import parse
 from .flow import (
-    REVIEW,
     Position,
     after,
     first_of_item,

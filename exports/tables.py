@@ -16,6 +16,7 @@ from typing import Literal
 
 import pandas as pd
 
+from .consensus import FORMULAS as CONSENSUS_FORMULAS
 from .convergence import Table, Tables
 from .safety import neutralise_frame
 
@@ -40,6 +41,7 @@ FORMULAS: tuple[tuple[str, str], ...] = (
                     "group) with fewer than k units is blank entirely; blank ≠ 0; suppressed cells count as 0 in "
                     "the indices"),
 )
+FORMULAS += CONSENSUS_FORMULAS  # the deliberation rounds (exports.consensus, docs/consensus.md)
 
 
 def readme_frame(tables: Tables) -> pd.DataFrame:

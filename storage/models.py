@@ -369,3 +369,243 @@ class ReportSubscription(Base):
     language: Mapped[str] = mapped_column(String(5), default="it")
     subscribed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- analyst accounts of the web dashboard (bot.web.analysis; scenari analysts …) ---------------
+#
+# * ``analyst_accounts``: who may open /analisi and call /api: a user name, an argon2 hash of the
+#   password (never the password), optionally the analyst's Telegram id, the SHA-256 of an API
+#   bearer token when one was issued, and ``session_epoch`` — signed session cookies carry it,
+#   so logging out (or a new password) invalidates every session of the account at once.
+# * ``login_throttles``: failed logins counted per account name and per client address, with
+#   the time a lock-out ends; in the database so that restarting the service resets nothing.
+# * ``published_tables``: the convergence tables an analyst chose to show on /risultati.
+
+
+class AnalystAccount(Base):
+    __tablename__ = "analyst_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(Base):
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)  # "account:<name>" | "address:<ip>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PublishedTable(Base):
+    __tablename__ = "published_tables"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("analyst_accounts.id", ondelete="SET NULL"))
+
+
+# --- the communication plan: audiences, broadcasts, the delivery outbox, events (issue 8) -------
+#
+# * ``segments``: named audience filters (language, actor category, questionnaire completed or
+#   not, innovation profile, municipality, invitation state), as JSON. The audience itself is
+#   every Telegram respondent whose latest ``newsletter`` consent is granted (storage.audiences).
+# * ``broadcasts``: one message to a segment (newsletter, event invitation) or a system batch
+#   (reminders, feedback of results, event reminders): the texts in Italian and English
+#   (Markdown), buttons, an optional document, when it is due and its state.
+# * ``outbox_messages``: the durable delivery outbox, one row per recipient and message. A
+#   sender claims rows with a lease (``lease_holder`` until ``lease_expires_at``), marks them
+#   ``inflight`` right before the Bot API call and records the outcome right after Telegram's
+#   answer (storage.outbox explains the states). ``dedupe_key`` is unique: a row is never
+#   enqueued twice. Rows cascade from the respondent, so erasure removes pending ones too.
+# * ``recipient_status``: respondents who blocked the bot (403): nothing more is sent to them.
+# * ``events`` and ``event_rsvps``: workshops and meetings, their capacity, answers (sì / no /
+#   forse) and the waiting list.
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="newsletter")  # newsletter | event | reminder | feedback | event_reminder
+    segment: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    text_it: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str | None] = mapped_column(Text)
+    buttons: Mapped[Any] = mapped_column(JSONValue)  # list of {"kind": "questionnaire"|"results"|"url", ...}
+    document_path: Mapped[str | None] = mapped_column(String(500))
+    document_file_id: Mapped[str | None] = mapped_column(String(200))  # Telegram's id after the first upload
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | scheduled | sending | done | cancelled
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_key: Mapped[str | None] = mapped_column(String(80), unique=True)  # system batches: made once
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_status_due", "status", "not_before"),
+        Index("ix_outbox_messages_broadcast_status", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(80), unique=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(5), default="it")
+    payload: Mapped[Any] = mapped_column(JSONValue, nullable=True)  # a personal message: {"html", "buttons"}
+    # pending → claimed → inflight → sent | failed | blocked | uncertain; or skipped | cancelled
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_holder: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RecipientStatus(Base):
+    __tablename__ = "recipient_status"
+
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
+    unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EventRsvp(Base):
+    __tablename__ = "event_rsvps"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True, index=True)
+    answer: Mapped[str] = mapped_column(String(8))  # yes | no | maybe
+    status: Mapped[str] = mapped_column(String(10))  # confirmed | waiting | declined | maybe
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(5), default="it")
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- deliberation: statements, rounds and votes (issue 9; storage.deliberation) -----------------
+#
+# * ``statements``: short texts (≤ 140 characters) put to a vote: proposed from an objective or a
+#   vision (``source_answer_id``, once per answer), written by a moderator, or sent by a
+#   participant during a round. ``status``: pending → approved | rejected | merged (into
+#   ``merged_into_id``). ``author_respondent_id`` is kept for erasure and never shown or
+#   exported. ``lemmas`` is the content-lemma set (space separated) of the NLP pipeline, for
+#   near-duplicate flags (``duplicate_of_id``, ``similarity``).
+# * ``deliberation_rounds``: a round for a segment (storage.audiences) and a period, with its
+#   thresholds (minimum votes per statement and per category).
+# * ``deliberation_participants``: who was invited to a round (or joined it), their progress
+#   (active | paused | done), the statement they were last shown.
+# * ``votes``: the current vote of a participant on a statement in a round (agree | disagree |
+#   pass), unique; ``vote_events``: every press, the history. Both cascade from the respondent.
+
+
+class Statement(Base):
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(140))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    source: Mapped[str] = mapped_column(String(12))  # objective | vision | moderator | participant
+    source_answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"), unique=True)
+    author_respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondents.id", ondelete="SET NULL"), index=True)
+    original_text: Mapped[str | None] = mapped_column(Text)  # the proposal before a moderator rewrote it
+    lemmas: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id", ondelete="SET NULL"))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeliberationRound(Base):
+    __tablename__ = "deliberation_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    segment: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    min_votes: Mapped[int] = mapped_column(Integer, default=5)
+    min_category_votes: Mapped[int] = mapped_column(Integer, default=3)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeliberationParticipant(Base):
+    __tablename__ = "deliberation_participants"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("deliberation_rounds.id", ondelete="CASCADE"), primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(8), default="invited")  # invited | active | paused | done
+    current_statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Vote(Base):
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("round_id", "statement_id", "respondent_id", name="uq_votes_round_statement_respondent"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("deliberation_rounds.id", ondelete="CASCADE"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
+    choice: Mapped[str] = mapped_column(String(8))  # agree | disagree | pass
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VoteEvent(Base):
+    __tablename__ = "vote_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("deliberation_rounds.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
+    choice: Mapped[str] = mapped_column(String(8))
+    cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -386,10 +386,13 @@ async def respondent_data(session: AsyncSession, respondent_id: int) -> Responde
 
 async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
     """Delete the respondent and everything linked to it (explicitly, not trusting cascades)."""
+    from .deliberation import delete_pending_of  # statements nobody approved yet go too
+
     known = cached(session)
     if known is not None:
         known.forget_respondent(respondent_id)
     await session.flush()
+    await delete_pending_of(session, respondent_id)
     run_ids = select(Run.id).where(Run.respondent_id == respondent_id).scalar_subquery()
     await session.execute(delete(Answer).where(Answer.run_id.in_(run_ids)))
     await session.execute(delete(RunOutcome).where(RunOutcome.run_id.in_(run_ids)))

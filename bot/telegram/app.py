@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,8 +16,7 @@ from storage import Database, upgrade_database
 from storage.group_commit import GroupCommitter
 
 from ..catalog import QuestionnaireCatalog
-from ..conversation import Conversation
-from ..listening import ListeningHooks
+from ..conversation import conversation_from_settings
 from ..settings import Settings
 from .handlers import all_routers
 from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
@@ -45,13 +44,7 @@ def build_dispatcher(
     db: Database, settings: Settings, catalog: QuestionnaireCatalog | None = None, max_batch: int = 64
 ) -> Dispatcher:
     catalog = catalog or QuestionnaireCatalog.load(settings.questionnaires_dir)
-    conversation = Conversation(
-        catalog,
-        expire_after=timedelta(hours=settings.run_expiry_hours),
-        notice_version=settings.privacy_notice_version,
-        default_lang=settings.lang,
-        on_completed=[ListeningHooks(settings.rating_weights)],
-    )
+    conversation = conversation_from_settings(settings, catalog)
     committer = GroupCommitter(db, max_batch=max_batch, prefetch=prefetch_updates)
     dispatcher = Dispatcher(db=db, committer=committer, settings=settings)
     dispatcher.update.outer_middleware(UpdateUnitOfWork(committer, conversation, settings, PromptTracker()))
@@ -95,13 +88,22 @@ async def register_commands(bot: Bot) -> None:
         )
 
 
-async def serve_bot(settings: Settings, db: Database, stop: asyncio.Event | None = None) -> None:
-    """Run long polling until cancelled (or ``stop`` is set)."""
+async def serve_bot(settings: Settings, db: Database, stop: asyncio.Event | None = None, scheduler: Any = None) -> None:
+    """Run long polling until cancelled (or ``stop`` is set).
+
+    ``scheduler`` (exports.scheduler.start_scheduler's result), when given, gets this bot to send
+    the nightly package to subscribed analysts while polling runs.
+    """
+    from .handlers.reports import register_analyst_commands, telegram_notifier
+
     bot = build_bot(settings)
     dispatcher = build_dispatcher(db, settings)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await register_commands(bot)
+        await register_analyst_commands(bot, settings, COMMANDS)
+        if scheduler is not None:
+            scheduler.attach_notifier(telegram_notifier(bot))
         me = await bot.get_me()
         log.info("bot started", extra={"fields": {"username": me.username, "api": settings.telegram_api_base or "telegram"}})
         polling = asyncio.create_task(
@@ -114,6 +116,8 @@ async def serve_bot(settings: Settings, db: Database, stop: asyncio.Event | None
             await dispatcher.stop_polling()
             await polling
     finally:
+        if scheduler is not None:
+            scheduler.attach_notifier(None)
         await bot.session.close()
 
 

@@ -42,3 +42,43 @@ class LanguageButton(CallbackData, prefix="l"):
 
 class ExportButton(CallbackData, prefix="e"):
     questionnaire: str
+
+
+# --- the communication plan (bot.telegram.handlers.communication, bot.sender) ----------------------
+
+
+class NewsletterButton(CallbackData, prefix="nl"):
+    granted: bool
+
+
+class ResumeButton(CallbackData, prefix="rs"):
+    run: str
+
+
+class RsvpButton(CallbackData, prefix="ev"):
+    event: int
+    answer: Literal["yes", "no", "maybe"]
+
+
+class BroadcastButton(CallbackData, prefix="bc"):
+    id: int
+    action: Literal["send", "cancel"]
+
+
+# --- deliberation rounds (bot.telegram.handlers.deliberation) -------------------------------------
+
+
+class VoteButton(CallbackData, prefix="dv"):
+    round: int
+    statement: int
+    choice: Literal["a", "d", "p"]
+
+
+class VotePauseButton(CallbackData, prefix="dp"):
+    round: int
+
+
+class ModerateButton(CallbackData, prefix="md"):
+    statement: int
+    action: Literal["approve", "edit", "reject", "merge"]
+    target: int = 0

@@ -8,32 +8,37 @@ never answers twice.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import ImmutableMultiDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message as ASGIMessage, Receive, Scope, Send
 
+import dialogs
 from dialogs import Input, RunState
 from storage import Database, repository
+from storage.group_commit import GroupCommitter
 from storage.models import Respondent
 
 from ..catalog import QuestionnaireCatalog, UnknownQuestionnaire
-from ..conversation import CONSENT_KEY, Conversation, Reply
+from ..conversation import CONSENT_KEY, Reply, conversation_from_settings
 from ..settings import Settings
 from ..texts import t
 from . import views
+from .analysis import Dashboard
 from .session import DEFAULT_KEY_FILE, Flash, FlashStore, Sessions, WebSession, load_secret_key
 from .texts import wt
 from .webhook import WEBHOOK_PATH, TelegramWebhook
@@ -116,6 +121,18 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+class _SerialCommitter(GroupCommitter):
+    """Group commit whose transactions queue on the channel's SQLite lock like every other one."""
+
+    def __init__(self, db: Database, channel: WebChannel) -> None:
+        super().__init__(db, max_batch=64)
+        self.channel = channel
+
+    async def _commit(self, batch: list[Any]) -> list[Any]:
+        async with self.channel.transaction() as session:
+            return [await unit.work(session) for unit in batch]
+
+
 class WebChannel:
     def __init__(
         self, settings: Settings, db: Database, catalog: QuestionnaireCatalog, sessions: Sessions
@@ -125,16 +142,29 @@ class WebChannel:
         self.catalog = catalog
         self.sessions = sessions
         self.flashes = FlashStore()
-        self.conversation = Conversation(
-            catalog,
-            expire_after=timedelta(hours=settings.run_expiry_hours),
-            notice_version=settings.privacy_notice_version,
-            default_lang=settings.lang,
-        )
+        self._serial: asyncio.Lock | None = asyncio.Lock() if db.backend == "sqlite" else None
+        self.committer = _SerialCommitter(db, self)
+        self.conversation = conversation_from_settings(settings, catalog)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals["wt"] = wt
 
     # --- helpers ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        """A transaction of this channel; on SQLite one at a time in this process.
+
+        SQLite has one writer and every transaction here begins IMMEDIATE: concurrent requests
+        would otherwise wait in SQLite's busy handler, which sleeps (up to 100 ms a turn) —
+        queueing on an asyncio lock instead costs nothing and keeps the latency flat.
+        """
+        if self._serial is None:
+            async with self.db.transaction() as session:
+                yield session
+            return
+        async with self._serial:
+            async with self.db.transaction() as session:
+                yield session
 
     def page(
         self, request: Request, ws: WebSession, lang: str, name: str, context: dict[str, Any], status: int = 200
@@ -194,7 +224,7 @@ class WebChannel:
 
     async def index(self, request: Request) -> Response:
         ws = self.sessions.read(request)
-        async with self.db.transaction() as session:
+        async with self.transaction() as session:
             lang = (await self._respondent(session, ws)).language
         return self.page(request, ws, lang, "index.html", {
             "title": wt("open_questionnaires", lang), "questionnaires": self._open(lang),
@@ -207,7 +237,7 @@ class WebChannel:
         if qid not in self.catalog.ids():
             return self.not_found(request, ws)
         flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
-        async with self.db.transaction() as session:
+        async with self.transaction() as session:
             respondent = await self._respondent(session, ws)
             lang = respondent.language
             q = self.catalog.current(qid)
@@ -234,7 +264,7 @@ class WebChannel:
             if run is not None and run.status == "paused":
                 reply = await self.conversation.start(session, respondent, qid)  # resumes it
             elif run is not None:
-                reply = await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
+                reply = await self._show(session, respondent, run)
             if run is None and flash and flash.run_id:  # just completed: show what was answered
                 run = await repository.get_run_by_public_id(session, flash.run_id)
                 if run is not None and run.respondent_id != respondent.id:
@@ -278,8 +308,8 @@ class WebChannel:
             form = await self._checked_form(request, ws)
         except FormError as error:
             return self._form_refused(request, ws, error)
-        draft: str | None = None
-        async with self.db.transaction() as session:
+        async def work(session: Any) -> tuple[Reply, str | None, str]:
+            draft: str | None = None
             respondent = await self._respondent(session, ws)
             if "consent" in form:
                 decision = form.get("consent")
@@ -294,10 +324,32 @@ class WebChannel:
                 reply = await self.conversation.handle(session, respondent, action, run_id=form.get("run") or None)
                 if reply.rejected and action.kind == "text" and "text" in form:
                     draft = (action.value or "")[:20_000]
-            lang = reply.lang or respondent.language
+            return reply, draft, reply.lang or respondent.language
+
+        # group commit (as the Telegram path): concurrent answers share one transaction and one
+        # durable commit; the redirect is sent only once this answer is committed
+        reply, draft, lang = await self.committer.run(work)
         target = reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
         self._flash(ws, target, reply, draft)
         return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
+
+    async def _show(self, session: Any, respondent: Respondent, run: Any) -> Reply:
+        """The current question of ``run``, without writing when looking changes nothing.
+
+        The engine's "show" only stamps the run's last activity; a page view need not pay a
+        durable write (an fsync) for that. When showing changes more (the run expired), the
+        Conversation applies it and stores it as usual.
+        """
+        try:
+            q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
+            state = RunState.from_json(run.state)
+        except (UnknownQuestionnaire, TypeError, KeyError):
+            return await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
+        step = dialogs.handle(q, state, Input("show"), expire_after=self.conversation.expire_after)
+        if dataclasses.replace(step.state, updated_at=state.updated_at) != state:
+            return await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
+        return Reply(step.messages, lang=state.lang, run_id=run.public_id, questionnaire_id=q.id,
+                     completed=step.completed, rejected=step.rejected)
 
     @staticmethod
     def _input(form: ImmutableMultiDict[str, str]) -> Input:
@@ -324,7 +376,7 @@ class WebChannel:
         token = request.query_params.get("t", "").strip()
         if not token:
             return self.message_page(request, ws, lang, wt("invitation_title", lang), [wt("invitation_missing", lang)])
-        async with self.db.transaction() as session:
+        async with self.transaction() as session:
             respondent = await self._respondent(session, ws)
             reply = await self.conversation.start(session, respondent, f"{INVITATION}_{token}")
         return self._invitation_reply(request, ws, reply, token)
@@ -336,7 +388,7 @@ class WebChannel:
             form = await self._checked_form(request, ws)
         except FormError as error:
             return self._form_refused(request, ws, error)
-        async with self.db.transaction() as session:
+        async with self.transaction() as session:
             respondent = await self._respondent(session, ws)
             payload = f"{INVITATION}_{token}"
             decision = form.get("consent")
@@ -376,7 +428,7 @@ class WebChannel:
         except FormError as error:
             return self._form_refused(request, ws, error)
         lang = form.get("lang") if form.get("lang") in ("it", "en") else self.settings.lang
-        async with self.db.transaction() as session:
+        async with self.transaction() as session:
             respondent = await self._respondent(session, ws)
             if respondent.id is not None:
                 await self.conversation.set_language(session, respondent, lang)
@@ -384,7 +436,7 @@ class WebChannel:
 
     async def privacy(self, request: Request) -> Response:
         ws = self.sessions.read(request)
-        async with self.db.transaction() as session:
+        async with self.transaction() as session:
             respondent = await self._respondent(session, ws)
             lang = respondent.language
             report = await self.conversation.privacy_report(session, respondent)
@@ -408,7 +460,7 @@ class WebChannel:
             form = await self._checked_form(request, ws)
         except FormError as error:
             return self._form_refused(request, ws, error)
-        async with self.db.transaction() as session:
+        async with self.transaction() as session:
             respondent = await self._respondent(session, ws)
             lang = respondent.language
             if form.get("confirm") != "yes":
@@ -442,8 +494,10 @@ def create_app(
     key_file: Path = DEFAULT_KEY_FILE,
 ) -> FastAPI:
     """The ASGI app of the web channel (and Telegram's webhook when ``TELEGRAM_WEBHOOK_URL`` is set)."""
-    sessions = Sessions(load_secret_key(settings.secret_key, key_file))
+    secret_key = load_secret_key(settings.secret_key, key_file)
+    sessions = Sessions(secret_key)
     web = WebChannel(settings, db, catalog or QuestionnaireCatalog.load(settings.questionnaires_dir), sessions)
+    dashboard = Dashboard(settings, db, sessions, secret_key, web.templates)
     telegram: TelegramWebhook | None = None
     if settings.telegram_bot_token and settings.telegram_webhook_url:
         telegram = TelegramWebhook(settings, db, sessions.derived_secret("telegram-webhook"))
@@ -455,13 +509,16 @@ def create_app(
         try:
             yield
         finally:
+            await web.committer.close()
             if telegram is not None:
                 await telegram.stop()
 
-    # The citizen pages are HTML, not an API: no OpenAPI schema or docs pages (they would load
-    # scripts from a CDN). The analysts' JSON API will publish its own schema.
+    # The citizen pages are HTML, not an API: no public OpenAPI schema and no docs pages (they
+    # would load scripts from a CDN). The analysts' JSON API serves its schema at
+    # /api/openapi.json, to analysts only (bot.web.analysis).
     app = FastAPI(title="Scenari", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = web
+    app.state.dashboard = dashboard
     app.state.telegram = telegram
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -471,20 +528,33 @@ def create_app(
     app.add_api_route("/lingua", web.language, methods=["POST"], include_in_schema=False)
     app.add_api_route("/privacy", web.privacy, methods=["GET"], include_in_schema=False)
     app.add_api_route("/privacy", web.erase, methods=["POST"], include_in_schema=False)
+    dashboard.install(app)
     if telegram is not None:
         app.add_api_route(WEBHOOK_PATH, telegram.receive, methods=["POST"], include_in_schema=False)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/api":
+            headers = {"cache-control": "no-store"}
+            if exc.status_code == 401:
+                headers["www-authenticate"] = "Bearer"
+            detail = exc.detail if isinstance(exc.detail, str) else "error"
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
         if exc.status_code == 404:
             return web.not_found(request)
         ws = sessions.read(request)
         lang = web._lang(ws)
         return web.message_page(request, ws, lang, wt("error_title", lang), [wt("bad_form", lang)], status=exc.status_code)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": "invalid request"}, status_code=422, headers={"cache-control": "no-store"})
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("request failed", exc_info=exc, extra={"fields": {"path": request.url.path}})
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "server error"}, status_code=500)
         ws = sessions.read(request)
         lang = web._lang(ws)
         return web.message_page(request, ws, lang, wt("error_title", lang), [wt("server_error", lang)], status=500, kind="error")

@@ -91,7 +91,10 @@ class Sessions:
         return hmac.new(self._secret, b"csrf:" + respondent_id.encode("ascii"), hashlib.sha256).hexdigest()[:40]
 
     def csrf_ok(self, session: WebSession, submitted: str | None) -> bool:
-        return not session.is_new and bool(submitted) and hmac.compare_digest(session.csrf, submitted or "")
+        # bytes: compare_digest refuses str with non-ASCII characters (a forged token may have them)
+        return not session.is_new and bool(submitted) and hmac.compare_digest(
+            session.csrf.encode(), (submitted or "").encode("utf-8")
+        )
 
     def derived_secret(self, purpose: str) -> str:
         """A stable secret for another use (e.g. Telegram's webhook token), from the same key."""

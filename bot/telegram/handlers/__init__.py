@@ -2,8 +2,8 @@
 
 from aiogram import Router
 
-from . import analyst, fallback, guard, privacy, rating, start, survey
+from . import analyst, communication, deliberation, fallback, guard, privacy, rating, reports, start, survey
 
 
 def all_routers() -> list[Router]:
-    return [module.build_router() for module in (guard, start, analyst, privacy, rating, survey, fallback)]
+    return [module.build_router() for module in (guard, deliberation, start, analyst, privacy, rating, reports, communication, survey, fallback)]

@@ -1,0 +1,107 @@
+"""`scenari analysts add|remove|list|token`: the accounts of the web dashboard (/analisi, /api).
+
+Registered by :mod:`bot.cli` (``add_commands``, then :func:`dispatch` once the database is
+migrated). The password is read from a prompt (twice, not echoed) or, with
+``--password-stdin``, from the first line of standard input (for scripts); only its argon2
+hash is stored. ``token`` issues an API bearer token, printed once, stored as a SHA-256 digest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from storage import Database
+
+    from .settings import Settings
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    analysts = subparsers.add_parser("analysts", help="analyst accounts of the web dashboard (/analisi)")
+    actions = analysts.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add an analyst account (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--telegram-id", type=int, default=None, help="the analyst's Telegram user id, to link")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    remove = actions.add_parser("remove", help="remove an analyst account (its sessions end at once)")
+    remove.add_argument("username")
+    actions.add_parser("list", help="list the analyst accounts")
+    token = actions.add_parser("token", help="issue a new API bearer token for an analyst (replaces the old one)")
+    token.add_argument("username")
+    token.add_argument("--revoke", action="store_true", help="remove the analyst's token instead")
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Password again: ")
+    if first != second:
+        print("The two passwords differ; nothing changed.", file=sys.stderr)
+        return None
+    return first
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int | None:
+    """Run `analysts …`; None if ``args`` is another command."""
+    if args.command != "analysts":
+        return None
+    from storage import analysts
+
+    from .web.auth import check_password, check_username, hash_password, new_token
+
+    if args.action == "list":
+        async with db.transaction() as session:
+            accounts = await analysts.list_analysts(session)
+        if not accounts:
+            print("No analyst accounts yet: `scenari analysts add NAME`.")
+        for a in accounts:
+            last = a.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if a.last_login_at else "never"
+            telegram = f"telegram {a.telegram_id}" if a.telegram_id is not None else "no telegram"
+            print(f"{a.username:<24} {telegram:<22} {'API token' if a.has_token else 'no token':<10} last login {last}")
+        return 0
+    username = args.username.strip().lower()
+    if args.action == "add":
+        problem = check_username(username)
+        if problem:
+            print(f"{username!r}: {problem}", file=sys.stderr)
+            return 2
+        password = _read_password(args.password_stdin)
+        if password is None:
+            return 2
+        problem = check_password(password)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+        try:
+            async with db.transaction() as session:
+                await analysts.add_analyst(session, username, hash_password(password), args.telegram_id)
+        except analysts.AnalystExists:
+            print(f"An analyst {username!r} exists already.", file=sys.stderr)
+            return 1
+        print(f"Analyst {username!r} added: log in at /analisi/accesso.")
+        return 0
+    if args.action == "remove":
+        async with db.transaction() as session:
+            removed = await analysts.remove_analyst(session, username)
+        print(f"Analyst {username!r} removed." if removed else f"No analyst {username!r}.",
+              file=sys.stdout if removed else sys.stderr)
+        return 0 if removed else 1
+    if args.action == "token":
+        token, digest = new_token()
+        async with db.transaction() as session:
+            found = await analysts.set_token_hash(session, username, None if args.revoke else digest)
+        if not found:
+            print(f"No analyst {username!r}.", file=sys.stderr)
+            return 1
+        if args.revoke:
+            print(f"The API token of {username!r} is revoked.")
+        else:
+            print(token)
+            print("Shown once: use it as `Authorization: Bearer <token>` on /api/….", file=sys.stderr)
+        return 0
+    return 2

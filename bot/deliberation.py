@@ -1,0 +1,248 @@
+"""Deliberation, channel-neutral: statements from what people said, rounds, invitations, summaries.
+
+* :func:`statement_from` makes a proposal out of an objective or a vision: its first sentence,
+  whitespace collapsed, at most 140 characters (cut at a word, with "…").
+* :func:`create_statement` stores a statement with its content lemmas (the NLP pipeline) and a
+  near-duplicate flag (:mod:`nlp.similarity`: lemma-set Jaccard ≥ 0.6 or difflib ratio ≥ 0.85).
+* :func:`invite` adds a round's segment to its participants and writes one invitation per person
+  to the communication plan's durable outbox (:mod:`storage.outbox`; :mod:`bot.sender` delivers).
+* :func:`summarise` (when a round closes) writes to each voter who opted in to the plan's news a
+  short personal summary: the statements most shared across categories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import threading
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import Database, audiences, deliberation, outbox
+from storage.deliberation import MAX_LENGTH, DeliberationError
+from storage.models import DeliberationRound, Statement, utcnow
+
+log = logging.getLogger("scenari.deliberation")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "invite": {
+        "it": "🗳 Si è aperta la consultazione «{name}»{until}. Le proporremo, una alla volta, brevi affermazioni nate "
+              "da ciò che cittadini e organizzazioni hanno detto: per ciascuna può rispondere D'accordo, Non d'accordo "
+              "o Passo. Scriva /vota per cominciare.",
+        "en": "🗳 The consultation “{name}” is open{until}. We will show you short statements drawn from what citizens "
+              "and organisations said, one at a time: for each you can answer Agree, Disagree or Pass. "
+              "Send /vota to begin.",
+    },
+    "until": {"it": " fino al {date}", "en": " until {date}"},
+    "statement": {"it": "🗳 Affermazione ({left} da votare)\n\n«{text}»", "en": "🗳 Statement ({left} to go)\n\n“{text}”"},
+    "your_vote": {"it": "Il suo voto: {choice}", "en": "Your vote: {choice}"},
+    "agree": {"it": "👍 D'accordo", "en": "👍 Agree"},
+    "disagree": {"it": "👎 Non d'accordo", "en": "👎 Disagree"},
+    "pass": {"it": "🤷 Passo", "en": "🤷 Pass"},
+    "pause": {"it": "⏸ Basta per ora", "en": "⏸ Enough for now"},
+    "done": {
+        "it": "Ha votato tutte le affermazioni per ora: grazie! Se ne arriveranno di nuove, scriva /vota.",
+        "en": "You have voted on every statement for now: thank you! If new ones arrive, send /vota.",
+    },
+    "paused": {
+        "it": "Va bene, ci fermiamo qui. I suoi voti sono salvati: scriva /vota quando vuole riprendere.",
+        "en": "All right, let's stop here. Your votes are saved: send /vota whenever you want to go on.",
+    },
+    "no_round": {
+        "it": "Non c'è una consultazione aperta a cui partecipare in questo momento. Grazie dell'interesse!",
+        "en": "There is no open consultation for you to take part in right now. Thank you for your interest!",
+    },
+    "closed": {"it": "Questa consultazione è chiusa: grazie di aver partecipato!",
+               "en": "This consultation is closed: thank you for taking part!"},
+    "withdrawn": {"it": "Questa affermazione non è più in votazione.", "en": "This statement is no longer being voted on."},
+    "not_participant": {"it": "Questa votazione non è per lei.", "en": "This vote is not for you."},
+    "changed": {"it": "Voto cambiato: {choice}", "en": "Vote changed: {choice}"},
+    "same": {"it": "Voto già registrato.", "en": "Vote already recorded."},
+    "recorded": {"it": "Voto registrato.", "en": "Vote recorded."},
+    "propose_usage": {
+        "it": "Per proporre un'affermazione scriva /proponi seguito dal testo (una frase, al massimo 140 caratteri).",
+        "en": "To propose a statement send /proponi followed by the text (one sentence, at most 140 characters).",
+    },
+    "too_long": {"it": "Troppo lunga: al massimo 140 caratteri (questa ne ha {n}).",
+                 "en": "Too long: at most 140 characters (this one has {n})."},
+    "proposed": {
+        "it": "Grazie! La sua proposta sarà letta da un moderatore prima di essere messa ai voti, senza il suo nome.",
+        "en": "Thank you! A moderator will read your proposal before it is put to the vote, without your name.",
+    },
+    "summary": {
+        "it": "🗳 La consultazione «{name}» si è chiusa: grazie dei suoi {votes} voti! Le affermazioni più condivise "
+              "tra le diverse categorie (istituzioni, associazioni, imprese, cittadini …) sono state:",
+        "en": "🗳 The consultation “{name}” has closed: thank you for your {votes} votes! The statements most shared "
+              "across the different categories (institutions, associations, firms, citizens …) were:",
+    },
+    "summary_none": {
+        "it": "🗳 La consultazione «{name}» si è chiusa: grazie dei suoi {votes} voti! I voti sono ancora troppo pochi "
+              "per indicare affermazioni condivise; i risultati arriveranno con la prossima tornata.",
+        "en": "🗳 The consultation “{name}” has closed: thank you for your {votes} votes! There are still too few votes "
+              "to name shared statements; results will come with the next round.",
+    },
+}
+
+
+def dt(key: str, lang: str, /, **params: Any) -> str:
+    entry = TEXTS[key]
+    return (entry.get(lang) or entry["it"]).format(**params)
+
+
+# --- statements -------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def statement_from(text: str) -> str | None:
+    """One sentence of ``text``, trimmed to at most 140 characters; None when too short to vote on."""
+    first = next((part for part in _SENTENCE.split(text.strip()) if part.strip()), "")
+    first = " ".join(first.split()).strip(" -–—•*\"'«»“”")
+    if len(first) < 12 or len(first.split()) < 3:
+        return None
+    if len(first) > MAX_LENGTH:
+        cut = first[: MAX_LENGTH - 1]
+        cut = cut[: cut.rfind(" ")] if " " in cut else cut
+        first = cut.rstrip(" ,;:.") + "…"
+    first = first[0].upper() + first[1:]
+    return first
+
+
+_similarity: Any = None
+_lock = threading.Lock()
+
+
+def similarity(model: str | None = None) -> Any:
+    """The process's :class:`nlp.similarity.StatementSimilarity` (the pipeline loads on first use)."""
+    global _similarity
+    with _lock:
+        if _similarity is None:
+            from nlp.similarity import StatementSimilarity
+
+            _similarity = StatementSimilarity(model=model)
+        return _similarity
+
+
+async def lemmas_of(text: str, model: str | None = None) -> frozenset[str]:
+    return await asyncio.to_thread(similarity(model).lemmas, text)
+
+
+async def create_statement(session: AsyncSession, text: str, source: str, lemmas: frozenset[str], *,
+                           status: str = deliberation.PENDING, **fields: Any) -> Statement:
+    """Store a statement with its lemmas and, when one exists, its nearest near-duplicate."""
+    candidates = await deliberation.similarity_candidates(session)
+    match = similarity().best(text, lemmas, candidates)
+    return await deliberation.add_statement(
+        session, text, source, status=status, lemmas=lemmas,
+        duplicate_of_id=match.id if match else None, similarity=round(match.score, 3) if match else None, **fields,
+    )
+
+
+async def propose(db: Database, limit: int | None = None, model: str | None = None) -> int:
+    """Proposals (pending) from the objectives and visions not used yet; returns how many."""
+    async with db.transaction() as session:
+        sources = await deliberation.source_texts(session, limit)
+    made = 0
+    sim = similarity(model)
+    await asyncio.to_thread(lambda: sim.nlp)  # load the pipeline off the event loop
+    for chunk_start in range(0, len(sources), 200):
+        async with db.transaction() as session:
+            for source in sources[chunk_start:chunk_start + 200]:
+                text = statement_from(source.text)
+                if text is None:
+                    continue
+                await create_statement(session, text, source.kind, sim.lemmas(text), source_answer_id=source.answer_id,
+                                       author_respondent_id=source.respondent_id)
+                made += 1
+    return made
+
+
+# --- rounds -------------------------------------------------------------------------------------------
+
+
+def _until(round_: DeliberationRound, lang: str, zone: str) -> str:
+    if round_.closes_at is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    local = deliberation.aware(round_.closes_at).astimezone(ZoneInfo(zone))  # type: ignore[union-attr]
+    return dt("until", lang, date=local.strftime("%d/%m/%Y %H:%M"))
+
+
+async def invite(db: Database, round_id: int, settings: Any) -> tuple[int, int]:
+    """Add the round's segment to its participants; an invitation per new participant in the outbox.
+
+    Returns (new participants, invitations enqueued).
+    """
+    from .communication import Plan
+
+    plan = Plan.from_settings(settings)
+    async with db.transaction() as session:
+        round_ = await deliberation.get_round(session, round_id)
+        if round_ is None:
+            raise DeliberationError(f"no round #{round_id}")
+        recipients = await audiences.resolve(session, round_.segment or {})
+        new = set(await deliberation.add_participants(session, round_.id, [r.respondent_id for r in recipients]))
+        now = utcnow()
+        rows = [{
+            "dedupe_key": f"dlinv{round_.id}:r{r.respondent_id}", "kind": "newsletter", "respondent_id": r.respondent_id,
+            "chat_id": r.chat_id, "language": r.language, "not_before": plan.out_of_quiet_hours(now),
+            "payload": {"html": html.escape(dt("invite", r.language, name=round_.name,
+                                               until=_until(round_, r.language, settings.city_timezone))),
+                        "buttons": _start_button(settings, r.language)},
+        } for r in recipients if r.respondent_id in new]
+        enqueued = await outbox.enqueue(session, rows) if rows else 0
+    return len(new), enqueued
+
+
+def _start_button(settings: Any, lang: str) -> list[dict[str, str]]:
+    username = getattr(settings, "telegram_bot_username", None)
+    if not username:
+        return []
+    return [{"text": "🗳 Vota" if lang == "it" else "🗳 Vote", "url": f"https://t.me/{username}?start=vota"}]
+
+
+async def round_frames(db: Database, round_id: int, k: int, lang: str = "it") -> dict[str, Any]:
+    from exports.consensus import ConsensusOptions, consensus_frames
+
+    async with db.transaction() as session:
+        data = await deliberation.load_votes(session, [round_id])
+    return await asyncio.to_thread(consensus_frames, data, None, None, ConsensusOptions(k=k, lang=lang, groups=False))
+
+
+async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) -> int:
+    """A personal summary to every voter of the round who opted in to the plan's news; returns how many."""
+    from exports.consensus import top_shared
+
+    from .communication import Plan
+
+    plan = Plan.from_settings(settings)
+    async with db.transaction() as session:
+        round_ = await deliberation.get_round(session, round_id)
+        if round_ is None:
+            raise DeliberationError(f"no round #{round_id}")
+        name = round_.name
+        people = await deliberation.voters(session, round_id)
+        out = await audiences.opted_out(session, [rid for rid, _, _ in people])
+        never = {rid for rid, _, _ in people if await audiences.subscribed(session, rid) is None}
+        counts = {rid: len(await deliberation.votes_of(session, round_id, rid)) for rid, _, _ in people}
+    frames = await round_frames(db, round_id, settings.suppress_k)
+    shared = top_shared(frames, name, top)
+    now = utcnow()
+    rows = []
+    for rid, chat, lang in people:
+        if rid in out or rid in never:
+            continue  # only to those who opted in to the plan's news
+        if shared:
+            body = html.escape(dt("summary", lang, name=name, votes=counts[rid])) + "\n" + "\n".join(
+                f"{i}. {html.escape(text)}" for i, text in enumerate(shared, 1))
+        else:
+            body = html.escape(dt("summary_none", lang, name=name, votes=counts[rid]))
+        rows.append({"dedupe_key": f"dlsum{round_id}:r{rid}", "kind": "feedback", "respondent_id": rid,
+                     "chat_id": int(chat), "language": lang, "not_before": plan.out_of_quiet_hours(now),
+                     "payload": {"html": body, "buttons": []}})
+    async with db.transaction() as session:
+        return await outbox.enqueue(session, rows) if rows else 0

@@ -1,0 +1,494 @@
+"""The sender: delivers the outbox (storage.outbox) through the Bot API at Telegram's pace.
+
+One asyncio task per process (``scenari serve`` / ``scenari bot`` start it from
+:mod:`bot.background`; ``scenari broadcast send`` runs it in the foreground). It is the only
+place the communication plan talks to Telegram. The loop:
+
+1. **claim** a batch of due rows with a lease (one short transaction; two instances never hold
+   the same row), renewed by a heartbeat while they wait here;
+2. **pace**: a global schedule of one slot every ``1/rate`` seconds (default 25/s; 0 lifts the
+   limit, leaving only ``concurrency`` calls in flight) and at least ``chat_spacing`` seconds
+   between two messages to one chat; a 429 pauses everything for its ``retry_after``;
+3. **mark inflight** the rows about to go (one short transaction; rows of people who opted out
+   or blocked the bot since, or stale reminders, are skipped instead);
+4. **call** ``sendMessage`` / ``sendDocument`` (no transaction open);
+5. **record** the answer right after it arrives (results are committed in small groups by a
+   writer task): sent with its message id; 403 → blocked and the person marked unreachable;
+   400 → failed; 429 → back in line after ``retry_after``; network and server errors → again
+   after an exponential backoff, failed after ``max_attempts``.
+
+Killed at any moment, a restarted sender goes on: rows it had claimed but not attempted return
+to the queue when their lease expires; rows it had *in flight* are the one window no Bot API
+can close (Telegram may or may not have delivered them, and cannot be asked) — see
+:mod:`storage.outbox` for what happens to them (``SCENARI_SENDER_UNCERTAIN``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import SendDocument, SendMessage
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+
+from storage import Database, outbox
+from storage.models import utcnow
+
+from . import communication
+from .communication import Composed, Plan
+from .telegram.callbacks import MenuButton, ResumeButton, RsvpButton
+
+log = logging.getLogger("scenari.sender")
+
+
+def new_holder() -> str:
+    return f"sender:{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def build_sender_bot(token: str, api_base: str | None) -> Bot:
+    """A Bot without the reply path's retry middleware: the sender handles 429 and errors itself."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
+    return Bot(token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
+
+
+def keyboard(buttons: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = []
+    rsvp: list[InlineKeyboardButton] = []
+    for b in buttons:
+        if b.get("url"):
+            rows.append([InlineKeyboardButton(text=b["text"], url=b["url"])])
+        elif b.get("action") == "start":
+            rows.append([InlineKeyboardButton(text=b["text"], callback_data=MenuButton(questionnaire=b["questionnaire"]).pack())])
+        elif b.get("action") == "resume" and b.get("run"):
+            rows.append([InlineKeyboardButton(text=b["text"], callback_data=ResumeButton(run=b["run"]).pack())])
+        elif b.get("action") == "rsvp":
+            rsvp.append(InlineKeyboardButton(text=b["text"], callback_data=RsvpButton(event=b["event"], answer=b["answer"]).pack()))
+    if rsvp:
+        rows.insert(0, rsvp)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def telegram_method(chat_id: int, message: Composed) -> Any:
+    markup = keyboard(message.buttons)
+    if message.document_file_id or message.document_path:
+        document: Any = message.document_file_id or FSInputFile(message.document_path)  # type: ignore[arg-type]
+        return SendDocument(chat_id=chat_id, document=document, caption=message.html or None, parse_mode=ParseMode.HTML,
+                            reply_markup=markup)
+    return SendMessage(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def send_preview(bot: Bot, chat_id: int, message: Composed) -> Any:
+    """A preview to the author's own chat: exactly what a recipient would get."""
+    return await bot(telegram_method(chat_id, message))
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    skipped: int = 0
+    retried: int = 0
+    flood_waits: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        plan: Plan | None = None,
+        catalog: Any = None,
+        *,
+        holder: str | None = None,
+        batch: int = 500,
+        lease_seconds: float = 60.0,
+        concurrency: int = 64,
+        max_attempts: int = 8,
+        base_backoff: float = 1.0,
+        max_backoff: float = 300.0,
+        maintenance_seconds: float = 2.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.plan = plan or Plan()
+        self.catalog = catalog
+        self.holder = holder or new_holder()
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+        self.concurrency = max(1, concurrency)
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.maintenance_seconds = maintenance_seconds
+        self.clock = clock
+        self.stats = SenderStats()
+        self._queue: deque[outbox.Claimed] = deque()
+        self._later: list[tuple[float, int, outbox.Claimed]] = []  # (monotonic due, seq, row)
+        self._seq = itertools.count()
+        self._tries: dict[int, int] = {}
+        self._last_chat: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._next_slot = 0.0
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._results: list[outbox.Outcome] = []
+        self._results_ready = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._broadcasts: dict[int, Any] = {}
+        self._uploading: set[int] = set()
+        self._file_ids: dict[int, str] = {}
+        self._last_maintenance = 0.0
+        self._next_claim = 0.0
+        self._unrecorded: set[int] = set()  # rows whose last outcome is not committed yet
+        # one write transaction at a time in this process: SQLite's busy handler would otherwise
+        # make the launcher sleep behind the writer (milliseconds that become jitter)
+        self._db_lock = asyncio.Lock()
+        self._stopping = False
+
+    # --- the loop ------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None, until_done: bool = False, idle_seconds: float = 1.0) -> SenderStats:
+        """Send until ``stop`` is set (or, with ``until_done``, until nothing is left to send)."""
+        stop = stop or asyncio.Event()
+        writer = asyncio.create_task(self._writer())
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            while not stop.is_set():
+                now = time.monotonic()
+                if now - self._last_maintenance >= self.maintenance_seconds:
+                    await self.maintain()
+                self._promote_later(now)
+                if len(self._queue) < self.batch // 2 and now >= self._next_claim:
+                    await self._claim()
+                if not self._queue and not self._later and not self._inflight:
+                    if until_done and not self._results and await self._nothing_left():
+                        break
+                    await self._idle(stop, idle_seconds)
+                    continue
+                group = self._take(time.monotonic())
+                if not group:
+                    await self._wait_next(stop)
+                    continue
+                await self._launch(group)
+        finally:
+            self._stopping = True
+            if self._inflight:
+                await asyncio.gather(*self._inflight, return_exceptions=True)
+            self._results_ready.set()
+            with contextlib.suppress(Exception):
+                await writer  # it flushes every outcome, then ends (never cancelled mid-commit)
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            with contextlib.suppress(Exception):
+                async with self.db.transaction() as session:
+                    await outbox.release(session, self.holder)
+                    await outbox.finish_broadcasts(session, self.clock())
+        return self.stats
+
+    async def maintain(self) -> None:
+        """Recover rows of dead holders, expand due broadcasts, close finished ones."""
+        self._last_maintenance = time.monotonic()
+        now = self.clock()
+        async with self.db.transaction() as session:
+            recovered = await outbox.recover(session, now, self.plan.uncertain)
+        if recovered["uncertain"]:
+            log.warning("rows interrupted while Telegram had them", extra={"fields": {**recovered, "policy": self.plan.uncertain}})
+        await communication.expand_due(self.db, now)
+        async with self.db.transaction() as session:
+            await outbox.finish_broadcasts(session, now)
+
+    async def _nothing_left(self) -> bool:
+        await self.maintain()
+        async with self.db.transaction() as session:
+            return await outbox.open_work(session, self.clock()) == 0
+
+    async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
+        async with self.db.transaction() as session:
+            due = await outbox.next_due(session)
+        if due is not None:
+            seconds = max(0.01, min(seconds, (due - self.clock()).total_seconds()))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+    async def _claim(self) -> None:
+        async with self.db.transaction() as session:
+            rows = await outbox.claim(session, self.holder, self.batch - len(self._queue), self.lease_seconds, self.clock())
+            missing = {r.broadcast_id for r in rows if r.broadcast_id and r.broadcast_id not in self._broadcasts}
+            if missing:
+                self._broadcasts.update(await outbox.broadcasts_by_id(session, missing))
+        for broadcast in self._broadcasts.values():
+            if broadcast.document_file_id and broadcast.id not in self._file_ids:
+                self._file_ids[broadcast.id] = broadcast.document_file_id
+        self._queue.extend(rows)
+        # an empty queue is looked at again a little later, not on every turn of the loop
+        self._next_claim = 0.0 if rows else time.monotonic() + 0.25
+
+    def _promote_later(self, now: float) -> None:
+        held = []
+        while self._later and self._later[0][0] <= now:
+            item = heapq.heappop(self._later)
+            if item[2].id in self._unrecorded:  # its retry is not committed yet: not before it is
+                held.append((now + 0.01, item[1], item[2]))
+                continue
+            self._queue.appendleft(item[2])
+        for item in held:
+            heapq.heappush(self._later, item)
+
+    def _tokens(self, now: float) -> int:
+        free = self.concurrency - len(self._inflight)
+        if free <= 0 or now < self._paused_until:
+            return 0
+        rate = self.plan.rate
+        if rate <= 0:
+            return free
+        interval = 1.0 / rate
+        burst = max(2, int(rate * 0.05))  # slots a short stall (a commit) may catch up, at most
+        if self._next_slot < now - burst * interval:
+            self._next_slot = now - (burst - 1) * interval  # idle for a while: no bigger catch-up burst
+        if now < self._next_slot:
+            return 0
+        return min(free, burst, int((now - self._next_slot) / interval) + 1)
+
+    def _take(self, now: float) -> list[outbox.Claimed]:
+        tokens = self._tokens(now)
+        if tokens <= 0:
+            return []
+        group: list[outbox.Claimed] = []
+        spacing = self.plan.chat_spacing
+        chats: set[int] = set()
+        skipped: list[outbox.Claimed] = []
+        scanned = 0
+        while self._queue and len(group) < tokens and scanned < tokens + 200:
+            row = self._queue.popleft()
+            scanned += 1
+            last = self._last_chat.get(row.chat_id)
+            waiting_upload = row.broadcast_id in self._uploading
+            if row.chat_id in chats or (last is not None and now - last < spacing) or waiting_upload:
+                skipped.append(row)
+                continue
+            broadcast = self._broadcasts.get(row.broadcast_id) if row.broadcast_id else None
+            if broadcast is not None and broadcast.document_path and row.broadcast_id not in self._file_ids:
+                self._uploading.add(row.broadcast_id)  # first upload alone; then its file id for the rest
+            chats.add(row.chat_id)
+            group.append(row)
+        self._queue.extendleft(reversed(skipped))
+        if group and self.plan.rate > 0:
+            self._next_slot += len(group) / self.plan.rate
+        return group
+
+    async def _wait_next(self, stop: asyncio.Event) -> None:
+        now = time.monotonic()
+        candidates = [self._next_slot if self.plan.rate > 0 else now + 0.002, self._paused_until]
+        if self._later:
+            candidates.append(self._later[0][0])
+        if self._queue and self.plan.chat_spacing > 0:
+            head = self._queue[0]
+            if head.chat_id in self._last_chat:
+                candidates.append(self._last_chat[head.chat_id] + self.plan.chat_spacing)
+        wake = max(now + 0.0005, min(c for c in candidates if c > now) if any(c > now for c in candidates) else now + 0.002)
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=min(1.0, wake - now))
+
+    async def _launch(self, group: list[outbox.Claimed]) -> None:
+        missing = {r.broadcast_id for r in group if r.broadcast_id and r.broadcast_id not in self._broadcasts}
+        async with self._db_lock:
+            results, self._results = self._results, []
+            try:
+                async with self.db.transaction() as session:
+                    if missing:
+                        self._broadcasts.update(await outbox.broadcasts_by_id(session, missing))
+                    if results:  # the answers that came in meanwhile, in the same short transaction
+                        await outbox.record(session, self.holder, results, self.clock())
+                    send, skip = await outbox.mark_inflight(session, self.holder, group, self.clock())
+            except BaseException:
+                self._results = results + self._results
+                raise
+            self._unrecorded.difference_update(o.id for o in results)
+        self.stats.skipped += len(skip)
+        chosen = set(send)
+        now = time.monotonic()
+        for row in group:
+            if row.id not in chosen:
+                if row.broadcast_id in self._uploading and row.broadcast_id not in self._file_ids:
+                    self._uploading.discard(row.broadcast_id)
+                continue
+            self._last_chat[row.chat_id] = now
+            task = asyncio.create_task(self._send(row))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()
+
+    # --- one call ------------------------------------------------------------------------------
+
+    def _compose(self, row: outbox.Claimed) -> Composed:
+        broadcast = self._broadcasts.get(row.broadcast_id) if row.broadcast_id else None
+        message = communication.compose_row(row, broadcast, self.plan, self.catalog)
+        message = communication.with_rsvp_buttons(message, broadcast, row.language)
+        if row.broadcast_id in self._file_ids:
+            message = Composed(message.html, message.buttons, None, self._file_ids[row.broadcast_id])
+        return message
+
+    async def _send(self, row: outbox.Claimed) -> None:
+        tries = self._tries.get(row.id, 0) + 1
+        self._tries[row.id] = tries
+        try:
+            method = telegram_method(row.chat_id, self._compose(row))
+            result = await self.bot(method)
+        except TelegramRetryAfter as exc:
+            wait = float(exc.retry_after)
+            self._paused_until = max(self._paused_until, time.monotonic() + wait)
+            self._next_slot = max(self._next_slot, self._paused_until)
+            self.stats.flood_waits += 1
+            self._tries[row.id] = tries - 1  # flood control is not the message's fault
+            log.warning("flood control: pausing", extra={"fields": {"retry_after": wait}})
+            self._retry(row, wait, f"429 retry after {wait:g}s")
+        except TelegramForbiddenError as exc:
+            self.stats.blocked += 1
+            self._outcome(outbox.Outcome(row.id, "blocked", row.respondent_id, error=exc.message))
+        except TelegramBadRequest as exc:
+            self.stats.failed += 1
+            log.warning("message refused", extra={"fields": {"row": row.id, "error": exc.message}})
+            self._outcome(outbox.Outcome(row.id, "failed", row.respondent_id, error=exc.message))
+        except (TelegramNetworkError, TelegramServerError, ClientDecodeError, asyncio.TimeoutError, OSError) as exc:
+            if tries >= self.max_attempts:
+                self.stats.failed += 1
+                self._outcome(outbox.Outcome(row.id, "failed", row.respondent_id, error=f"{type(exc).__name__}: {exc}"))
+            else:
+                delay = min(self.max_backoff, self.base_backoff * 2 ** (tries - 1)) * (1 + 0.1 * secrets.randbelow(10) / 10)
+                self._retry(row, delay, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug or an unexpected answer: recorded, never retried blindly
+            log.exception("sending failed", extra={"fields": {"row": row.id}})
+            self.stats.failed += 1
+            self._outcome(outbox.Outcome(row.id, "failed", row.respondent_id, error=f"{type(exc).__name__}: {exc}"))
+        else:
+            self.stats.sent += 1
+            self._tries.pop(row.id, None)
+            if row.broadcast_id in self._uploading and getattr(result, "document", None) is not None:
+                self._file_ids[row.broadcast_id] = result.document.file_id  # type: ignore[index]
+                self._uploading.discard(row.broadcast_id)
+            self._outcome(outbox.Outcome(row.id, "sent", row.respondent_id, message_id=getattr(result, "message_id", None)))
+            return
+        if row.broadcast_id in self._uploading and row.broadcast_id not in self._file_ids:
+            self._uploading.discard(row.broadcast_id)
+
+    def _retry(self, row: outbox.Claimed, seconds: float, error: str) -> None:
+        self.stats.retried += 1
+        heapq.heappush(self._later, (time.monotonic() + seconds, next(self._seq), row))
+        self._outcome(outbox.Outcome(row.id, "retry", row.respondent_id, error=error,
+                                     not_before=self.clock() + timedelta(seconds=seconds)))
+
+    def _outcome(self, outcome: outbox.Outcome) -> None:
+        self._unrecorded.add(outcome.id)
+        self._results.append(outcome)
+        self._results_ready.set()
+
+    # --- the writer and the heartbeat ------------------------------------------------------------
+
+    async def _writer(self) -> None:
+        while not (self._stopping and not self._results):
+            await self._results_ready.wait()
+            self._results_ready.clear()
+            if not self._stopping:
+                await asyncio.sleep(0.002)  # let a few answers gather (or the launcher take them)
+            await self._flush_results()
+
+    async def _flush_results(self) -> None:
+        while self._results:
+            await self._db_lock.acquire()
+            batch, self._results = self._results, []
+            try:
+                async with self.db.transaction() as session:
+                    await outbox.record(session, self.holder, batch, self.clock())
+                    for broadcast_id, file_id in list(self._file_ids.items()):
+                        await outbox.set_document_file_id(session, broadcast_id, file_id)
+                self._unrecorded.difference_update(o.id for o in batch)
+            except Exception:
+                log.exception("recording outcomes failed; retrying")
+                self._results = batch + self._results
+                self._db_lock.release()
+                await asyncio.sleep(0.5)
+                continue
+            self._db_lock.release()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                async with self.db.transaction() as session:
+                    await outbox.renew(session, self.holder, self.lease_seconds, self.clock())
+            except Exception:
+                log.exception("renewing the sender's lease failed")
+
+
+# --- the service's communication loop ------------------------------------------------------------
+
+
+async def communication_loop(
+    db: Database, plan: Plan, catalog: Any, stop: asyncio.Event, every_seconds: float = 60.0
+) -> None:
+    """Reminders, event reminders and feedback of new snapshots, every minute (all idempotent)."""
+    while not stop.is_set():
+        for job in (communication.scan_reminders(db, plan, catalog),
+                    communication.scan_event_reminders(db, plan),
+                    communication.scan_feedback(db, plan, catalog)):
+            try:
+                await job
+            except Exception:
+                log.exception("communication scan failed")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_seconds)
+
+
+@contextlib.asynccontextmanager
+async def sender_task(settings: Any, db: Database) -> Any:
+    """Run the sender and the communication loop beside the bot; stop both on exit."""
+    from .catalog import QuestionnaireCatalog
+
+    if not settings.telegram_bot_token:
+        yield None
+        return
+    plan = Plan.from_settings(settings)
+    catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
+    bot = build_sender_bot(settings.telegram_bot_token, settings.telegram_api_base)
+    sender = Sender(db, bot, plan, catalog)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(sender.run(stop)), asyncio.create_task(communication_loop(db, plan, catalog, stop))]
+    log.info("sender started", extra={"fields": {"rate": plan.rate, "holder": sender.holder}})
+    try:
+        yield sender
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bot.session.close()

@@ -1,0 +1,252 @@
+"""Audiences: who opted in to hear from the plan, and segments of them.
+
+The audience is every Telegram respondent whose latest ``newsletter`` consent is granted (a
+consent of its own, asked at the end of a questionnaire and revocable with ``/disiscrivi``)
+and who has not blocked the bot. A *segment* narrows it with filters on what the store knows
+(all optional, values are lists, a respondent must match every filter given):
+
+``lang``          the respondent's language (``it``, ``en``)
+``category``      the category of the register actor the respondent answers for
+``completed``     questionnaires the respondent completed
+``incomplete``    questionnaires the respondent started and never completed
+``profile``       innovation profile of the respondent's completed ``imprese`` run
+``municipality``  the ``municipality`` answer of the respondent's ``imprese`` run
+``invitation``    the state of the respondent's actor (``new``, ``invited``, ``answered``)
+
+Callers own the transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import (
+    Actor,
+    Answer,
+    Consent,
+    RecipientStatus,
+    Respondent,
+    RespondentActor,
+    Run,
+    RunOutcome,
+    Segment,
+    utcnow,
+)
+
+NEWSLETTER = "newsletter"  # the consent purpose of the opt-in
+PARTICIPATION = "participation"
+CHANNEL = "telegram"
+FILTERS = ("lang", "category", "completed", "incomplete", "profile", "municipality", "invitation")
+PROFILE_QUESTIONNAIRE = "imprese"
+
+
+class SegmentError(ValueError):
+    """A segment that cannot be understood (an unknown filter or value)."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    respondent_id: int
+    chat_id: int
+    language: str
+
+
+def check_segment(segment: dict[str, Any]) -> dict[str, list[str]]:
+    """The segment with every value a sorted list of strings; unknown filters raise."""
+    clean: dict[str, list[str]] = {}
+    for key, value in (segment or {}).items():
+        if key not in FILTERS:
+            raise SegmentError(f"unknown filter {key!r} (known: {', '.join(FILTERS)})")
+        values = [value] if isinstance(value, str) else list(value)
+        values = sorted({str(v).strip() for v in values if str(v).strip()})
+        if not values:
+            raise SegmentError(f"filter {key!r} has no value")
+        if key == "lang" and not set(values) <= {"it", "en"}:
+            raise SegmentError("lang must be it or en")
+        clean[key] = values
+    return clean
+
+
+def _latest_decision(purpose: str) -> Any:
+    latest = (
+        select(Consent.respondent_id, func.max(Consent.id).label("consent_id"))
+        .where(Consent.purpose == purpose)
+        .group_by(Consent.respondent_id)
+        .subquery()
+    )
+    return latest
+
+
+async def subscribed(session: AsyncSession, respondent_id: int) -> bool | None:
+    """The latest newsletter decision: True, False, or None when never asked."""
+    granted = await session.scalar(
+        select(Consent.granted)
+        .where(Consent.respondent_id == respondent_id, Consent.purpose == NEWSLETTER)
+        .order_by(Consent.decided_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
+    return None if granted is None else bool(granted)
+
+
+async def opted_out(session: AsyncSession, respondent_ids: Iterable[int]) -> set[int]:
+    """Of ``respondent_ids``, those whose latest newsletter decision is a refusal or revocation."""
+    ids = list(respondent_ids)
+    if not ids:
+        return set()
+    latest = _latest_decision(NEWSLETTER)
+    rows = await session.scalars(
+        select(Consent.respondent_id)
+        .join(latest, latest.c.consent_id == Consent.id)
+        .where(Consent.respondent_id.in_(ids), Consent.granted.is_(False))
+    )
+    return set(rows)
+
+
+async def unreachable(session: AsyncSession, respondent_ids: Iterable[int]) -> set[int]:
+    ids = list(respondent_ids)
+    if not ids:
+        return set()
+    return set(
+        await session.scalars(
+            select(RecipientStatus.respondent_id).where(
+                RecipientStatus.respondent_id.in_(ids), RecipientStatus.unreachable_at.is_not(None)
+            )
+        )
+    )
+
+
+async def mark_unreachable(session: AsyncSession, respondent_id: int, reason: str) -> None:
+    row = await session.get(RecipientStatus, respondent_id)
+    if row is None:
+        session.add(RecipientStatus(respondent_id=respondent_id, unreachable_at=utcnow(), reason=reason[:200]))
+    else:
+        row.unreachable_at = row.unreachable_at or utcnow()
+        row.reason = reason[:200]
+    await session.flush()
+
+
+async def clear_unreachable(session: AsyncSession, respondent_id: int) -> None:
+    """The person wrote to the bot again: it can reach them."""
+    row = await session.get(RecipientStatus, respondent_id)
+    if row is not None and row.unreachable_at is not None:
+        row.unreachable_at = None
+        await session.flush()
+
+
+async def is_unreachable(session: AsyncSession, respondent_id: int) -> bool:
+    return bool(await unreachable(session, [respondent_id]))
+
+
+async def resolve(session: AsyncSession, segment: dict[str, Any]) -> list[Recipient]:
+    """Every subscriber the segment reaches, in respondent order."""
+    f = check_segment(segment)
+    latest = _latest_decision(NEWSLETTER)
+    query = (
+        select(Respondent.id, Respondent.external_id, Respondent.language)
+        .join(latest, latest.c.respondent_id == Respondent.id)
+        .join(Consent, and_(Consent.id == latest.c.consent_id, Consent.granted.is_(True)))
+        .outerjoin(RecipientStatus, RecipientStatus.respondent_id == Respondent.id)
+        .where(Respondent.channel == CHANNEL, RecipientStatus.unreachable_at.is_(None))
+        .order_by(Respondent.id)
+    )
+    if "lang" in f:
+        query = query.where(Respondent.language.in_(f["lang"]))
+    if "category" in f or "invitation" in f:
+        query = query.join(RespondentActor, RespondentActor.respondent_id == Respondent.id).join(
+            Actor, Actor.id == RespondentActor.actor_id
+        )
+        if "category" in f:
+            query = query.where(Actor.category.in_(f["category"]))
+        if "invitation" in f:
+            query = query.where(Actor.state.in_(f["invitation"]))
+    for qid in f.get("completed", []):
+        done = select(Run.id).where(Run.respondent_id == Respondent.id, Run.questionnaire_id == qid, Run.status == "completed")
+        query = query.where(done.exists())
+    for qid in f.get("incomplete", []):
+        started = select(Run.id).where(Run.respondent_id == Respondent.id, Run.questionnaire_id == qid)
+        done = select(Run.id).where(Run.respondent_id == Respondent.id, Run.questionnaire_id == qid, Run.status == "completed")
+        query = query.where(started.exists(), ~done.exists())
+    rows = [(rid, ext, lang) for rid, ext, lang in await session.execute(query) if _is_chat(ext)]
+    if "profile" in f:
+        profiles = await latest_profiles(session, [rid for rid, _, _ in rows])
+        rows = [r for r in rows if str(profiles.get(r[0])) in f["profile"]]
+    if "municipality" in f:
+        places = await _answers(session, [rid for rid, _, _ in rows], PROFILE_QUESTIONNAIRE, "municipality")
+        rows = [r for r in rows if str(places.get(r[0])) in f["municipality"]]
+    return [Recipient(rid, int(ext), lang or "it") for rid, ext, lang in rows]
+
+
+async def count(session: AsyncSession, segment: dict[str, Any]) -> dict[str, int]:
+    """How many the segment reaches, in all and per language: counts, never who."""
+    recipients = await resolve(session, segment)
+    counts = {"total": len(recipients), "it": 0, "en": 0}
+    for r in recipients:
+        counts[r.language if r.language in ("it", "en") else "it"] += 1
+    return counts
+
+
+def _is_chat(external_id: str) -> bool:
+    return external_id.lstrip("-").isdigit()
+
+
+async def latest_profiles(session: AsyncSession, respondent_ids: Sequence[int]) -> dict[int, Any]:
+    """The innovation profile of each respondent's latest completed imprese run."""
+    found: dict[int, Any] = {}
+    for chunk in _chunks(respondent_ids):
+        rows = await session.execute(
+            select(Run.respondent_id, RunOutcome.value)
+            .join(RunOutcome, RunOutcome.run_id == Run.id)
+            .where(Run.respondent_id.in_(chunk), Run.questionnaire_id == PROFILE_QUESTIONNAIRE,
+                   Run.status == "completed", RunOutcome.key == "profile")
+            .order_by(Run.completed_at, Run.id)
+        )
+        for rid, value in rows:
+            found[rid] = value
+    return found
+
+
+async def _answers(session: AsyncSession, respondent_ids: Sequence[int], questionnaire_id: str, key: str) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for chunk in _chunks(respondent_ids):
+        rows = await session.execute(
+            select(Run.respondent_id, Answer.value)
+            .join(Answer, Answer.run_id == Run.id)
+            .where(Run.respondent_id.in_(chunk), Run.questionnaire_id == questionnaire_id,
+                   Answer.question_key == key, Answer.is_current.is_(True))
+            .order_by(Run.id)
+        )
+        for rid, value in rows:
+            found[rid] = value
+    return found
+
+
+def _chunks(items: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- named segments -------------------------------------------------------------------------
+
+
+async def save_segment(session: AsyncSession, name: str, definition: dict[str, Any]) -> None:
+    clean = check_segment(definition)
+    row = await session.get(Segment, name)
+    if row is None:
+        session.add(Segment(name=name, definition=clean))
+    else:
+        row.definition = clean
+    await session.flush()
+
+
+async def get_segment(session: AsyncSession, name: str) -> dict[str, Any] | None:
+    row = await session.get(Segment, name)
+    return dict(row.definition) if row else None
+
+
+async def list_segments(session: AsyncSession) -> list[tuple[str, dict[str, Any]]]:
+    return [(s.name, dict(s.definition)) for s in await session.scalars(select(Segment).order_by(Segment.name))]
