@@ -45,7 +45,10 @@ REVIEW_HINT = {
     "it": "(scrivi il numero della risposta da cambiare, oppure «invia» per inviare)",
     "en": "(type the number of the answer to change, or “submit” to send)",
 }
-SKIP_HINT = {"it": "(facoltativa: /salta per saltarla)", "en": "(optional: /salta to skip it)"}
+SKIP_HINT = {
+    "it": "(facoltativa: una riga vuota o /salta per saltarla)",
+    "en": "(optional: an empty line or /salta skips it)",
+}
 EOF_TEXT = {
     "it": "Input terminato prima della fine: le risposte date finora sono salvate; riprendi con lo stesso comando.",
     "en": "Input ended before the end: your answers so far are saved; resume with the same command.",
@@ -147,6 +150,8 @@ async def run_chat(
             elif text.startswith("/"):
                 print(f"! {UNKNOWN_COMMAND[current_lang]} {HELP[current_lang]}", file=stdout)
                 continue
+            elif not text:  # an empty line skips an optional question (a required one says so)
+                reply = await conversation.handle(session, respondent, Input("skip"))
             else:
                 reply = await conversation.handle(session, respondent, Input("text", text))
         show(reply)

@@ -80,13 +80,20 @@ async def test_back_skip_and_errors(sqlite_db, conversation):
 
 async def test_skipping_an_optional_question(sqlite_db, conversation):
     _, out = await _chat(sqlite_db, conversation, "1", "2", "2", "1", "1", "/salta")
-    assert "  (facoltativa: /salta per saltarla)" in out
+    assert "  (facoltativa: una riga vuota o /salta per saltarla)" in out
     assert "[6/16] L'impresa svolge attività di ricerca e sviluppo (R&S)?" in out
     status, answers = await _current(sqlite_db)
     assert answers["innovation_example"] is None
     async with sqlite_db.transaction() as session:
         skipped = await session.scalar(select(Answer).where(Answer.question_key == "innovation_example"))
     assert skipped.skipped is True
+
+
+async def test_an_empty_line_skips_an_optional_question_but_not_a_required_one(sqlite_db, conversation):
+    _, out = await _chat(sqlite_db, conversation, "1", "", "2", "2", "1", "1", "")
+    assert "! Questa domanda è obbligatoria e non si può saltare." in out  # the sector is required
+    status, answers = await _current(sqlite_db)
+    assert answers["ateco_section"] == "C" and answers["innovation_example"] is None
 
 
 async def test_going_back_to_a_multiple_choice_shows_the_ticks(sqlite_db, conversation):
