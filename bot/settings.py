@@ -165,6 +165,16 @@ class Settings(BaseSettings):
         """Who may rate project cards: the configured raters and the analysts."""
         return self.raters | self.analysts
 
+    # Roles, asked by every transport the same way (a None id — no sender — has no role).
+    def is_analyst(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.analysts
+
+    def is_rater(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.rater_ids
+
+    def is_moderator(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.moderator_ids
+
     @field_validator("telegram_bot_username")
     @classmethod
     def _bot_username(cls, value: str | None) -> str | None:

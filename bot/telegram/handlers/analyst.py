@@ -23,16 +23,13 @@ from ..texts import tt
 log = logging.getLogger("scenari.telegram")
 
 
-def _is_analyst(user_id: int | None, settings: Settings) -> bool:
-    return user_id is not None and user_id in settings.analysts
-
 
 async def export_menu(
     message: Message, respondent: Respondent, conversation: Conversation, settings: Settings, outbox: Outbox
 ) -> None:
     user_id = message.from_user.id if message.from_user else None
     lang = respondent.language
-    if not _is_analyst(user_id, settings):
+    if not settings.is_analyst(user_id):
         log.warning("export refused", extra={"fields": {"user": "not-analyst", "update_chat": message.chat.id}})
         outbox.text(message.chat.id, tt("not_analyst", lang))
         return
@@ -50,7 +47,7 @@ async def export_file(
 ) -> None:
     lang = respondent.language
     chat_id = callback.message.chat.id  # type: ignore[union-attr]
-    if not _is_analyst(callback.from_user.id, settings):
+    if not settings.is_analyst(callback.from_user.id):
         log.warning("export refused", extra={"fields": {"user": "not-analyst", "update_chat": chat_id}})
         outbox.toast(callback.id, tt("not_analyst", lang))
         return

@@ -128,10 +128,6 @@ async def rsvp_button(
 # --- analysts: newsletters from the chat ------------------------------------------------------------
 
 
-def _analyst(message_or_callback: Message | CallbackQuery, settings: Settings) -> bool:
-    user = message_or_callback.from_user
-    return user is not None and user.id in settings.analysts
-
 
 def parse_newsletter(source: str) -> tuple[str, str | None, str, str | None, list[str]]:
     """(segment, at, Italian text, English text, button specs) of a /newsletter message."""
@@ -164,7 +160,7 @@ async def newsletter(
     from ...sender import telegram_method
 
     lang = respondent.language
-    if not _analyst(message, settings):
+    if not settings.is_analyst(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, tx("not_analyst", lang))
         return
     spec, at_text, text_it, text_en, button_specs = parse_newsletter(message.text or "")
@@ -200,7 +196,7 @@ async def broadcast_button(
     settings: Settings, outbox: Outbox,
 ) -> None:
     lang = respondent.language
-    if not _analyst(callback, settings):
+    if not settings.is_analyst(callback.from_user.id if callback.from_user else None):
         outbox.toast(callback.id, tx("not_analyst", lang))
         return
     outbox.toast(callback.id)
@@ -230,7 +226,7 @@ async def preview(
     from ...sender import telegram_method
 
     lang = respondent.language
-    if not _analyst(message, settings):
+    if not settings.is_analyst(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, tx("not_analyst", lang))
         return
     args = (message.text or "").split()[1:]
@@ -251,7 +247,7 @@ async def status(message: Message, session: AsyncSession, respondent: Respondent
     from ...communication import status_line
 
     lang = respondent.language
-    if not _analyst(message, settings):
+    if not settings.is_analyst(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, tx("not_analyst", lang))
         return
     args = (message.text or "").split()[1:]

@@ -59,9 +59,6 @@ SOURCES = {"objective": "da un obiettivo", "vision": "da una visione", "particip
            "moderator": "scritta da un moderatore"}
 
 
-def is_moderator(user_id: int | None, settings: Settings) -> bool:
-    return user_id is not None and user_id in settings.moderator_ids
-
 
 # --- voting ---------------------------------------------------------------------------------------
 
@@ -174,7 +171,7 @@ async def proponi(message: Message, command: CommandObject, session: AsyncSessio
                   conversation: Conversation, settings: Settings, outbox: Outbox) -> None:
     lang = respondent.language
     text = " ".join((command.args or "").split())
-    moderator = is_moderator(message.from_user.id if message.from_user else None, settings)
+    moderator = settings.is_moderator(message.from_user.id if message.from_user else None)
     if not moderator and (respondent.id is None or await deliberation.participation(session, respondent.id) is None):
         outbox.text(message.chat.id, dt("no_round", lang))
         return
@@ -217,7 +214,7 @@ async def _show_pending(session: AsyncSession, chat_id: int, outbox: Outbox) -> 
 
 
 async def modera(message: Message, session: AsyncSession, settings: Settings, outbox: Outbox) -> None:
-    if not is_moderator(message.from_user.id if message.from_user else None, settings):
+    if not settings.is_moderator(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, MOD_TEXTS["not_moderator"])
         return
     await _show_pending(session, message.chat.id, outbox)
@@ -225,7 +222,7 @@ async def modera(message: Message, session: AsyncSession, settings: Settings, ou
 
 async def moderate(callback: CallbackQuery, callback_data: ModerateButton, session: AsyncSession, settings: Settings,
                    outbox: Outbox) -> None:
-    if not is_moderator(callback.from_user.id, settings):
+    if not settings.is_moderator(callback.from_user.id):
         outbox.toast(callback.id, MOD_TEXTS["not_moderator"])
         return
     by = f"telegram:{callback.from_user.id}"
@@ -261,7 +258,7 @@ async def moderate(callback: CallbackQuery, callback_data: ModerateButton, sessi
 async def modifica(message: Message, command: CommandObject, session: AsyncSession, settings: Settings,
                    outbox: Outbox) -> None:
     user_id = message.from_user.id if message.from_user else None
-    if not is_moderator(user_id, settings):
+    if not settings.is_moderator(user_id):
         outbox.text(message.chat.id, MOD_TEXTS["not_moderator"])
         return
     ref, _, text = (command.args or "").strip().partition(" ")

@@ -60,16 +60,13 @@ class CardButton(CallbackData, prefix="v"):
     card: int
 
 
-def is_rater(user_id: int | None, settings: Settings) -> bool:
-    return user_id is not None and user_id in settings.rater_ids
-
 
 async def list_cards(
     message: Message, session: AsyncSession, respondent: Respondent, settings: Settings, outbox: Outbox
 ) -> None:
     lang = respondent.language
     user_id = message.from_user.id if message.from_user else None
-    if not is_rater(user_id, settings):
+    if not settings.is_rater(user_id):
         log.warning("rating refused", extra={"fields": {"user": "not-rater", "update_chat": message.chat.id}})
         outbox.text(message.chat.id, rt("not_rater", lang))
         return
@@ -98,7 +95,7 @@ async def choose_card(
     conversation: Conversation, settings: Settings, outbox: Outbox,
 ) -> None:
     lang = respondent.language
-    if not is_rater(callback.from_user.id, settings):
+    if not settings.is_rater(callback.from_user.id):
         outbox.toast(callback.id, rt("not_rater", lang))
         return
     card = await ratings.get_card(session, callback_data.card)

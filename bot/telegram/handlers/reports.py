@@ -97,9 +97,6 @@ def rt(key: str, lang: str, **params: object) -> str:
     return (entry.get(lang) or entry["it"]).format(**params)
 
 
-def is_analyst(user_id: int | None, settings: Settings) -> bool:
-    return user_id is not None and user_id in settings.analysts
-
 
 def _refuse(message: Message, lang: str, outbox: Outbox, what: str) -> None:
     log.warning("%s refused", what, extra={"fields": {"user": "not-analyst", "update_chat": message.chat.id}})
@@ -114,7 +111,7 @@ async def convergence_tables(
     message: Message, session: AsyncSession, respondent: Respondent, settings: Settings, outbox: Outbox, db: Database,
 ) -> None:
     lang = respondent.language
-    if not is_analyst(message.from_user.id if message.from_user else None, settings):
+    if not settings.is_analyst(message.from_user.id if message.from_user else None):
         _refuse(message, lang, outbox, "convergence tables")
         return
     chat_id = message.chat.id
@@ -158,7 +155,7 @@ async def subscribe(
     outbox: Outbox,
 ) -> None:
     lang = respondent.language
-    if not is_analyst(message.from_user.id if message.from_user else None, settings):
+    if not settings.is_analyst(message.from_user.id if message.from_user else None):
         _refuse(message, lang, outbox, "report subscription")
         return
     if respondent.id is None:  # an analyst who never answered anything: store them now
@@ -171,7 +168,7 @@ async def subscribe(
 async def unsubscribe(message: Message, session: AsyncSession, respondent: Respondent, settings: Settings,
                       outbox: Outbox) -> None:
     lang = respondent.language
-    if not is_analyst(message.from_user.id if message.from_user else None, settings):
+    if not settings.is_analyst(message.from_user.id if message.from_user else None):
         _refuse(message, lang, outbox, "report subscription")
         return
     gone = respondent.id is not None and await jobs.unsubscribe(session, respondent.id)
