@@ -79,7 +79,10 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
     scheduler = await jobs.__aenter__()
     tasks: dict[str, asyncio.Task[object]] = {"web": asyncio.create_task(_run_web(server), name="web")}
     if settings.telegram_bot_token and settings.telegram_webhook_url:
+        from .telegram.handlers.reports import telegram_notifier
+
         mode = f"Telegram bot by webhook at {settings.telegram_webhook_url}"
+        scheduler.attach_notifier(telegram_notifier(app.state.telegram.bot))  # nightly reports
     elif settings.telegram_bot_token:
         from .telegram.app import serve_bot
 

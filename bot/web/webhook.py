@@ -43,9 +43,12 @@ class TelegramWebhook:
 
     async def start(self) -> None:
         from ..telegram.app import ALLOWED_UPDATES, register_commands
+        from ..telegram.handlers.reports import register_analyst_commands
+        from ..telegram.texts import COMMANDS
 
         await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher, **self.dispatcher.workflow_data)
         await register_commands(self.bot)
+        await register_analyst_commands(self.bot, self.settings, COMMANDS)
         await self.bot.set_webhook(
             self.url, secret_token=self.secret_token, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
         )

@@ -148,3 +148,25 @@ async def test_serve_reports_a_busy_port(sqlite_db: Database, tmp_path: Path, ca
         port = busy.getsockname()[1]
         assert await asyncio.wait_for(serve(settings, sqlite_db, "127.0.0.1", port), timeout=15) == 1
     assert "could not start" in capsys.readouterr().err
+
+
+async def test_serve_in_webhook_mode_registers_the_webhook_and_hands_reports_to_its_bot(
+    api: FakeBotAPI, sqlite_db: Database, tmp_path: Path, capsys, monkeypatch
+):
+    from exports.scheduler import JobScheduler
+
+    attached: list[object] = []
+    monkeypatch.setattr(JobScheduler, "attach_notifier", lambda self, notify: attached.append(notify))
+    port = free_port()
+    settings = bot_settings(api, tmp_path, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, SCENARI_ANALYSTS="4242")
+    service = asyncio.create_task(serve(settings, sqlite_db, "127.0.0.1", port))
+    for _ in range(200):
+        if api.count("setWebhook"):
+            break
+        await asyncio.sleep(0.05)
+    assert api.webhook_url == WEBHOOK_URL
+    assert api.get_commands(scope={"type": "chat", "chat_id": 4242})  # the analyst's own menu
+    assert attached and attached[0] is not None  # nightly reports go out through the webhook's bot
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(service, timeout=15) == 0
+    assert "webhook" in capsys.readouterr().out
