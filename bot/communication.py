@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Message, Option, Questionnaire, RunState
+from dialogs.i18n import translate
 from storage import Database, audiences, events, outbox, repository
 from storage.models import Respondent, Run, utcnow
 
@@ -156,8 +157,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def text(key: str, lang: str, /, **params: Any) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+    return translate(TEXTS, key, lang, **params)
 
 
 # --- settings ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.i18n import translate
 from storage import Database, audiences, deliberation, outbox
 from storage.deliberation import MAX_LENGTH, DeliberationError
 from storage.models import DeliberationRound, Statement, utcnow
@@ -88,8 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def dt(key: str, lang: str, /, **params: Any) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+    return translate(TEXTS, key, lang, **params)
 
 
 # --- statements -------------------------------------------------------------------------------------

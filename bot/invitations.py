@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Message
+from dialogs.i18n import translate
 from storage import register
 from storage.models import Respondent, Run
 
@@ -63,9 +64,8 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def text(key: str, lang: str, **params: str) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+def text(key: str, lang: str, /, **params: str) -> str:
+    return translate(TEXTS, key, lang, **params)
 
 
 def is_invitation(payload: str | None) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import dialogs
 from dialogs import Message, Questionnaire, RunState
+from dialogs.i18n import translate
 from storage import ratings
 from storage.models import Card, Respondent, Run
 
@@ -62,9 +63,8 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def text(key: str, lang: str, **params: Any) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+def text(key: str, lang: str, /, **params: Any) -> str:
+    return translate(TEXTS, key, lang, **params)
 
 
 def number(value: float, lang: str, decimals: int = 2) -> str:

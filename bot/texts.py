@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.i18n import translate
+
 TEXTS: dict[str, dict[str, str]] = {
     "consent_notice": {
         "it": (
@@ -76,5 +78,4 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+    return translate(TEXTS, key, lang, **params)

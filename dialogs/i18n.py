@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_LANGUAGE = "it"
@@ -90,6 +91,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You are at question {k} of {n} of “{title}”.",
     },
 }
+
+
+def translate(catalog: Mapping[str, Mapping[str, str]], key: str, lang: str, /, **params: Any) -> str:
+    """``catalog[key]`` in ``lang`` (falling back to Italian), with ``params`` filled in.
+
+    Every module's text catalogue looks its messages up through this one function; ``key`` and
+    ``lang`` are positional-only so a ``{lang}`` placeholder can be filled like any other.
+    """
+    entry = catalog[key]
+    return (entry.get(lang) or entry[DEFAULT_LANGUAGE]).format(**params)
 
 
 def text(key: str, lang: str, **params: Any) -> str:

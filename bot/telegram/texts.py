@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.i18n import translate
+
 TEXTS: dict[str, dict[str, str]] = {
     "done": {"it": "Fatto ✔", "en": "Done ✔"},
     "back": {"it": "⬅ Indietro", "en": "⬅ Back"},
@@ -94,6 +96,5 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def tt(key: str, lang: str, **params: Any) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+def tt(key: str, lang: str, /, **params: Any) -> str:
+    return translate(TEXTS, key, lang, **params)

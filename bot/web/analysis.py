@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from dialogs.i18n import translate
 from exports.convergence import Options, Table, Tables, build_tables
 from exports.safety import neutralise_frame
 from exports.tables import workbook_bytes
@@ -123,8 +124,7 @@ SECTIONS: dict[str, dict[str, Any]] = {
 
 
 def tx(key: str, lang: str, /, **params: Any) -> str:
-    entry = TX[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+    return translate(TX, key, lang, **params)
 
 
 def _number(n: int) -> str:

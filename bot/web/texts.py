@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.i18n import translate
+
 TEXTS: dict[str, dict[str, str]] = {
     "site_title": {"it": "Scenari — ascolto della città", "en": "Scenari — listening to the city"},
     "site_name": {"it": "Scenari", "en": "Scenari"},
@@ -98,5 +100,4 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def wt(key: str, lang: str, /, **params: Any) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+    return translate(TEXTS, key, lang, **params)

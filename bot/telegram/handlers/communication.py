@@ -29,6 +29,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Input
+from dialogs.i18n import translate
 from storage import audiences, outbox as store
 from storage.models import Respondent
 
@@ -68,9 +69,8 @@ TEXTS = {
 }
 
 
-def tx(key: str, lang: str, **params: object) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+def tx(key: str, lang: str, /, **params: object) -> str:
+    return translate(TEXTS, key, lang, **params)
 
 
 # --- subscribers ---------------------------------------------------------------------------------

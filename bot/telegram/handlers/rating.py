@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Input
+from dialogs.i18n import translate
 from storage import ratings, repository
 from storage.models import Respondent
 
@@ -51,9 +52,8 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def rt(key: str, lang: str, **params: object) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+def rt(key: str, lang: str, /, **params: object) -> str:
+    return translate(TEXTS, key, lang, **params)
 
 
 class CardButton(CallbackData, prefix="v"):

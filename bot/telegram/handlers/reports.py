@@ -22,6 +22,7 @@ from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.i18n import translate
 from exports.scheduler import (
     ConvergenceJob,
     Notify,
@@ -92,9 +93,8 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def rt(key: str, lang: str, **params: object) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["it"]).format(**params)
+def rt(key: str, lang: str, /, **params: object) -> str:
+    return translate(TEXTS, key, lang, **params)
 
 
 
