@@ -7,12 +7,14 @@ never a Telegram id or a contact person.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .files import write_private
 from .safety import neutralise_frame
 
 COLUMNS = ["status", "waiting_position", "answer", "respondent", "organisation", "category", "language",
@@ -32,11 +34,11 @@ def write_attendance(rows: Sequence[dict[str, Any]], path: Path | str, title: st
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = neutralise_frame(attendance_frame(rows))
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name=_sheet(title), index=False)
-    return path
+        return write_private(path, frame.to_csv(index=False).encode("utf-8"))
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=_sheet(title), index=False)
+    return write_private(path, buffer.getvalue())
 
 
 def _sheet(title: str) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from dialogs import Questionnaire
 from storage.repository import ExportRun
 
+from .files import write_private
 from .safety import neutralise_frame
 
 ExportFormat = Literal["csv", "xlsx"]
@@ -103,10 +104,11 @@ def write_export(q: Questionnaire, runs: Sequence[ExportRun], fmt: ExportFormat,
     """Write the raw export to a file (see :func:`export_bytes`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(export_bytes(q, runs, fmt))
+    write_private(out, export_bytes(q, runs, fmt))
     if fmt == "csv":  # a CSV holds one table: repeat groups go beside it, one file each
         for group, frame in items_frames(q, runs).items():
-            neutralise_frame(frame).to_csv(out.with_name(f"{out.stem}-{group}.csv"), index=False, encoding="utf-8")
+            text = neutralise_frame(frame).to_csv(index=False)
+            write_private(out.with_name(f"{out.stem}-{group}.csv"), text.encode("utf-8"))
     return out
 
 

@@ -18,6 +18,7 @@ from storage.ratings import INDICES, CardExport, RatingExport
 from storage.register import ActorExport
 
 from .raw import ExportFormat, _cell, _naive_utc
+from .files import write_private
 from .safety import neutralise_frame
 
 CARD_FIELDS = ("partners", "description", "funding", "start_year", "end_year", "results")
@@ -108,5 +109,5 @@ def write_table(
 ) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(table_bytes(table, rows, fmt, cards))
+    write_private(out, table_bytes(table, rows, fmt, cards))
     return out

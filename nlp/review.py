@@ -11,6 +11,7 @@ Error messages are in Italian because the people fixing the sheet are.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +21,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from exports.files import write_private
+from exports.safety import neutralise_cell, restore_cell
+
 from .taxonomy import Taxonomy
 
 COLUMNS = ("text_id", "text", "suggested_themes", "evidence", "accept", "add_themes", "remove_themes", "coder")
 SHEET = "coding"
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _YES = {"y", "yes", "s", "si", "sì", "1", "true", "x"}
 _NO = {"n", "no", "0", "false"}
 _SPLIT = re.compile(r"[,;\s]+")
@@ -68,14 +71,12 @@ class ReviewRow:
 
 
 def neutralize(value: Any) -> Any:
-    """Prefix formula-like strings with ``'`` so spreadsheets keep them as text."""
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
-        return "'" + value
-    return value
+    """Prefix formula-like strings with ``'`` so spreadsheets keep them as text (as every export)."""
+    return neutralise_cell(value)
 
 
 def _unneutralize(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_TRIGGERS) else value
+    return restore_cell(value)
 
 
 def _join(value: Any) -> str:
@@ -130,9 +131,9 @@ def write_review_sheet(
             themes.append([theme.id, theme.label_it, theme.label_en, neutralize(theme.description)])
         themes.append([])
         themes.append([f"versione tassonomia: {taxonomy.version}"])
-    path = Path(path)
-    wb.save(path)
-    return path
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return write_private(path, buffer.getvalue())  # free texts: readable by their owner only
 
 
 def _cell_text(value: Any) -> str:

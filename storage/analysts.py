@@ -3,14 +3,16 @@
 Passwords arrive here already hashed (argon2, by :mod:`bot.web.auth`); API tokens as SHA-256
 digests. Nothing in this module knows a clear password or token.
 
-Throttling (:func:`throttle_state`, :func:`record_failure`, :func:`clear_failures`): failures are
-counted per key — ``account:<name>`` and ``address:<client ip>`` — within a window; reaching the
-key's limit locks it until ``locked_until``. Rows live in the database so a restart resets
-nothing; a successful login clears its account's count (not the address's).
+Throttling (:func:`locked_until`, :func:`record_failure`, :func:`failure_count`,
+:func:`clear_failures`): failures are counted per key (the keys and their limits are the
+caller's policy, :mod:`bot.web.login`) within a window; a key with a limit is locked until
+``locked_until`` when it reaches it, a key without one is only counted. Rows live in the
+database so a restart resets nothing.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import delete, func, select, update
@@ -32,14 +34,15 @@ class Analyst:
     username: str
     telegram_id: int | None
     session_epoch: int
+    session_key: str  # every session cookie of the account carries it (bot.web.auth)
     has_token: bool
     created_at: datetime
     last_login_at: datetime | None
 
 
 def _analyst(row: AnalystAccount) -> Analyst:
-    return Analyst(row.id, row.username, row.telegram_id, int(row.session_epoch or 0), row.token_hash is not None,
-                   aware(row.created_at), aware(row.last_login_at))  # type: ignore[arg-type]
+    return Analyst(row.id, row.username, row.telegram_id, int(row.session_epoch or 0), row.session_key,
+                   row.token_hash is not None, aware(row.created_at), aware(row.last_login_at))  # type: ignore[arg-type]
 
 
 class AnalystExists(ValueError):
@@ -49,7 +52,8 @@ class AnalystExists(ValueError):
 async def add_analyst(session: AsyncSession, username: str, password_hash: str, telegram_id: int | None = None) -> Analyst:
     if await session.scalar(select(AnalystAccount.id).where(AnalystAccount.username == username)) is not None:
         raise AnalystExists(username)
-    row = AnalystAccount(username=username, password_hash=password_hash, telegram_id=telegram_id, session_epoch=0)
+    row = AnalystAccount(username=username, password_hash=password_hash, telegram_id=telegram_id, session_epoch=0,
+                         session_key=new_session_key())
     session.add(row)
     await session.flush()
     return _analyst(row)
@@ -96,10 +100,15 @@ async def logged_in(session: AsyncSession, analyst_id: int) -> None:
     await session.execute(update(AnalystAccount).where(AnalystAccount.id == analyst_id).values(last_login_at=utcnow()))
 
 
+def new_session_key() -> str:
+    """A random key for an account's sessions: a cookie is valid only while its account holds it."""
+    return secrets.token_urlsafe(32)
+
+
 async def end_sessions(session: AsyncSession, analyst_id: int) -> None:
-    """Every signed session cookie of the account stops working (they carry the old epoch)."""
+    """Every signed session cookie of the account stops working (they carry the old key)."""
     await session.execute(update(AnalystAccount).where(AnalystAccount.id == analyst_id)
-                          .values(session_epoch=AnalystAccount.session_epoch + 1))
+                          .values(session_epoch=AnalystAccount.session_epoch + 1, session_key=new_session_key()))
 
 
 # --- login throttles --------------------------------------------------------------------------
@@ -114,9 +123,9 @@ async def locked_until(session: AsyncSession, keys: list[str], now: datetime | N
     return max(future) if future else None
 
 
-async def record_failure(session: AsyncSession, limits: dict[str, int], window: timedelta, lock: timedelta,
+async def record_failure(session: AsyncSession, limits: dict[str, int | None], window: timedelta, lock: timedelta,
                          now: datetime | None = None) -> datetime | None:
-    """Count one failure for each key (key → its limit); returns the lock-out end if one began."""
+    """Count one failure for each key (key → its limit, None: counted only); the lock-out end if one began."""
     now = now or utcnow()
     began: datetime | None = None
     for key, limit in limits.items():
@@ -128,13 +137,22 @@ async def record_failure(session: AsyncSession, limits: dict[str, int], window: 
             row.failures = 0
             row.window_started_at = now
         row.failures = int(row.failures or 0) + 1
-        if row.failures >= limit:
+        if limit is not None and row.failures >= limit:
             row.locked_until = now + lock
             row.failures = 0
             row.window_started_at = now
             began = max(began, row.locked_until) if began else row.locked_until
     await session.flush()
     return began
+
+
+async def failure_count(session: AsyncSession, key: str, window: timedelta, now: datetime | None = None) -> int:
+    """The failures counted for ``key`` in its current window (0 once the window is over)."""
+    now = now or utcnow()
+    row = await session.get(LoginThrottle, key)
+    if row is None or aware(row.window_started_at) + window < now:  # type: ignore[operator]
+        return 0
+    return int(row.failures or 0)
 
 
 async def clear_failures(session: AsyncSession, keys: list[str]) -> None:

@@ -4,8 +4,10 @@
   hashing and verifying run in a worker thread so a login never stalls the event loop.
 * An API token is 32 random bytes shown once; only its SHA-256 is stored.
 * The analyst's session cookie (``scenari_analyst``) is signed and time-stamped
-  (itsdangerous): it holds ``<account id>.<session epoch>`` and expires after
-  ``SESSION_HOURS``; logging out bumps the account's epoch, which ends every session of it.
+  (itsdangerous): it holds ``<account id>.<session key>`` and expires after ``SESSION_HOURS``.
+  The key is the account's random ``session_key``, checked on every request: logging out draws
+  a new one, which ends every session of it, and a removed account's key is gone with its row —
+  a new account given the same id (SQLite reuses ids) has another key, so no old cookie fits.
   It is http-only, SameSite=Strict, path-limited to what analysts use, and Secure over https
   (or always, with ``SCENARI_COOKIE_SECURE=true`` behind a TLS proxy).
 * The dashboard's CSRF token is an HMAC of the session cookie's value.
@@ -84,8 +86,12 @@ def token_digest(token: str) -> str:
 @dataclass(frozen=True)
 class AnalystCookie:
     analyst_id: int
-    epoch: int
+    session_key: str
     raw: str
+
+    def matches(self, session_key: str | None) -> bool:
+        """Whether the account (as it is now) still holds this cookie's key."""
+        return bool(session_key) and hmac.compare_digest(self.session_key.encode(), (session_key or "").encode())
 
 
 class AnalystSessions:
@@ -102,10 +108,10 @@ class AnalystSessions:
             value = self._signer.unsign(raw, max_age=SESSION_HOURS * 3600).decode("ascii")
         except (BadSignature, SignatureExpired, UnicodeDecodeError):
             return None
-        ident, _, epoch = value.partition(".")
-        if not (ident.isdigit() and epoch.isdigit()):
+        ident, _, key = value.partition(".")
+        if not (ident.isdigit() and key):
             return None
-        return AnalystCookie(int(ident), int(epoch), raw)
+        return AnalystCookie(int(ident), key, raw)
 
     def csrf(self, cookie: AnalystCookie) -> str:
         return hmac.new(self._secret, b"analyst-csrf:" + cookie.raw.encode("ascii"), hashlib.sha256).hexdigest()[:40]
@@ -117,8 +123,8 @@ class AnalystSessions:
     def _secure(self, request: Request) -> bool:
         return request.url.scheme == "https" if self.secure is None else self.secure
 
-    def start(self, response: Response, request: Request, analyst_id: int, epoch: int) -> None:
-        value = self._signer.sign(f"{analyst_id}.{epoch}").decode("ascii")
+    def start(self, response: Response, request: Request, analyst_id: int, session_key: str) -> None:
+        value = self._signer.sign(f"{analyst_id}.{session_key}").decode("ascii")
         for path in ("/analisi", "/api"):
             response.set_cookie(ANALYST_COOKIE, value, max_age=SESSION_HOURS * 3600, httponly=True,
                                 samesite="strict", secure=self._secure(request), path=path)

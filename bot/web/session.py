@@ -62,9 +62,10 @@ class WebSession:
 
 
 class Sessions:
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, secure: bool | None = None) -> None:
         self._secret = secret_key.encode("utf-8")
         self._signer = Signer(secret_key, salt="scenari.web.session")
+        self.secure = secure  # SCENARI_COOKIE_SECURE; None: Secure when the request came over https
 
     def read(self, request: Request) -> WebSession:
         """The browser's session; a new random id if it has none (or a forged one)."""
@@ -101,7 +102,7 @@ class Sessions:
         return hmac.new(self._secret, purpose.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def attach(self, response: Response, request: Request, session: WebSession, lang: str | None = None) -> Response:
-        secure = request.url.scheme == "https"
+        secure = request.url.scheme == "https" if self.secure is None else self.secure
         if session.is_new:
             response.set_cookie(
                 SESSION_COOKIE, self._signer.sign(session.respondent_id).decode("ascii"),
