@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Message
+from dialogs.answers import has_control_characters
 from dialogs.i18n import translate
 from storage import register
 from storage.models import Respondent, Run
@@ -88,6 +89,8 @@ async def start(conversation: Conversation, session: AsyncSession, respondent: R
 
     lang = respondent.language
     token = payload[len(PREFIX):]
+    if has_control_characters(token):  # no real token has one (and PostgreSQL could not compare it)
+        return Reply([Message(kind="error", text=text("unknown", lang))], lang=lang, rejected=True)
     invitation = await register.get_invitation(session, token)
     verdict = register.check_invitation(invitation, respondent.id)
     if verdict in ("unknown", "revoked", "used"):

@@ -1,6 +1,7 @@
 """Turn what a respondent typed or pressed into a typed answer value, or a polite refusal.
 
-Values are JSON-friendly: str for text/single/yes-no/date (ISO), int for integer and scale,
+Values are JSON-friendly: str for text/single/yes-no/date/time/datetime (ISO: 2024-12-31,
+14:30, 2024-12-31T14:30), int for integer and scale,
 float for decimal, list[str] for multiple choice.
 """
 
@@ -14,8 +15,23 @@ from typing import Any
 from . import i18n
 from .model import Choice, Question, Questionnaire
 
-_YES = {"si", "s", "yes", "y", "ok", "certo"}
-_NO = {"no", "n"}
+_YES = {"si", "s", "yes", "y", "ok", "certo", "oui", "ja"}
+_NO = {"no", "n", "non", "nein"}
+
+
+# C0 controls but tab, newline and carriage return; DEL and the C1 controls; lone surrogates.
+# Nobody types them on purpose; PostgreSQL cannot store a NUL in text (nor UTF-8 a surrogate),
+# so every channel refuses them the same way, politely, before anything is stored.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def has_control_characters(text: str | None) -> bool:
+    return bool(text) and CONTROL_CHARACTERS.search(text) is not None  # type: ignore[arg-type]
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with the characters :data:`CONTROL_CHARACTERS` matches taken out (e.g. a draft)."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 class InvalidAnswer(ValueError):
@@ -51,6 +67,10 @@ def parse_text(q: Questionnaire, question: Question, raw: str, choices: list[Cho
         return _check_range(question, _parse_decimal(raw))
     if kind == "date":
         return _parse_date(raw)
+    if kind == "time":
+        return _parse_time(raw)
+    if kind == "datetime":
+        return _parse_datetime(raw)
     if kind in ("multiple", "ranking"):
         parts = [part for part in re.split(r"[,;]|\s+e\s+|\s+and\s+", raw) if part.strip()]
         values = [match_choice(q, question, part, choices) for part in parts]
@@ -77,7 +97,7 @@ def match_choice(q: Questionnaire, question: Question, raw: str, choices: list[C
     if wanted.isdigit() and question.type != "scale" and 1 <= int(wanted) <= len(choices):
         return choices[int(wanted) - 1].value
     for choice in choices:
-        if wanted in (fold(choice.value), fold(choice.label.it), fold(choice.label.en)):
+        if wanted == fold(choice.value) or wanted in {fold(label) for label in choice.label.values.values()}:
             return choice.value
     raise InvalidAnswer("choose_option")
 
@@ -112,6 +132,8 @@ def describe(q: Questionnaire, question: Question, value: Any, lang: str) -> str
         return ", ".join(labels.get(v, str(v)) for v in values)
     if question.type == "date":
         return date.fromisoformat(value).strftime("%d/%m/%Y")
+    if question.type == "datetime":
+        return datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
     return str(value)
 
 
@@ -141,6 +163,25 @@ def _parse_date(raw: str) -> str:
         except ValueError:
             continue
     raise InvalidAnswer("not_date")
+
+
+def _parse_time(raw: str) -> str:
+    match = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", raw.strip().lower())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise InvalidAnswer("not_time")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _parse_datetime(raw: str) -> str:
+    """A date and a time, "31/12/2024 14:30" or ISO "2024-12-31T14:30"."""
+    parts = raw.strip().replace("T", " ").split()
+    if len(parts) != 2:
+        raise InvalidAnswer("not_datetime")
+    try:
+        day, clock = _parse_date(parts[0]), _parse_time(parts[1])
+    except InvalidAnswer:
+        raise InvalidAnswer("not_datetime") from None
+    return f"{day}T{clock}"
 
 
 def _check_range(question: Question, value: float) -> Any:

@@ -15,6 +15,8 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs import i18n
+from dialogs.answers import has_control_characters
 from storage import repository
 from storage.group_commit import GroupCommitter
 from storage.prefetch import prefetch
@@ -22,6 +24,7 @@ from storage.prefetch import prefetch
 from ..conversation import Conversation
 from ..settings import Settings
 from .outbox import Outbox, PromptTracker
+from .updates import chat_of, typed, unusable
 
 log = logging.getLogger("scenari.telegram")
 CHANNEL = "telegram"
@@ -53,8 +56,15 @@ class UpdateUnitOfWork(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        problem = unusable(event)
+        if problem is not None:  # polling: logged and skipped (the webhook refuses these with 400)
+            log.warning("update skipped", extra={"fields": {"update_id": event.update_id, "reason": problem}})
+            return None
         bot: Bot = data["bot"]
         user: User | None = data.get("event_from_user")
+        if has_control_characters(typed(event)):
+            await self._refuse_control_characters(bot, event, user_language(user, self.settings.lang))
+            return None
         outbox = Outbox(self.tracker)
         fields = {"update_id": event.update_id, "type": event.event_type}
 
@@ -75,3 +85,19 @@ class UpdateUnitOfWork(BaseMiddleware):
             return None
         await outbox.flush(bot)
         return result
+
+    @staticmethod
+    async def _refuse_control_characters(bot: Bot, event: Update, lang: str) -> None:
+        """A text with a NUL or another control character: said politely, nothing stored.
+
+        (PostgreSQL cannot store a NUL in text; SQLite would keep it: refused the same on both.)
+        """
+        log.info("update refused", extra={"fields": {"update_id": event.update_id, "reason": "control characters"}})
+        chat_id = chat_of(event)
+        try:
+            if event.callback_query is not None:
+                await bot.answer_callback_query(event.callback_query.id)
+            if chat_id is not None:
+                await bot.send_message(chat_id, i18n.text("control_chars", lang))
+        except Exception:  # the refusal is a courtesy: a failed send is logged, never raised
+            log.exception("refusal not sent", extra={"fields": {"update_id": event.update_id}})

@@ -13,6 +13,7 @@ from typing import Any
 
 import dialogs
 from dialogs import Message, Questionnaire, RunState
+from dialogs.flow import has_value, position, value_at
 
 from .texts import wt
 
@@ -34,6 +35,7 @@ class OptionView:
     value: str
     label: str
     selected: bool = False
+    rank: int | None = None  # in a ranking: this option's place in the order so far
 
 
 @dataclass
@@ -41,7 +43,7 @@ class PromptView:
     key: str
     type: str
     text: str
-    control: str  # buttons | checkboxes | textarea | line | typed_options
+    control: str  # buttons | checkboxes | ranking | review | textarea | line | typed_options
     options: list[OptionView] = field(default_factory=list)
     hint: str | None = None
     input_hint: str | None = None
@@ -60,13 +62,20 @@ def css_kind(kind: str) -> str:
 def prompt_view(message: Message, lang: str) -> PromptView:
     qtype = message.question_type or ""
     options = [
-        OptionView(index=i, value=o.value, label=o.label, selected=o.selected)
+        OptionView(index=i, value=o.value, label=o.label, selected=o.selected, rank=o.rank)
         for i, o in enumerate(message.options, start=1)
     ]
     input_hint: str | None = None
     inputmode: str | None = None
     if options and qtype in BUTTON_TYPES:
         control = "buttons"
+    elif options and (qtype == "ranking" or message.ranking):
+        # each press puts the option next in the order (again: takes it out); the engine keeps
+        # the order so far in the run state, so it survives a reload and works without script
+        control = "ranking"
+        input_hint = wt("ranking_hint", lang)
+    elif options and qtype == "review":  # the summary, a button per answer to change, and submit
+        control = "review"
     elif options and (qtype in CHECKBOX_TYPES or (message.multiple and not qtype)):
         control = "checkboxes"
     elif options:  # a type this channel does not know: list the options, answer by typing
@@ -105,7 +114,11 @@ def current_prompt(messages: list[Message]) -> Message | None:
 
 
 def thread(q: Questionnaire, state: RunState, lang: str, include_current: bool = False) -> list[Bubble]:
-    """The conversation so far, rebuilt from the run state: intro, notes, each question and answer."""
+    """The conversation so far, rebuilt from the run state: intro, notes, each question and answer.
+
+    Walks the positions the run visited (questions, repeat-group items, follow-ups), so an
+    interview with repeat groups reads back in full, not only its top-level questions.
+    """
     bubbles: list[Bubble] = []
     if q.intro:
         bubbles.append(Bubble("bot", "info", q.intro.get(lang)))
@@ -118,20 +131,44 @@ def thread(q: Questionnaire, state: RunState, lang: str, include_current: bool =
                 shown_notes.add(note_key)
                 bubbles.append(Bubble("bot", "note", text.get(lang)))
 
-    for key in state.history:
-        if key == state.current or key not in state.answers:
+    seen: set[str] = set()
+    for token in state.history:
+        if token == state.current or token in seen:
             continue
-        try:
-            question = q.question(key)
-            answer = dialogs.describe(q, question, state.answers[key], lang)
-        except Exception:  # a question kind this channel cannot describe: show what we can
+        seen.add(token)
+        said = _exchange(q, state, token, lang)
+        if said is None:
             continue
-        add_notes(key)
-        bubbles.append(Bubble("bot", "question", question.text.get(lang)))
-        bubbles.append(Bubble("user", "answer", answer))
+        add_notes(position(token).key)
+        bubbles.append(Bubble("bot", "question", said[0]))
+        bubbles.append(Bubble("user", "answer", said[1]))
     if state.current and include_current:
-        add_notes(state.current)
+        try:
+            add_notes(position(state.current).key)
+        except ValueError:
+            pass
     return bubbles
+
+
+def _exchange(q: Questionnaire, state: RunState, token: str, lang: str) -> tuple[str, str] | None:
+    """(question text, answer text) of one answered position; None for steps that ask nothing."""
+    try:
+        pos = position(token)
+        if pos.kind not in ("question", "item", "more") or not has_value(q, state, pos):
+            return None
+        question = q.question(pos.key)
+        value = value_at(q, state, pos)
+        if pos.kind == "more":
+            assert question.follow_up is not None
+            return question.follow_up.text.get(lang), str(value) if value is not None else dialogs.i18n.text("skipped", lang)
+        text = question.text.get(lang)
+        group = q.group_of(question.key) if pos.kind == "item" else None
+        if group is not None:
+            label = group.item_label.get(lang) if group.item_label else group.text.get(lang)
+            text = f"{label} {pos.index + 1} — {text}"
+        return text, dialogs.describe(q, question, value, lang)
+    except Exception:  # a position or question kind this channel cannot describe: show what we can
+        return None
 
 
 def _notes_before(q: Questionnaire) -> dict[str, list[tuple[str, Any]]]:

@@ -169,3 +169,13 @@ async def test_a_whole_survey_completes_with_code_0(sqlite_db, conversation):
     assert status == "completed"
     assert answers["innovations"] == ["none"] and answers["city_role"] is None
     assert "innovation_example" not in answers and "rd_share" not in answers
+
+
+async def test_a_line_with_a_nul_is_refused_and_nothing_is_stored(db, conversation):
+    """The same refusal as on the web and Telegram, on both backends (PostgreSQL cannot store a NUL)."""
+    code, out = await _chat(db, conversation, "1", "C\x00", "Manifattura\x1b e industria", "1")
+    assert out.count("Il testo contiene caratteri di controllo") == 2
+    assert "\x00" not in out
+    assert out.count("In quale settore opera") == 3
+    status, answers = await _current(db)
+    assert status == "active" and answers == {"ateco_section": "A"}
