@@ -8,6 +8,7 @@ once per process through :func:`background_jobs`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from typing import Any
 
 from storage import Database
 
+from .imports import import_off_loop
 from .settings import Settings
 
 log = logging.getLogger("scenari.service")
@@ -24,17 +26,20 @@ TAGGING_INTERVAL_SECONDS = 20.0
 @asynccontextmanager
 async def background_jobs(settings: Settings, db: Database) -> AsyncIterator[Any]:
     """Start the tagging worker, the scheduler and the sender; stop them on exit. Yields the scheduler."""
-    from exports.scheduler import start_scheduler
-    from nlp.worker import start_tagging
-
-    from .sender import sender_task
-
-    worker = start_tagging(db, settings.spacy_model, TAGGING_INTERVAL_SECONDS)
-    scheduler = start_scheduler(settings, db)
+    # pandas and scipy (the tables), spaCy (tagging), aiogram (the sender): seconds of imports,
+    # made off the event loop so that `scenari serve` answers meanwhile
+    scheduling = await import_off_loop("exports.scheduler")
+    tagging = await import_off_loop("nlp.worker")
+    sending = None
+    if settings.telegram_bot_token:
+        await import_off_loop("bot.telegram")  # before bot.sender imports aiogram: its lazy schemas
+        sending = await import_off_loop("bot.sender")
+    worker = tagging.start_tagging(db, settings.spacy_model, TAGGING_INTERVAL_SECONDS)
+    scheduler = scheduling.start_scheduler(settings, db)
     log.info("background jobs started", extra={"fields": {"tagging_every_s": TAGGING_INTERVAL_SECONDS}})
     try:
         # the communication plan's sender (outbox → Telegram) and its scans, when a bot token is set
-        async with sender_task(settings, db):
+        async with sending.sender_task(settings, db) if sending else contextlib.nullcontext():
             yield scheduler
     finally:
         scheduler.shutdown(wait=False)

@@ -14,9 +14,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
@@ -44,15 +45,37 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
 
 
 async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
+    """Serve until SIGINT/SIGTERM; 0 then, 2 if the address cannot be listened on.
+
+    The web comes first and never waits for Telegram: the socket is bound and the first page
+    served before aiogram, spaCy or the background jobs are loaded; those then load off the event
+    loop (bot.imports), the bot connects with capped backoff for as long as it takes (its state
+    is in ``/readyz``), and a bot that fails leaves the web serving.
+    """
     import uvicorn
 
     from .background import background_jobs
+    from .health import BotStatus
     from .web import create_app
 
-    app = create_app(settings, db)
+    try:
+        listening = _listen(host, port)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        print(f"Scenari cannot listen on {_display_host(host)}:{port}: {reason} "
+              "(the port is SCENARI_PORT or --port, the address SCENARI_HOST or --host).", file=sys.stderr)
+        return 2
+    token, webhook = settings.telegram_bot_token, settings.telegram_webhook_url
+    status = BotStatus(mode="off" if not token else "webhook" if webhook else "polling")
+    try:
+        app = create_app(settings, db, bot_status=status)
+    except BaseException:
+        listening.close()
+        raise
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False,  # access logs would hold invitation tokens
-        lifespan="on", server_header=False, proxy_headers=False,
+        lifespan="on", server_header=False,
+        proxy_headers=False,  # the app honours X-Forwarded-* itself, from SCENARI_FORWARDED_ALLOW_IPS only
     )
     server = _make_server(config)
     stop = asyncio.Event()
@@ -75,43 +98,93 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
         "web only: set TELEGRAM_BOT_TOKEN (in the environment or .env) to add the Telegram bot; "
         "`.venv/bin/scenari chat --questionnaire imprese` also works in a terminal"
     )
-    jobs = background_jobs(settings, db)  # tagging, tables, sender: once per process
-    scheduler = await jobs.__aenter__()
-    tasks: dict[str, asyncio.Task[object]] = {"web": asyncio.create_task(_run_web(server), name="web")}
-    if settings.telegram_bot_token and settings.telegram_webhook_url:
-        from .telegram.handlers.reports import telegram_notifier
-
-        mode = f"Telegram bot by webhook at {settings.telegram_webhook_url}"
-        scheduler.attach_notifier(telegram_notifier(app.state.telegram.bot))  # nightly reports
-    elif settings.telegram_bot_token:
-        from .telegram.app import serve_bot
-
+    tasks: dict[str, asyncio.Task[object]] = {"web": asyncio.create_task(_run_web(server, listening), name="web")}
+    notifier = _NotifierSlot()
+    if token and webhook:
+        mode = f"Telegram bot by webhook at {webhook}"
+    elif token:
         mode = f"Telegram bot by long polling via {settings.telegram_api_base or 'api.telegram.org'}"
-        tasks["bot"] = asyncio.create_task(serve_bot(settings, db, stop=stop, scheduler=scheduler), name="bot")
+        tasks["bot"] = asyncio.create_task(_polling(settings, db, stop, notifier, status), name="bot")
     print(f"Scenari is serving {url} ({mode}; Ctrl+C stops).", flush=True)
-    status = 0
+    jobs = background_jobs(settings, db)  # tagging, tables, sender: once per process, loaded off the loop
+    entered = False
     try:
-        pending = set(tasks.values())
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                name = task.get_name()
-                failure = None if task.cancelled() else task.exception()
-                if failure is not None or not stop.is_set():
-                    # One half ended on its own (failed, or could not start): stop the other too.
-                    if failure is not None:
-                        log.error(f"{name} stopped", exc_info=failure)
-                        print(f"Scenari: the {name} part failed: {_describe(failure)}", file=sys.stderr)
-                    else:
-                        print(f"Scenari: the {name} part stopped.", file=sys.stderr)
-                    status = 1
-                    request_stop()
+        scheduler = await jobs.__aenter__()
+        entered = True
+        if app.state.telegram is not None:
+            app.state.telegram.attach_scheduler(scheduler)  # nightly reports through the webhook's bot
+        notifier.forward_to(scheduler)
+        return await _supervise(tasks, stop, request_stop)
     finally:
+        if not entered:  # the jobs could not start: stop the halves already running
+            request_stop()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
         for signum in installed:
             loop.remove_signal_handler(signum)
-        await jobs.__aexit__(None, None, None)
-    print("Scenari stopped.", flush=True)
+        if entered:
+            await jobs.__aexit__(None, None, None)
+        print("Scenari stopped.", flush=True)
+
+
+async def _supervise(tasks: dict[str, asyncio.Task[object]], stop: asyncio.Event, request_stop: Any) -> int:
+    """Wait for both halves; the web ending stops the service, the bot ending leaves the web serving."""
+    status = 0
+    pending = set(tasks.values())
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            name = task.get_name()
+            failure = None if task.cancelled() else task.exception()
+            if failure is not None:
+                log.error(f"{name} stopped", exc_info=failure)
+                print(f"Scenari: the {name} part failed: {_describe(failure)}", file=sys.stderr)
+            if name == "web" and not stop.is_set():
+                if failure is None:
+                    print("Scenari: the web part stopped.", file=sys.stderr)
+                status = 1
+                request_stop()
+            elif failure is not None:
+                print("Scenari: the web goes on without the bot; see the log and /readyz.", file=sys.stderr)
     return status
+
+
+async def _polling(settings: Settings, db: Database, stop: asyncio.Event, notifier: Any, status: Any) -> None:
+    from .imports import import_off_loop
+
+    telegram = await import_off_loop("bot.telegram.app")  # aiogram: seconds of imports the web need not wait for
+    await telegram.serve_bot(settings, db, stop=stop, scheduler=notifier, status=status)
+
+
+class _NotifierSlot:
+    """Where the polling bot hands its nightly-report notifier before the scheduler exists."""
+
+    def __init__(self) -> None:
+        self.notify: Any = None
+        self.scheduler: Any = None
+
+    def attach_notifier(self, notify: Any) -> None:
+        self.notify = notify
+        if self.scheduler is not None:
+            self.scheduler.attach_notifier(notify)
+
+    def forward_to(self, scheduler: Any) -> None:
+        self.scheduler = scheduler
+        if self.notify is not None:
+            scheduler.attach_notifier(self.notify)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that a busy port is reported as such (OSError)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def _make_server(config: object) -> object:
@@ -126,13 +199,15 @@ def _make_server(config: object) -> object:
     return Server(config)  # type: ignore[arg-type]
 
 
-async def _run_web(server: object) -> None:
+async def _run_web(server: object, listening: socket.socket) -> None:
     try:
-        await server.serve()  # type: ignore[attr-defined]
-    except SystemExit as exc:  # uvicorn exits when it cannot bind or the app fails to start
-        raise RuntimeError(f"the web server could not start (exit {exc.code}); is the port free?") from None
+        await server.serve(sockets=[listening])  # type: ignore[attr-defined]
+    except SystemExit as exc:  # uvicorn exits when the app fails to start
+        raise RuntimeError(f"the web server could not start (exit {exc.code})") from None
+    finally:
+        listening.close()
     if not server.started:  # type: ignore[attr-defined]
-        raise RuntimeError("the web server could not start; is the port free?")
+        raise RuntimeError("the web server could not start")
 
 
 def _display_host(host: str) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -26,10 +27,12 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, echo: bool = False, schema: str | None = None) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # hide_parameters: an error's text (logged, or printed by a command) never carries the
+    # statement's values — an answer, a password's hash
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            private_sqlite_file(Path(parsed.database))
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
@@ -40,6 +43,26 @@ def make_engine(url: str, echo: bool = False, schema: str | None = None) -> Asyn
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), before SQLite opens it.
+
+    SQLite creates its ``-wal`` and ``-shm`` files with the database file's permissions, so they
+    follow; a file (or WAL/SHM) left wider by an older version is narrowed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # another process made it first
+            pass
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
+        except OSError:  # absent, not ours, or a read-only file system: SQLite will say what matters
+            continue
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
@@ -81,6 +104,11 @@ class Database:
         async with self.sessions() as session:
             async with session.begin():
                 yield session
+
+    async def ping(self) -> None:
+        """A round trip to the database (``SELECT 1``); raises if it cannot be reached."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -17,7 +18,9 @@ from storage.group_commit import GroupCommitter
 
 from ..catalog import QuestionnaireCatalog
 from ..conversation import conversation_from_settings
+from ..health import BotStatus, keep_trying
 from ..settings import Settings
+from .connection import QUIET_POLLING, ConnectionWatch
 from .handlers import all_routers
 from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
 from .outbox import PromptTracker
@@ -88,24 +91,52 @@ async def register_commands(bot: Bot) -> None:
         )
 
 
-async def serve_bot(settings: Settings, db: Database, stop: asyncio.Event | None = None, scheduler: Any = None) -> None:
-    """Run long polling until cancelled (or ``stop`` is set).
+async def connect(bot: Bot, settings: Settings) -> None:
+    """What the bot does before polling: drop any webhook, register the command menus, learn who it is."""
+    from .handlers.reports import register_analyst_commands
 
-    ``scheduler`` (exports.scheduler.start_scheduler's result), when given, gets this bot to send
-    the nightly package to subscribed analysts while polling runs.
+    await bot.delete_webhook(drop_pending_updates=False)
+    await register_commands(bot)
+    await register_analyst_commands(bot, settings, COMMANDS)
+    me = await bot.me()  # cached: start_polling asks again
+    log.info("bot started", extra={"fields": {"username": me.username, "api": settings.telegram_api_base or "telegram"}})
+
+
+async def serve_bot(
+    settings: Settings, db: Database, stop: asyncio.Event | None = None, scheduler: Any = None,
+    status: BotStatus | None = None, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> None:
+    """Run long polling until cancelled (or ``stop`` is set), however long the Bot API is away.
+
+    Connecting (:func:`connect`) is retried with capped backoff for as long as it takes, and
+    aiogram's polling retries ``getUpdates`` for ever: an unreachable Telegram never ends this
+    coroutine, and ``status`` (``/readyz``) says whether the bot is connected. ``scheduler``
+    (exports.scheduler.start_scheduler's result), when given, gets this bot to send the nightly
+    package to subscribed analysts while polling runs. ``sleep`` paces the retries (tests).
     """
-    from .handlers.reports import register_analyst_commands, telegram_notifier
+    from .handlers.reports import telegram_notifier
 
+    status = status or BotStatus(mode="polling")
     bot = build_bot(settings)
+    bot.session.middleware(ConnectionWatch(status, secret=settings.telegram_bot_token))
+    logging.getLogger("aiogram.dispatcher").addFilter(QUIET_POLLING)
     dispatcher = build_dispatcher(db, settings)
     try:
-        await bot.delete_webhook(drop_pending_updates=False)
-        await register_commands(bot)
-        await register_analyst_commands(bot, settings, COMMANDS)
+        connecting = asyncio.ensure_future(keep_trying(
+            lambda: connect(bot, settings), what="connecting to the Bot API", secret=settings.telegram_bot_token,
+            sleep=sleep,
+        ))
+        if stop is not None:
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not connecting.done():  # asked to stop before Telegram could be reached
+                connecting.cancel()
+                await asyncio.gather(connecting, return_exceptions=True)
+                return
+        await connecting
         if scheduler is not None:
             scheduler.attach_notifier(telegram_notifier(bot))
-        me = await bot.get_me()
-        log.info("bot started", extra={"fields": {"username": me.username, "api": settings.telegram_api_base or "telegram"}})
         polling = asyncio.create_task(
             dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=stop is None, close_bot_session=False)
         )

@@ -46,6 +46,7 @@ def bot_settings(api: FakeBotAPI, tmp_path: Path, **extra: str) -> Settings:
 async def webhook_app(api: FakeBotAPI, db: Database, tmp_path: Path) -> AsyncIterator[FastAPI]:
     app = create_app(bot_settings(api, tmp_path, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL), db, key_file=tmp_path / "key")
     async with app.router.lifespan_context(app):  # what uvicorn runs at start-up and shutdown
+        await asyncio.wait_for(app.state.telegram.registered.wait(), 120)  # the bot loads off the loop
         yield app
 
 
@@ -132,7 +133,7 @@ async def test_serve_runs_web_and_bot_in_one_process_and_stops_on_sigterm(
     assert "Accetti di partecipare?" in ((await user.wait_reply()).text or "")
 
     os.kill(os.getpid(), signal.SIGTERM)  # handled by `serve`: both halves stop, nothing is killed
-    assert await asyncio.wait_for(service, timeout=15) == 0
+    assert await asyncio.wait_for(service, timeout=120) == 0  # a bound, not a measure: the jobs stop too
     out = capsys.readouterr().out
     assert f"http://127.0.0.1:{port}" in out and "long polling" in out and "Scenari stopped." in out
 
@@ -146,8 +147,9 @@ async def test_serve_reports_a_busy_port(sqlite_db: Database, tmp_path: Path, ca
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        assert await asyncio.wait_for(serve(settings, sqlite_db, "127.0.0.1", port), timeout=15) == 1
-    assert "could not start" in capsys.readouterr().err
+        assert await asyncio.wait_for(serve(settings, sqlite_db, "127.0.0.1", port), timeout=15) == 2
+    err = capsys.readouterr().err
+    assert "cannot listen" in err and "address already in use" in err and "SCENARI_PORT" in err
 
 
 async def test_serve_in_webhook_mode_registers_the_webhook_and_hands_reports_to_its_bot(
@@ -160,8 +162,8 @@ async def test_serve_in_webhook_mode_registers_the_webhook_and_hands_reports_to_
     port = free_port()
     settings = bot_settings(api, tmp_path, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, SCENARI_ANALYSTS="4242")
     service = asyncio.create_task(serve(settings, sqlite_db, "127.0.0.1", port))
-    for _ in range(200):
-        if api.count("setWebhook"):
+    for _ in range(1200):
+        if api.count("setWebhook") and attached:
             break
         await asyncio.sleep(0.05)
     assert api.webhook_url == WEBHOOK_URL
