@@ -275,7 +275,8 @@ async def _send(args: argparse.Namespace, settings: Settings, db: Database, plan
         await bot.session.close()
     elapsed = max(1e-9, __import__("time").monotonic() - stats.started)
     print(f"Sender {sender.holder}: sent {stats.sent}, failed {stats.failed}, blocked {stats.blocked}, "
-          f"skipped {stats.skipped}, retried {stats.retried}, flood waits {stats.flood_waits} in {elapsed:.1f} s.")
+          f"skipped {stats.skipped}, retried {stats.retried}, flood waits {stats.flood_waits}, "
+          f"uncertain {stats.uncertain} in {elapsed:.1f} s.")
     return 0
 
 

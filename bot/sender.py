@@ -14,8 +14,16 @@ place the communication plan talks to Telegram. The loop:
 4. **call** ``sendMessage`` / ``sendDocument`` (no transaction open);
 5. **record** the answer right after it arrives (results are committed in small groups by a
    writer task): sent with its message id; 403 → blocked and the person marked unreachable;
-   400 → failed; 429 → back in line after ``retry_after``; network and server errors → again
-   after an exponential backoff, failed after ``max_attempts``.
+   400 → failed; 429 → back in line after ``retry_after``; a connection that could not even be
+   opened (:func:`bot.telegram.retry.never_reached_telegram`) → again after an exponential
+   backoff, failed after ``max_attempts``. Anything else once connected — a 5xx, a proxy page,
+   an answer that does not decode, a drop, a timeout — may come *after* Telegram delivered the
+   message: the row becomes ``uncertain`` at once (policy ``hold``: never twice) or goes back in
+   line with the backoff (policy ``resend``: never skipped), exactly like a kill in the window.
+
+Time: pacing, backoff and pauses read the injected ``monotonic`` clock and wait with the
+injected ``sleep`` (defaults: :func:`time.monotonic`, :func:`asyncio.sleep`), so tests drive
+the schedule with a fake clock; ``clock`` (UTC datetimes) stamps the database rows.
 
 Killed at any moment, a restarted sender goes on: rows it had claimed but not attempted return
 to the queue when their lease expires; rows it had *in flight* are the one window no Bot API
@@ -35,7 +43,7 @@ import secrets
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,14 +53,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -62,6 +63,7 @@ from storage.models import utcnow
 from . import communication
 from .communication import Composed, Plan
 from .telegram.callbacks import MenuButton, ResumeButton, RsvpButton
+from .telegram.retry import MAYBE_DELIVERED, never_reached_telegram
 
 log = logging.getLogger("scenari.sender")
 
@@ -115,6 +117,7 @@ class SenderStats:
     skipped: int = 0
     retried: int = 0
     flood_waits: int = 0
+    uncertain: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -135,6 +138,8 @@ class Sender:
         max_backoff: float = 300.0,
         maintenance_seconds: float = 2.0,
         clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.db = db
         self.bot = bot
@@ -149,7 +154,9 @@ class Sender:
         self.max_backoff = max_backoff
         self.maintenance_seconds = maintenance_seconds
         self.clock = clock
-        self.stats = SenderStats()
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.stats = SenderStats(started=monotonic())
         self._queue: deque[outbox.Claimed] = deque()
         self._later: list[tuple[float, int, outbox.Claimed]] = []  # (monotonic due, seq, row)
         self._seq = itertools.count()
@@ -164,7 +171,7 @@ class Sender:
         self._broadcasts: dict[int, Any] = {}
         self._uploading: set[int] = set()
         self._file_ids: dict[int, str] = {}
-        self._last_maintenance = 0.0
+        self._last_maintenance = float("-inf")
         self._next_claim = 0.0
         self._unrecorded: set[int] = set()  # rows whose last outcome is not committed yet
         # one write transaction at a time in this process: SQLite's busy handler would otherwise
@@ -181,7 +188,7 @@ class Sender:
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
             while not stop.is_set():
-                now = time.monotonic()
+                now = self.monotonic()
                 if now - self._last_maintenance >= self.maintenance_seconds:
                     await self.maintain()
                 self._promote_later(now)
@@ -192,7 +199,7 @@ class Sender:
                         break
                     await self._idle(stop, idle_seconds)
                     continue
-                group = self._take(time.monotonic())
+                group = self._take(self.monotonic())
                 if not group:
                     await self._wait_next(stop)
                     continue
@@ -215,7 +222,7 @@ class Sender:
 
     async def maintain(self) -> None:
         """Recover rows of dead holders, expand due broadcasts, close finished ones."""
-        self._last_maintenance = time.monotonic()
+        self._last_maintenance = self.monotonic()
         now = self.clock()
         async with self.db.transaction() as session:
             recovered = await outbox.recover(session, now, self.plan.uncertain)
@@ -235,8 +242,7 @@ class Sender:
             due = await outbox.next_due(session)
         if due is not None:
             seconds = max(0.01, min(seconds, (due - self.clock()).total_seconds()))
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        await self._pause(seconds, stop)
 
     async def _claim(self) -> None:
         async with self.db.transaction() as session:
@@ -249,7 +255,7 @@ class Sender:
                 self._file_ids[broadcast.id] = broadcast.document_file_id
         self._queue.extend(rows)
         # an empty queue is looked at again a little later, not on every turn of the loop
-        self._next_claim = 0.0 if rows else time.monotonic() + 0.25
+        self._next_claim = 0.0 if rows else self.monotonic() + 0.25
 
     def _promote_later(self, now: float) -> None:
         held = []
@@ -305,18 +311,41 @@ class Sender:
         return group
 
     async def _wait_next(self, stop: asyncio.Event) -> None:
-        now = time.monotonic()
-        candidates = [self._next_slot if self.plan.rate > 0 else now + 0.002, self._paused_until]
+        """Wait for the next moment that can change what may be sent.
+
+        At full concurrency only a call finishing can (an event, no timer). Otherwise the
+        earliest pacing instant — the next slot, the end of a 429 pause, a retry falling due, a
+        chat's spacing, the next look for new rows — on the injected clock, or a call finishing.
+        """
+        if len(self._inflight) >= self.concurrency:
+            await self._pause(None, stop)
+            return
+        now = self.monotonic()
+        candidates = [self._paused_until]
         if self._later:
             candidates.append(self._later[0][0])
-        if self._queue and self.plan.chat_spacing > 0:
-            head = self._queue[0]
-            if head.chat_id in self._last_chat:
-                candidates.append(self._last_chat[head.chat_id] + self.plan.chat_spacing)
-        wake = max(now + 0.0005, min(c for c in candidates if c > now) if any(c > now for c in candidates) else now + 0.002)
+        if self._queue:
+            if self.plan.rate > 0:
+                candidates.append(self._next_slot)
+            if self.plan.chat_spacing > 0:
+                last = (self._last_chat.get(row.chat_id) for row in itertools.islice(self._queue, 200))
+                candidates.extend(t + self.plan.chat_spacing for t in last if t is not None)
+        else:
+            candidates.append(self._next_claim)
+        future = [c for c in candidates if c > now]
+        await self._pause(min(future) - now if future else 1.0, stop)
+
+    async def _pause(self, seconds: float | None, stop: asyncio.Event) -> None:
+        """The injected sleep for ``seconds`` (``None``: no timer), cut short by a call finishing or a stop."""
         self._wake.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=min(1.0, wake - now))
+        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        if seconds is not None:
+            waits.append(asyncio.ensure_future(self.sleep(seconds)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def _launch(self, group: list[outbox.Claimed]) -> None:
         missing = {r.broadcast_id for r in group if r.broadcast_id and r.broadcast_id not in self._broadcasts}
@@ -335,7 +364,7 @@ class Sender:
             self._unrecorded.difference_update(o.id for o in results)
         self.stats.skipped += len(skip)
         chosen = set(send)
-        now = time.monotonic()
+        now = self.monotonic()
         for row in group:
             if row.id not in chosen:
                 if row.broadcast_id in self._uploading and row.broadcast_id not in self._file_ids:
@@ -368,7 +397,7 @@ class Sender:
             result = await self.bot(method)
         except TelegramRetryAfter as exc:
             wait = float(exc.retry_after)
-            self._paused_until = max(self._paused_until, time.monotonic() + wait)
+            self._paused_until = max(self._paused_until, self.monotonic() + wait)
             self._next_slot = max(self._next_slot, self._paused_until)
             self.stats.flood_waits += 1
             self._tries[row.id] = tries - 1  # flood control is not the message's fault
@@ -381,13 +410,20 @@ class Sender:
             self.stats.failed += 1
             log.warning("message refused", extra={"fields": {"row": row.id, "error": exc.message}})
             self._outcome(outbox.Outcome(row.id, "failed", row.respondent_id, error=exc.message))
-        except (TelegramNetworkError, TelegramServerError, ClientDecodeError, asyncio.TimeoutError, OSError) as exc:
-            if tries >= self.max_attempts:
+        except (*MAYBE_DELIVERED, asyncio.TimeoutError, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if not never_reached_telegram(exc) and self.plan.uncertain != "resend":
+                # Telegram may have delivered it (the answer came, or the line dropped once
+                # connected): like a kill in the window, never sent twice
+                self.stats.uncertain += 1
+                log.warning("answer lost after sending: row uncertain", extra={"fields": {"row": row.id, "error": error}})
+                self._outcome(outbox.Outcome(row.id, "uncertain", row.respondent_id, error=error))
+            elif tries >= self.max_attempts:
                 self.stats.failed += 1
-                self._outcome(outbox.Outcome(row.id, "failed", row.respondent_id, error=f"{type(exc).__name__}: {exc}"))
+                self._outcome(outbox.Outcome(row.id, "failed", row.respondent_id, error=error))
             else:
                 delay = min(self.max_backoff, self.base_backoff * 2 ** (tries - 1)) * (1 + 0.1 * secrets.randbelow(10) / 10)
-                self._retry(row, delay, f"{type(exc).__name__}: {exc}")
+                self._retry(row, delay, error)
         except Exception as exc:  # a bug or an unexpected answer: recorded, never retried blindly
             log.exception("sending failed", extra={"fields": {"row": row.id}})
             self.stats.failed += 1
@@ -405,7 +441,7 @@ class Sender:
 
     def _retry(self, row: outbox.Claimed, seconds: float, error: str) -> None:
         self.stats.retried += 1
-        heapq.heappush(self._later, (time.monotonic() + seconds, next(self._seq), row))
+        heapq.heappush(self._later, (self.monotonic() + seconds, next(self._seq), row))
         self._outcome(outbox.Outcome(row.id, "retry", row.respondent_id, error=error,
                                      not_before=self.clock() + timedelta(seconds=seconds)))
 

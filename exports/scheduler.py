@@ -35,7 +35,6 @@ import contextlib
 import logging
 import os
 import secrets
-import shutil
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -51,8 +50,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from storage import Database
 from storage import aggregates, jobs
+from storage.retention import RetentionJob, policy_from_settings
 
 from .convergence import Options, Tables, build_tables
+from .files import copy_private
 from .tables import write_tables
 
 log = logging.getLogger("scenari.exports.scheduler")
@@ -200,7 +201,7 @@ class ConvergenceJob:
 
 def _atomic_copy(source: Path, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
+    copy_private(source, tmp)
     os.replace(tmp, target)
 
 
@@ -314,6 +315,7 @@ class JobScheduler:
         self.convergence_job: ConvergenceJob | None = None
         self.nightly_job: NightlyPackage | None = None
         self._ensured: set[str] = set()
+        self.ticks: dict[str, int] = {}  # wake-ups looked at to the end, per job (status, tests)
 
     def add(self, spec: JobSpec) -> None:
         self.specs[spec.name] = spec
@@ -327,6 +329,12 @@ class JobScheduler:
 
     async def tick(self, name: str) -> bool:
         """Run the job if it is due and nobody else runs it; True if this instance ran it."""
+        try:
+            return await self._tick(name)
+        finally:
+            self.ticks[name] = self.ticks.get(name, 0) + 1
+
+    async def _tick(self, name: str) -> bool:
         spec = self.specs[name]
         now = datetime.now(timezone.utc)
         try:
@@ -457,6 +465,16 @@ def convergence_spec(settings: Any, job: ConvergenceJob, first_run: datetime | N
                    f"every {minutes:g} min", retry_seconds=min(RETRY_SECONDS, minutes * 60), first_due=first_run)
 
 
+RETENTION_ID = "retention"
+
+
+def retention_spec(settings: Any, db: Database) -> JobSpec:
+    """Daily, at 03:15 in the report's time zone: storage.retention erases what is past its time."""
+    tz = str(getattr(settings, "report_timezone", None) or DEFAULT_REPORT_TZ)
+    job = RetentionJob(db, policy_from_settings(settings))
+    return JobSpec(RETENTION_ID, job, CronTrigger(hour=3, minute=15, timezone=tz), f"daily at 03:15 {tz}")
+
+
 def start_scheduler(settings: Any, db: Database, *, out_dir: Path | str | None = None,
                     first_run: datetime | None = None, notify: Notify | None = None, nightly: bool = True,
                     holder: str | None = None, poll_seconds: float = POLL_SECONDS) -> JobScheduler:
@@ -482,6 +500,7 @@ def start_scheduler(settings: Any, db: Database, *, out_dir: Path | str | None =
         tz = str(getattr(settings, "report_timezone", None) or DEFAULT_REPORT_TZ)
         scheduler.nightly_job = NightlyPackage(package, tz, notify, tagger_from=job)
         scheduler.add(JobSpec(NIGHTLY_ID, scheduler.nightly_job, trigger, description))
+        scheduler.add(retention_spec(settings, db))
     scheduler.start()
     log.info("scheduled jobs: convergence tables %s, nightly package %s, into %s (holder %s)",
              scheduler.specs[JOB_ID].description,

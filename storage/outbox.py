@@ -3,8 +3,9 @@
 A row moves through these states (``outbox_messages.status``)::
 
     pending ──claim──▶ claimed ──mark_inflight──▶ inflight ──record──▶ sent | failed | blocked
-       ▲                  │                          │                 (or back to claimed: 429,
-       └── lease expired ─┘                          │                  network error, backoff)
+       ▲                  │                          │                 | uncertain (answer lost once
+       │                  │                          │                   sent), or back to claimed:
+       └── lease expired ─┘                          │                   429, connection refused)
                                                      └── lease expired ─▶ uncertain (or pending,
                                                                           policy "resend")
     skipped   (at send time the person had opted out, blocked the bot, or a reminder's run moved on)
@@ -393,7 +394,7 @@ class Outcome:
     """What Telegram answered for one row."""
 
     id: int
-    status: str  # sent | failed | blocked | retry
+    status: str  # sent | failed | blocked | uncertain (answer lost once sent) | retry
     respondent_id: int = 0
     message_id: int | None = None
     error: str | None = None

@@ -94,7 +94,7 @@ async def test_serve_bot_registers_commands_in_both_languages(api: FakeBotAPI, d
     stop = asyncio.Event()
     task = asyncio.create_task(serve_bot(settings, db, stop=stop))
     try:
-        for _ in range(200):
+        for _ in range(2400):  # bounded polling, generous: start-up is slow on a busy machine
             if api.count("getUpdates"):
                 break
             await asyncio.sleep(0.05)

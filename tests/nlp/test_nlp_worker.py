@@ -76,7 +76,7 @@ class FlakyTagger:
         return self.tagger.tag_many(texts, batch_size=batch_size)
 
 
-async def _until(condition, timeout=10.0):
+async def _until(condition, timeout=120.0):  # bounded polling, generous; no duration asserted
     for _ in range(int(timeout / 0.05)):
         if await condition():
             return

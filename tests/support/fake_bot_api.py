@@ -63,6 +63,7 @@ __all__ = [
     "ChatMessage",
     "ChatState",
     "FakeBotAPI",
+    "Hold",
     "RecordedCall",
     "SentFile",
     "SimulatedUser",
@@ -648,12 +649,31 @@ class ChatState:
 
 @dataclass
 class _Fault:
-    kind: str  # error | disconnect | http | delay
+    kind: str  # error | disconnect | http | delay | garble | hold
     error: BotAPIError | None = None
     status: int = 500
     body: str = ""
     delay: float = 0.0
     remaining: int = 1
+    executed: bool = False  # the method is carried out first, then its answer is spoilt / held
+    hold: Hold | None = None
+
+
+class Hold:
+    """Calls whose answer the server holds back (see :meth:`FakeBotAPI.hold_next`)."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        """Set once a held call has been carried out (the chat has the message)."""
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        """Let every held answer go (to a client that may be long gone)."""
+        self._released.set()
+
+    async def wait_arrived(self, timeout: float = 60.0) -> None:
+        """Wait (bounded, generous) until a held call has been carried out."""
+        await asyncio.wait_for(self.arrived.wait(), timeout)
 
 
 class _Signal:
@@ -865,7 +885,7 @@ class FakeBotAPI:
         polling_timeout: int = 10,
         backoff_config: BackoffConfig | None = None,
         handle_as_tasks: bool = True,
-        start_timeout: float = 5.0,
+        start_timeout: float = 60.0,  # generous: a busy machine starts slowly
         **polling_kwargs: Any,
     ) -> AsyncIterator[Bot]:
         """Run ``dp.start_polling(bot)`` in a task for the duration of the block.
@@ -1026,7 +1046,7 @@ class FakeBotAPI:
         """Queued updates not yet confirmed by the bot (plus forced redeliveries)."""
         return [*self._forced, *self._pending]
 
-    async def wait_idle(self, timeout: float = 5.0) -> None:
+    async def wait_idle(self, timeout: float = 30.0) -> None:
         """Wait until every queued update has been fetched *and confirmed* by the bot.
 
         Note: with aiogram's ``handle_as_tasks=True`` a confirmed update may
@@ -1048,13 +1068,15 @@ class FakeBotAPI:
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after_executing: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` ("*" = any) fail with a Bot API error.
 
         ``error_code=429`` defaults ``retry_after`` to 1 (aiogram then raises
         ``TelegramRetryAfter``); 400 → ``TelegramBadRequest``, 403 →
         ``TelegramForbiddenError``, 409 → ``TelegramConflictError``, 5xx →
-        ``TelegramServerError``. The call is not executed.
+        ``TelegramServerError``. The call is not executed, unless ``after_executing``
+        (a 5xx that came after Telegram acted: the message is in the chat).
         """
         if error_code == 429 and retry_after is None:
             retry_after = 1
@@ -1071,7 +1093,7 @@ class FakeBotAPI:
                 502: "Bad Gateway",
             }.get(error_code, f"Error {error_code}")
         error = BotAPIError(error_code, description, retry_after=retry_after)
-        self._add_fault(method, _Fault("error", error=error, remaining=times))
+        self._add_fault(method, _Fault("error", error=error, remaining=times, executed=after_executing))
 
     def fail_next_network(
         self,
@@ -1082,6 +1104,7 @@ class FakeBotAPI:
         status: int = 502,
         body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>",
         times: int = 1,
+        after_executing: bool = False,
     ) -> None:
         """Inject a transport-level failure in the next ``times`` calls of ``method`` ("*" = any).
 
@@ -1093,10 +1116,35 @@ class FakeBotAPI:
           *is* executed; with a short client timeout aiogram raises
           ``TelegramNetworkError("Request timeout error")`` although the server
           acted — the classic "did my message go out?" case).
+        * ``mode="garble"``: the call is carried out and recorded (the message is in the
+          chat), then answered 200 with a truncated JSON body (aiogram: ``ClientDecodeError``).
+
+        ``after_executing`` makes "disconnect" and "http" happen after the call was carried
+        out (the server acted, the client cannot know); "garble" always is.
         """
-        if mode not in ("disconnect", "http", "delay"):
+        if mode not in ("disconnect", "http", "delay", "garble"):
             raise ValueError(f"unknown mode {mode!r}")
-        self._add_fault(method, _Fault(mode, status=status, body=body, delay=delay, remaining=times))
+        executed = after_executing or mode == "garble"
+        self._add_fault(method, _Fault(mode, status=status, body=body, delay=delay, remaining=times, executed=executed))
+
+    def hold_next(self, method: str, *, times: int = 1) -> Hold:
+        """Carry out the next ``times`` calls of ``method``, then hold their answers until released.
+
+        A barrier for tests of the window between Telegram acting and the client hearing so:
+        ``await hold.wait_arrived()`` returns once the call is done server-side; the test acts
+        (kills the client, say), then ``hold.release()``.
+        """
+        hold = Hold()
+        self._add_fault(method, _Fault("hold", remaining=times, executed=True, hold=hold))
+        return hold
+
+    async def wait_for_calls(self, method: str, count: int, timeout: float = 60.0) -> None:
+        """Wait until ``count`` calls of ``method`` have reached the server (bounded, generous)."""
+        async def reached() -> None:
+            while self.count(method) < count:
+                await self._signal.wait(1.0)
+
+        await asyncio.wait_for(reached(), timeout)
 
     def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
         """Shortcut for ``fail_next_network(method, "delay", delay=seconds)``."""
@@ -1192,6 +1240,8 @@ class FakeBotAPI:
         self, request: web.Request, call: RecordedCall, method: str, params: Json, files: dict[str, SentFile]
     ) -> web.StreamResponse:
         fault = self._take_fault(method)
+        if fault is not None and fault.executed:
+            return await self._execute_then_spoil(request, call, method, params, files, fault)
         if fault is not None:
             if fault.kind == "error" and fault.error is not None:
                 return self._finish(call, fault.error.to_json(), fault.error.error_code)
@@ -1205,6 +1255,9 @@ class FakeBotAPI:
                 raise asyncio.CancelledError  # nothing to send; aiohttp drops the request
             if fault.kind == "delay":
                 await asyncio.sleep(fault.delay)
+        return await self._execute(call, method, params, files)
+
+    async def _execute(self, call: RecordedCall, method: str, params: Json, files: dict[str, SentFile]) -> web.Response:
         handler = self._custom.get(method.lower()) or self._methods.get(method.lower())
         if handler is None:
             return self._finish(call, BotAPIError(404, "Not Found").to_json(), 404)
@@ -1213,6 +1266,26 @@ class FakeBotAPI:
         except BotAPIError as exc:
             return self._finish(call, exc.to_json(), exc.error_code)
         return self._finish(call, {"ok": True, "result": result}, 200)
+
+    async def _execute_then_spoil(
+        self, request: web.Request, call: RecordedCall, method: str, params: Json, files: dict[str, SentFile], fault: _Fault
+    ) -> web.StreamResponse:
+        """The server acts on the call, then the answer is lost, spoilt or held back."""
+        response = await self._execute(call, method, params, files)
+        if fault.kind == "hold" and fault.hold is not None:
+            fault.hold.arrived.set()
+            await fault.hold._released.wait()
+            return response
+        if fault.kind == "garble":
+            text = response.text or ""
+            return web.Response(status=200, text=text[: len(text) // 2], content_type="application/json")
+        if fault.kind == "error" and fault.error is not None:
+            return self._json_response(fault.error.to_json(), fault.error.error_code)
+        if fault.kind == "http":
+            return web.Response(status=fault.status, text=fault.body, content_type="text/html")
+        if request.transport is not None:  # disconnect
+            request.transport.abort()
+        raise asyncio.CancelledError
 
     def _finish(self, call: RecordedCall, body: Json, status: int) -> web.Response:
         call.status = status
@@ -2033,7 +2106,7 @@ class SimulatedUser:
     async def wait_for(
         self,
         predicate: Callable[[ChatMessage], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 30.0,  # generous bound on a busy machine; nothing asserts the duration
         *,
         kinds: Iterable[str] = ("sent", "edited"),
     ) -> ChatMessage:
@@ -2061,15 +2134,15 @@ class SimulatedUser:
                 )
             await self.api._signal.wait(remaining)
 
-    async def wait_reply(self, timeout: float = 5.0) -> ChatMessage:
+    async def wait_reply(self, timeout: float = 30.0) -> ChatMessage:
         """Wait until the bot sends or edits a message in this chat (unseen); return it."""
         return await self.wait_for(None, timeout)
 
-    async def wait_text(self, fragment: str, timeout: float = 5.0) -> ChatMessage:
+    async def wait_text(self, fragment: str, timeout: float = 30.0) -> ChatMessage:
         """Wait for a bot message (sent or edited) whose visible text contains ``fragment``."""
         return await self.wait_for(lambda m: fragment in (m.text or ""), timeout)
 
-    async def wait_callback_answer(self, query_id: str | None = None, timeout: float = 5.0) -> CallbackAnswer:
+    async def wait_callback_answer(self, query_id: str | None = None, timeout: float = 30.0) -> CallbackAnswer:
         """Wait until the bot answered callback query ``query_id`` (default: the latest press)."""
         if query_id is None:
             mine = [q for q, (uid, _) in self.api._callbacks.items() if uid == self.user_id]

@@ -134,7 +134,7 @@ async def test_analyst_logs_in_sees_the_heat_map_downloads_and_publishes(city: s
 
             # Download the XLSX with a click; the browser saves it; openpyxl opens it
             await click(page, "a[href='/analisi/scarica/convergence.xlsx']", navigates=False)
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 120  # bounded polling, generous; no duration asserted
             saved: list[Path] = []
             while time.monotonic() < deadline:
                 saved = [p for p in downloads.iterdir() if p.suffix == ".xlsx"]
