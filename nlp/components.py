@@ -16,7 +16,7 @@ Importing this module registers three factories:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy
 import simplemma
@@ -24,7 +24,6 @@ from spacy.attrs import LEMMA, NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from .negation import mark_negation
@@ -34,6 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .taxonomy import Taxonomy
 
 SPAN_KEY = "scenari_themes"
+#: ``doc.user_data`` key of the matches as ``(start, end, theme_id, kind)`` tuples.
+MATCH_KEY = "scenari_matches"
 
 #: Domain words that simplemma (or the lookup tables) get wrong, measured on
 #: the evaluation set and on the taxonomy. A wrong lemma is worse than a
@@ -190,18 +191,23 @@ def make_negation_marker(nlp: Language, name: str) -> NegationMarker:
 
 
 class ThemeMatcher:
-    """Finds taxonomy terms/phrases/problems and stores them in ``doc.spans``.
+    """Finds taxonomy terms/phrases/problems/weak terms in a text.
 
-    Each span's ``label_`` is the theme id and ``kb_id_`` the kind of entry
-    (``term``, ``phrase`` or ``problem``). Inside one theme, a span contained
+    The matches go to ``doc.user_data["scenari_matches"]`` as
+    ``(start, end, theme_id, kind)`` tuples, kind being ``term``, ``phrase``,
+    ``problem`` or ``weak``; with ``with_spans=True`` also to
+    ``doc.spans["scenari_themes"]`` (``label_`` = theme id, ``kb_id_`` =
+    kind), which costs a Span object per match and is off by default. Inside one theme, a span contained
     in a longer one is dropped so "consumo di suolo" does not also count
     "suolo" twice. One pipeline serves one taxonomy at a time.
     """
 
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, with_spans: bool = False) -> None:
         self.nlp = nlp
         self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self.taxonomy: Taxonomy | None = None
+        self.with_spans = with_spans
+        self._labels: dict[int, tuple[str, str]] = {}
 
     def set_taxonomy(self, taxonomy: "Taxonomy") -> None:
         """Compile the taxonomy into patterns (idempotent for the same one)."""
@@ -211,7 +217,9 @@ class ThemeMatcher:
         lemmatizer.add_overrides(taxonomy.lemma_overrides())
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         for theme in taxonomy.themes:
-            for kind, entries in (("term", theme.terms), ("phrase", theme.phrases), ("problem", theme.problems)):
+            for kind, entries in (
+                ("term", theme.terms), ("phrase", theme.phrases), ("problem", theme.problems), ("weak", theme.weak),
+            ):
                 docs = [lemmatizer(self.nlp.make_doc(entry)) for entry in entries]
                 if docs:
                     self.matcher.add(f"{theme.id}\t{kind}", docs)
@@ -219,26 +227,41 @@ class ThemeMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         strings = self.nlp.vocab.strings
-        spans: list[Span] = []
+        labels = self._labels
+        found = []
         for match_id, start, end in self.matcher(doc):
-            theme_id, kind = strings[match_id].split("\t")
-            spans.append(Span(doc, start, end, label=theme_id, kb_id=kind))
-        doc.spans[SPAN_KEY] = _drop_nested(spans)
+            label = labels.get(match_id)
+            if label is None:
+                label = labels[match_id] = tuple(strings[match_id].split("\t"))
+            found.append((start, end, label[0], label[1]))
+        matches = _drop_nested(found)
+        doc.user_data[MATCH_KEY] = matches
+        if self.with_spans:
+            doc.spans[SPAN_KEY] = [Span(doc, s, e, label=t, kb_id=k) for s, e, t, k in matches]
         return doc
 
 
-def _drop_nested(spans: Iterable[Span]) -> list[Span]:
-    """Per theme, keep only maximal spans (overlaps across themes are kept)."""
-    by_theme: dict[str, list[Span]] = {}
-    for span in spans:
-        by_theme.setdefault(span.label_, []).append(span)
-    kept: list[Span] = []
+def _drop_nested(matches: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Per theme, keep only maximal matches (longest first); overlaps across themes are kept."""
+    if len(matches) < 2:
+        return matches
+    by_theme: dict[str, list[tuple[int, int, str, str]]] = {}
+    for match in matches:
+        by_theme.setdefault(match[2], []).append(match)
+    kept: list[tuple[int, int, str, str]] = []
     for group in by_theme.values():
-        kept.extend(filter_spans(group) if len(group) > 1 else group)
-    kept.sort(key=lambda s: (s.start, s.end))
+        if len(group) == 1:
+            kept.extend(group)
+            continue
+        taken: set[int] = set()
+        for match in sorted(group, key=lambda m: (m[0] - m[1], m[0])):
+            if taken.isdisjoint(range(match[0], match[1])):
+                kept.append(match)
+                taken.update(range(match[0], match[1]))
+    kept.sort()
     return kept
 
 
-@Language.factory("scenari_theme_matcher")
-def make_theme_matcher(nlp: Language, name: str) -> ThemeMatcher:
-    return ThemeMatcher(nlp)
+@Language.factory("scenari_theme_matcher", default_config={"with_spans": False})
+def make_theme_matcher(nlp: Language, name: str, with_spans: bool) -> ThemeMatcher:
+    return ThemeMatcher(nlp, with_spans=with_spans)

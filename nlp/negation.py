@@ -30,6 +30,9 @@ from .text import clean_word, strip_accents
 EXTENSION = "scenari_neg_cue"
 if not Token.has_extension(EXTENSION):
     Token.set_extension(EXTENSION, default=None)
+#: ``doc.user_data`` key: {token index: index of the cue rejecting it}. The
+#: tagger reads this dict instead of the token extension (no Token objects).
+USER_DATA_KEY = "scenari_rejected"
 
 NOMINAL_CUES = frozenset(
     {"niente", "nulla", "nessuno", "nessuna", "nessun", "basta", "bastaa", "stop", "no", "senza", "contro"}
@@ -73,6 +76,24 @@ _INFINITIVE = ("are", "ere", "ire", "rsi")
 _ORTH_CACHE: dict[int, tuple[str, bool, bool]] = {}
 
 
+_CUE_HASHES: set[int] = set()
+
+
+def _cue_hashes(doc: Doc) -> set[int]:
+    """Hashes of every spelling a cue can have in a text (case, accents, chat shorthand).
+
+    A superset is harmless (the full check follows); a spelling missing here
+    would skip a negation, so it is built from the same normalisation the full
+    check uses: every written form whose :func:`clean_word` + accent folding is a cue.
+    """
+    if not _CUE_HASHES:
+        forms = set(ALL_CUES) | {"nn", "né", "nè", "nessun", "nessun'"}
+        for word in list(forms):
+            forms |= {word.capitalize(), word.upper(), word + "'", word.capitalize() + "'"}
+        _CUE_HASHES.update(doc.vocab.strings.add(form) for form in forms)
+    return _CUE_HASHES
+
+
 def _orth_info(doc: Doc, orth: int) -> tuple[str, bool, bool]:
     info = _ORTH_CACHE.get(orth)
     if info is None:
@@ -96,7 +117,10 @@ def mark_negation(doc: Doc) -> None:
     n = len(doc)
     if n == 0:
         return
-    infos = [_orth_info(doc, orth) for orth in doc.to_array("ORTH").tolist()]
+    orths = doc.to_array("ORTH").tolist()
+    if _cue_hashes(doc).isdisjoint(orths):
+        return  # most short answers: no cue at all, nothing to mark
+    infos = [_ORTH_CACHE.get(orth) or _orth_info(doc, orth) for orth in orths]
     surfaces = [i[0] for i in infos]
     if ALL_CUES.isdisjoint(surfaces):
         return
@@ -139,7 +163,7 @@ def _mark_nominal(ctx: tuple, cue: int, start: int) -> None:
     for k in range(j, min(n, j + NOMINAL_SCOPE)):
         if k > j and (boundary[k] or surfaces[k] in NOMINAL_CUES or surfaces[k] == "ne"):
             break
-        doc[k]._.set(EXTENSION, cue)
+        _reject(doc, k, cue)
 
 
 def _mark_verbal(ctx: tuple, cue: int) -> None:
@@ -157,10 +181,21 @@ def _mark_verbal(ctx: tuple, cue: int) -> None:
     for k in range(predicate + 1, min(n, predicate + 1 + SCOPE_AFTER_PREDICATE)):
         if boundary[k] or surfaces[k] in NOMINAL_CUES:
             break
-        doc[k]._.set(EXTENSION, cue)
+        _reject(doc, k, cue)
+
+
+def _reject(doc: Doc, index: int, cue: int) -> None:
+    doc[index]._.set(EXTENSION, cue)
+    doc.user_data.setdefault(USER_DATA_KEY, {})[index] = cue
 
 
 def is_rejected(span_start_token: Token, span_start: int) -> bool:
     """True when the first token of a match is in the scope of an outside cue."""
     cue = span_start_token._.get(EXTENSION)
     return cue is not None and cue < span_start
+
+
+def rejected_at(doc: Doc, start: int) -> bool:
+    """Same as :func:`is_rejected` for the match starting at ``start``, without a Token."""
+    cue = doc.user_data.get(USER_DATA_KEY, {}).get(start)
+    return cue is not None and cue < start

@@ -5,11 +5,13 @@ Matching is lemma-based (``token.norm_`` holds the accent-free lemma, see
 "liutaio", and "citta" meets "città". Mentions rejected by the writer
 ("niente turismo") are kept as evidence flagged negated but do not vote.
 
-Scores are not probabilities. Each distinct matched entry contributes a
-weight (phrase 0.8, term or problem 0.6, vector similarity up to 0.5) and the
-theme score is ``1 - prod(1 - w)``: one plain term gives 0.6, a phrase 0.8,
-several independent mentions approach 1. This ranks themes inside a message
-and lets callers set a threshold without pretending to be calibrated.
+A match may change theme, or not count, by its neighbours (the taxonomy's
+``senses``, :mod:`nlp.senses`): "sicurezza sul lavoro" is work, not public
+safety. The themes kept are those the text is *about* (:mod:`nlp.salience`:
+evidence weighed by kind, specificity and repetition, relative to the text's
+length and to the strongest theme), and ``ThemeHit.score`` is a calibrated
+confidence in [0, 1] (monotone in salience; fitted on real texts, see
+:mod:`nlp.salience`), so ``min_score`` / ``--min-confidence`` filter on it.
 """
 
 from __future__ import annotations
@@ -18,18 +20,18 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-from spacy.attrs import IS_ALPHA, IS_STOP, LEMMA, ORTH
+from spacy.attrs import IS_ALPHA, IS_STOP, LEMMA, NORM, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .components import SPAN_KEY, ThemeMatcher
-from .negation import is_rejected
+from .components import MATCH_KEY, ThemeMatcher
+from .negation import rejected_at
 from .pipeline import LEMMATIZER, META_KEY, THEME_MATCHER, add_scenari_components, has_vectors, stop_words
+from .salience import KIND_WEIGHT, Evidence, confidence, salience, select
+from .senses import SenseRules
 from .taxonomy import Taxonomy
 from .text import match_key
 
-WEIGHTS = {"phrase": 0.8, "term": 0.6, "problem": 0.6}
-SIMILARITY_WEIGHT = 0.5
 #: Words every message of this project contains; useless as keywords.
 DOMAIN_STOP = frozenset({"cremona", "cremonese", "citta", "cosa", "secondo", "parte", "modo", "volta"})
 
@@ -103,8 +105,11 @@ class ThemeTagger:
         self.similarity_threshold = similarity_threshold
         self._matcher: ThemeMatcher = nlp.get_pipe(THEME_MATCHER)
         self._matcher.set_taxonomy(taxonomy)
+        self._senses = self._compile_senses()
         self._stop = stop_words() | DOMAIN_STOP
         self._keyword_cache: dict[tuple[int, int], str | None] = {}
+        # noun chunks need a dependency parser; asking each doc costs more than the answer
+        self._parsed = any(nlp.get_pipe_meta(n).factory in ("parser", "beam_parser") for n in nlp.pipe_names)
         self._order = {theme_id: i for i, theme_id in enumerate(taxonomy.ids)}
         self.use_vectors = has_vectors(nlp) if use_vectors is None else (use_vectors and has_vectors(nlp))
         self._theme_docs: dict[str, Doc] = {}
@@ -115,6 +120,15 @@ class ThemeTagger:
         base = nlp.meta.get(META_KEY, f"model:{nlp.meta.get('lang', '?')}_{nlp.meta.get('name', '?')}")
         self.method = f"{base}+lemma-phrase-matcher+negation" + ("+vectors" if self.use_vectors else "")
 
+    def _compile_senses(self) -> SenseRules:
+        """Sense rules keyed the way matches are (match keys of the lemmatised entry)."""
+        lemmatizer = self.nlp.get_pipe(LEMMATIZER)
+
+        def entry_key(entry: str) -> str:
+            return " ".join(t.norm_ for t in lemmatizer(self.nlp.make_doc(entry)))
+
+        return SenseRules(self.taxonomy, entry_key, lambda word: match_key(lemmatizer.lemma_of(word)))
+
     # -- public API -----------------------------------------------------
     def tag(self, text: str) -> TagResult:
         """Tag one text."""
@@ -124,62 +138,88 @@ class ThemeTagger:
         """Tag many texts through ``nlp.pipe`` (batched; the way to tag in bulk)."""
         if self._matcher.taxonomy is not self.taxonomy:
             self._matcher.set_taxonomy(self.taxonomy)
+            self._senses = self._compile_senses()
         items = ["" if t is None else str(t) for t in texts]
         return [self._result(doc, text) for doc, text in zip(self.nlp.pipe(items, batch_size=batch_size), items)]
 
     # -- internals ------------------------------------------------------
     def _result(self, doc: Doc, text: str) -> TagResult:
-        voted: dict[str, dict[str, tuple[str, float]]] = {}
-        rejected: dict[str, list[str]] = {}
-        for span in doc.spans[SPAN_KEY]:
-            kind = span.kb_id_
-            if kind != "problem" and is_rejected(span[0], span.start):
-                rejected.setdefault(span.label_, []).append(span.text)
-                continue
-            entry_key = " ".join(t.norm_ for t in span)  # distinct entries, not repetitions
-            per_theme = voted.setdefault(span.label_, {})
-            if entry_key not in per_theme or per_theme[entry_key][1] < WEIGHTS[kind]:
-                per_theme[entry_key] = (span.text, WEIGHTS[kind])
-        if self.use_vectors:
-            self._add_similarity(doc, voted)
+        evidence, rejected = self._evidence(doc)
+        keywords, content = self._keywords(doc)
+        saliences = {theme_id: salience(ev.raw(), content) for theme_id, ev in evidence.items()}
         hits = []
-        for theme_id, entries in voted.items():
-            remaining = 1.0
-            for _, weight in entries.values():
-                remaining *= 1.0 - weight
-            score = round(1.0 - remaining, 4)
+        for theme_id, value in select(saliences, content).items():
+            score = confidence(value)
             if score > self.min_score:
                 hits.append(
-                    ThemeHit(theme_id, score, tuple(e[0] for e in entries.values()), tuple(rejected.get(theme_id, ())))
+                    ThemeHit(theme_id, score, evidence[theme_id].surfaces(), tuple(rejected.get(theme_id, ())))
                 )
         hits.sort(key=lambda h: (-h.score, self._order[h.theme_id]))
         negated = tuple(
-            ThemeHit(theme_id, 0.0, (), tuple(spans)) for theme_id, spans in rejected.items() if theme_id not in voted
+            ThemeHit(theme_id, 0.0, (), tuple(spans)) for theme_id, spans in rejected.items() if theme_id not in evidence
         )
         return TagResult(
             text=text,  # doc.text would rebuild it token by token
             themes=tuple(hits),
-            keywords=self._keywords(doc),
+            keywords=keywords,
             method=self.method,
             taxonomy_version=self.taxonomy.version,
             negated=negated,
         )
 
-    def _add_similarity(self, doc: Doc, voted: dict[str, dict[str, tuple[str, float]]]) -> None:
+    def _evidence(self, doc: Doc) -> tuple[dict[str, Evidence], dict[str, list[str]]]:
+        """Per theme, the entries that voted (after negation and senses), and rejected mentions.
+
+        Works on the matcher's tuples and hash arrays: a Span or Token object
+        per match cost more than the matching itself (see bench/bench_nlp.py).
+        """
+        matches = doc.user_data.get(MATCH_KEY, ())
+        evidence: dict[str, Evidence] = {}
+        rejected: dict[str, list[str]] = {}
+        if matches:
+            strings = doc.vocab.strings
+            columns = doc.to_array([NORM, ORTH, SPACY]).tolist()
+            norm_hashes = [row[0] for row in columns]
+            norms: list[str] | None = None
+            sharing = Counter((start, end) for start, end, _, _ in matches)
+            for start, end, theme_id, kind in matches:
+                if kind != "problem" and rejected_at(doc, start):
+                    rejected.setdefault(theme_id, []).append(_surface(strings, columns, start, end))
+                    continue
+                key = " ".join(strings[h] for h in norm_hashes[start:end])
+                if self._senses.has(theme_id, key):
+                    if norms is None:
+                        norms = [strings[h] for h in norm_hashes]
+                    theme_id = self._senses.resolve(theme_id, key, norms, start, end)
+                    if theme_id is None:
+                        continue
+                weight = KIND_WEIGHT[kind] / sharing[(start, end)]
+                evidence.setdefault(theme_id, Evidence()).add(key, (start, end), weight, kind != "weak")
+            for ev in evidence.values():
+                ev.resolve_surfaces(lambda start, end: _surface(strings, columns, start, end))
+        if self.use_vectors:
+            self._add_similarity(doc, evidence)
+        return evidence, rejected
+
+    def _add_similarity(self, doc: Doc, evidence: dict[str, Evidence]) -> None:
         """Vector recall: only when the model has vectors, only for unmatched themes."""
         if not doc.has_vector or doc.vector_norm == 0:
             return
         for theme_id, theme_doc in self._theme_docs.items():
-            if theme_id in voted or theme_doc.vector_norm == 0:
+            if theme_id in evidence or theme_doc.vector_norm == 0:
                 continue
             similarity = float(doc.similarity(theme_doc))
             if similarity >= self.similarity_threshold:
-                voted[theme_id] = {"~similarity": (f"~{similarity:.2f}", SIMILARITY_WEIGHT * similarity)}
+                evidence.setdefault(theme_id, Evidence()).add(
+                    "~similarity", f"~{similarity:.2f}", KIND_WEIGHT["similarity"] * similarity
+                )
 
-    def _keywords(self, doc: Doc) -> tuple[str, ...]:
-        """Noun chunks (when a parser ran) then frequent content lemmas."""
+    def _keywords(self, doc: Doc) -> tuple[tuple[str, ...], int]:
+        """Noun chunks (when a parser ran) then frequent content lemmas; and the
+        number of content words (alphabetic, not stop words), the text's length
+        for salience, counted in the same pass."""
         out: list[str] = []
-        if doc.has_annotation("DEP"):
+        if self._parsed and doc.has_annotation("DEP"):
             try:
                 for chunk in doc.noun_chunks:
                     words = [t for t in chunk if not t.is_stop and not t.is_punct]
@@ -189,30 +229,46 @@ class ThemeTagger:
                             out.append(phrase)
             except (NotImplementedError, ValueError):
                 pass
-        counts: Counter[str] = Counter()
+        counts: dict[str, int] = {}
         first: dict[str, int] = {}
+        content = 0
         cache = self._keyword_cache
         strings = doc.vocab.strings
         # hash arrays instead of Token objects: see nlp.components
-        for i, (orth, lemma_hash, is_alpha, is_stop) in enumerate(
-            doc.to_array([ORTH, LEMMA, IS_ALPHA, IS_STOP]).tolist()
-        ):
-            if not is_alpha or is_stop:
-                continue
-            key = (orth, lemma_hash)
-            if key not in cache:
-                text = strings[orth]
-                lemma = (strings[lemma_hash] if lemma_hash else text).lower() or text.lower()
-                ok = len(text) >= 3 and len(lemma) >= 3 and match_key(lemma) not in self._stop
-                cache[key] = lemma if ok else None
-            lemma = cache[key]
-            if lemma is None:
-                continue
-            counts[lemma] += 1
-            first.setdefault(lemma, i)
+        if len(doc):
+            rows = doc.to_array([ORTH, LEMMA, IS_ALPHA, IS_STOP])
+            rows = rows[(rows[:, 2] == 1) & (rows[:, 3] == 0)]  # content words only
+            content = len(rows)
+            for i, (orth, lemma_hash) in enumerate(rows[:, :2].tolist()):
+                key = (orth, lemma_hash)
+                lemma = cache.get(key, "")
+                if lemma == "":
+                    text = strings[orth]
+                    lemma = (strings[lemma_hash] if lemma_hash else text).lower() or text.lower()
+                    ok = len(text) >= 3 and len(lemma) >= 3 and match_key(lemma) not in self._stop
+                    lemma = cache[key] = lemma if ok else None
+                if lemma is None:
+                    continue
+                if lemma in counts:
+                    counts[lemma] += 1
+                else:
+                    counts[lemma] = 1
+                    first[lemma] = i
         ranked = sorted(counts, key=lambda w: (-counts[w], first[w]))
         out.extend(w for w in ranked if w not in out)
-        return tuple(out[: self.top_keywords])
+        return tuple(out[: self.top_keywords]), content
+
+
+def _surface(strings, columns: list[list[int]], start: int, end: int) -> str:
+    """The text of tokens ``start:end`` from (NORM, ORTH, SPACY) rows, without Token objects."""
+    if end == start + 1:
+        return strings[columns[start][1]]
+    parts = []
+    for k in range(start, end):
+        parts.append(strings[columns[k][1]])
+        if k < end - 1 and columns[k][2]:
+            parts.append(" ")
+    return "".join(parts)
 
 
 def tag_texts(tagger: ThemeTagger, texts: Sequence[str]) -> list[list[str]]:

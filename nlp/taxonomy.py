@@ -14,6 +14,12 @@ File format (see ``nlp/themes/cremona.yaml`` and docs/nlp.md)::
         terms: [turismo, museo]          # single words, written as lemmas
         phrases: [città d'arte]          # multi-word expressions
         problems: [degrado]              # optional: problem words, never negated
+        weak: [evento]                   # optional: generic words, half weight
+        senses:                          # optional: when a term does not count here
+          - term: accoglienza
+            near: [migrante, profugo, richiedente]   # lemmas; "profug*" = any word so starting
+            window: 4                    # words either side (default 4)
+            then: sicurezza              # optional: counts for this theme instead
 """
 
 from __future__ import annotations
@@ -26,12 +32,16 @@ from typing import Any
 import yaml
 from spacy.lang.it.stop_words import STOP_WORDS
 
+from .morphology import derived_forms
 from .text import clean_word, strip_accents
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).parent / "themes" / "cremona.yaml"
 
 TOP_KEYS = {"version", "name", "language", "description", "themes"}
-THEME_KEYS = {"id", "label", "description", "terms", "phrases", "problems"}
+THEME_KEYS = {"id", "label", "description", "terms", "phrases", "problems", "weak", "senses"}
+SENSE_KEYS = {"term", "near", "window", "then"}
+DEFAULT_SENSE_WINDOW = 4
+MAX_SENSE_WINDOW = 12
 REQUIRED_THEME_KEYS = ("id", "label", "description", "terms")
 LABEL_KEYS = {"it", "en"}
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -44,6 +54,21 @@ class TaxonomyError(ValueError):
 
 
 @dataclass(frozen=True)
+class Sense:
+    """A term of a theme that means something else next to certain words.
+
+    ``near`` holds lemmas (a trailing ``*`` matches any word starting so);
+    when one of them occurs within ``window`` words of the term, the term
+    does not count for its theme, or counts for ``then`` instead.
+    """
+
+    term: str
+    near: tuple[str, ...]
+    window: int = DEFAULT_SENSE_WINDOW
+    then: str | None = None
+
+
+@dataclass(frozen=True)
 class Theme:
     id: str
     label_it: str
@@ -52,6 +77,8 @@ class Theme:
     terms: tuple[str, ...]
     phrases: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    senses: tuple[Sense, ...] = ()
 
     def label(self, lang: str = "it") -> str:
         return self.label_en if lang == "en" else self.label_it
@@ -84,14 +111,17 @@ class Taxonomy:
         Terms are written as lemmas, so the lemmatiser must not "correct"
         them (simplemma turns "porto" into "portare") and must bring plurals
         and, for adjective-like endings, feminine forms back to them
-        ("innovative" -> "innovativo", which simplemma does not know), and
-        the accent-free spelling of a term to the term ("mobilita").
+        ("innovative" -> "innovativo", which simplemma does not know), the
+        accent-free spelling of a term to the term ("mobilita"), and the
+        derived words of its root to it ("scolastico" -> "scuola", see
+        :mod:`nlp.morphology`); a word that is itself a term stays itself.
         Inflections that are stop words are never overridden.
         """
         exact: dict[str, str] = {}
         variants: dict[str, str] = {}
+        derived: dict[str, str] = {}
         for theme in self.themes:
-            for term in (*theme.terms, *theme.problems):
+            for term in (*theme.terms, *theme.problems, *theme.weak):
                 word = clean_word(term)
                 if " " in word or not word.isalpha():
                     continue
@@ -101,8 +131,12 @@ class Taxonomy:
                 for form in inflections(word):
                     if strip_accents(form) not in _STOP_KEYS:
                         variants.setdefault(form, word)
-        variants.update(exact)
-        return variants
+                for form in derived_forms(word):  # scolastico -> scuola
+                    for inflected in (form, *inflections(form)):
+                        derived.setdefault(inflected, word)
+        derived.update(variants)
+        derived.update(exact)
+        return derived
 
 
 def inflections(word: str) -> set[str]:
@@ -166,7 +200,7 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
     if "description" in raw and (not isinstance(description, str) or not description.strip()):
         errors.append(f"{here}: description must be a non-empty string")
     lists: dict[str, list[str]] = {}
-    for key in ("terms", "phrases", "problems"):
+    for key in ("terms", "phrases", "problems", "weak"):
         if key not in raw:
             lists[key] = []
             continue
@@ -180,8 +214,8 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
         for value in values:
             if not value:
                 errors.append(f"{here}: {key} contains an empty entry")
-            elif key == "terms" and len(value.split()) != 1:
-                errors.append(f"{here}: term '{value}' has several words: move it to phrases")
+            elif key in ("terms", "weak") and len(value.split()) != 1:
+                errors.append(f"{here}: {key[:-1] if key == 'terms' else 'weak'} term '{value}' has several words: move it to phrases")
             elif key == "phrases" and len(value.split()) < 2:
                 errors.append(f"{here}: phrase '{value}' is a single word: move it to terms")
             key_form = strip_accents(value.lower())
@@ -189,6 +223,7 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
                 errors.append(f"{here}: duplicate entry '{value}' in {key}")
             seen.add(key_form)
         lists[key] = values
+    senses = _check_senses(raw.get("senses"), here, lists, errors) if "senses" in raw else ()
     if len(errors) > before:
         return None
     return Theme(
@@ -199,7 +234,43 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
         terms=tuple(lists["terms"]),
         phrases=tuple(lists["phrases"]),
         problems=tuple(lists["problems"]),
+        weak=tuple(lists["weak"]),
+        senses=senses,
     )
+
+
+def _check_senses(raw: Any, here: str, lists: dict[str, list[str]], errors: list[str]) -> tuple[Sense, ...]:
+    """Validate a theme's ``senses`` list; ``then`` ids are checked once all themes are read."""
+    if not isinstance(raw, list):
+        errors.append(f"{here}: senses must be a list of mappings with 'term' and 'near'")
+        return ()
+    own = {strip_accents(v.lower()) for key in ("terms", "phrases", "problems", "weak") for v in lists.get(key, [])}
+    senses: list[Sense] = []
+    for i, entry in enumerate(raw):
+        where = f"{here}: senses[{i}]"
+        if not isinstance(entry, dict):
+            errors.append(f"{where} must be a mapping with 'term' and 'near'")
+            continue
+        for key in sorted(set(entry) - SENSE_KEYS):
+            errors.append(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(SENSE_KEYS))})")
+        term, near = entry.get("term"), _str_list(entry.get("near"))
+        window, then = entry.get("window", DEFAULT_SENSE_WINDOW), entry.get("then")
+        ok = True
+        if not isinstance(term, str) or strip_accents(term.strip().lower()) not in own:
+            errors.append(f"{where}: term {term!r} is not one of this theme's terms, phrases, problems or weak terms")
+            ok = False
+        if not near or not all(w and w != "*" for w in near):
+            errors.append(f"{where}: near must be a non-empty list of words")
+            ok = False
+        if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= MAX_SENSE_WINDOW:
+            errors.append(f"{where}: window must be a whole number from 1 to {MAX_SENSE_WINDOW}")
+            ok = False
+        if then is not None and (not isinstance(then, str) or not ID_RE.match(then)):
+            errors.append(f"{where}: then must be a theme id")
+            ok = False
+        if ok:
+            senses.append(Sense(term.strip(), tuple(near), window, then))
+    return tuple(senses)
 
 
 def parse_taxonomy(data: Any, source: str = "<memory>") -> Taxonomy:
@@ -231,6 +302,12 @@ def parse_taxonomy(data: Any, source: str = "<memory>") -> Taxonomy:
                 seen[raw_id] = index
         if theme is not None:
             themes.append(theme)
+    known = {t.id for t in themes}
+    for theme in themes:
+        for i, sense in enumerate(theme.senses):
+            if sense.then is not None and (sense.then not in known or sense.then == theme.id):
+                errors.append(f"{where}: theme '{theme.id}': senses[{i}]: then '{sense.then}' "
+                              "must be the id of another theme of this file")
     if errors:
         raise TaxonomyError("\n".join(errors))
     return Taxonomy(version=version.strip(), themes=tuple(themes), source=source, name=str(data.get("name", "")))

@@ -39,7 +39,7 @@ def query(db: Path, sql: str) -> list[tuple]:
 def test_themes_validate_needs_no_database(tmp_path):
     result = scenari("themes", "validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"OK    {TAXONOMY}: version ") and "19 themes" in result.stdout
+    assert result.stdout.startswith(f"OK    {TAXONOMY}: version ") and "22 themes" in result.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text(TAXONOMY.read_text(encoding="utf-8").replace("id: turismo_cultura", "id: mobilita", 1))
     result = scenari("themes", "validate", str(bad), cwd=tmp_path)
@@ -54,7 +54,7 @@ def test_evaluate_prints_the_table_from_the_repo_root(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "data: tests/data/nlp_eval.yaml"
-    assert lines[1].startswith("method: offline:blank-it+simplemma") and "items: 176" in lines[1]
+    assert lines[1].startswith("method: offline:blank-it+simplemma") and "items: 182" in lines[1]
     assert lines[2].split() == ["theme", "prec", "rec", "f1", "supp", "pred"]
     micro = next(line for line in lines if line.startswith("micro "))
     assert float(micro.split()[3]) >= 0.80  # micro-F1

@@ -120,10 +120,11 @@ def test_result_shape(tagger, taxonomy):
 
 
 def test_score_grows_with_evidence(tagger):
+    # Salience: distinct entries add up; repeating one adds less (log of the count)
     one = tagger.tag("violini").themes[0].score
     two = tagger.tag("violini e liutai").themes[0].score
     repeated = tagger.tag("violini violini violini").themes[0].score
-    assert one < two < 1.0 and repeated == one
+    assert one < repeated < two < 1.0
 
 
 def test_keywords_use_correct_lemmas(tagger):

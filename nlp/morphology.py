@@ -1,0 +1,87 @@
+"""Derivational morphology: the adjectives (and a few nouns) built on a term's root.
+
+A taxonomy names *scuola*, *sanità*, *fisco*; citizens and officials write
+*scolastico*, *sanitario*, *fiscale*. Regular inflection (plural, feminine) is
+handled in :func:`nlp.taxonomy.inflections`; this module adds the derived
+words of the same root, so an analyst need not list them all.
+
+How: the term's root (the term minus its final vowel, or minus a known noun
+suffix such as ``-ità``, ``-zione``, ``-ismo``; a ``uo`` diphthong loses its
+``u`` as Italian does: scuola → scol-) is combined with the common Italian
+relational suffixes (``-ale``, ``-ico``, ``-ario``, ``-ivo``, ``-istico`` …).
+A candidate is kept only when it is a known Italian word (simplemma's
+dictionary) and is its own lemma, so no invented form is ever added; words
+that share a root but not a meaning (*porto* → *portale*, *tassa* →
+*tassativo*) are in :data:`FALSE_DERIVATIONS`. Derived forms count a little
+less than the term itself (see :mod:`nlp.salience`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import simplemma
+
+#: (noun ending, replacement before the suffix): "sanità" -> "sanit", "occupazione" -> "occupa".
+_ROOT_RULES: tuple[tuple[str, str], ...] = (
+    ("zione", "t"),      # migrazione -> migrat(orio), abitazione -> abitat(ivo)
+    ("zione", "zion"),   # occupazione -> occupazion(ale)
+    ("ismo", "ist"),     # turismo -> turist(ico)
+    ("ità", "it"),       # sanità -> sanit(ario)
+    ("enza", "enz"),     # previdenza -> previdenz(iale)
+    ("ia", "i"),         # industria -> industri(ale)
+    ("ia", ""),          # energia -> energ(etico)
+)
+_SUFFIXES: tuple[str, ...] = (
+    "ale", "iale", "ico", "ario", "itario", "ivo", "ativo", "orio", "iero", "istico", "astico",
+    "etico", "atico", "ista",
+)
+#: Same root, other meaning: never derived.
+FALSE_DERIVATIONS = frozenset(
+    {
+        "portale", "tassativo", "casale", "corsivo", "artico", "modale", "campale", "retico", "passivo",
+        "pratico", "lavorio", "storico", "cortile", "mostrare", "formale", "centrale", "sociale",
+        "locale", "generale", "naturale", "reale", "attivo", "positivo", "normale", "totale",
+        "operativo", "organico", "tecnico", "logico", "unico", "pubblico", "politico", "economico",
+        "critico", "classico", "fisico", "grafico", "elettrico", "medico", "civico", "speciale",
+        "nucleare", "primario", "secondario", "ordinario", "regionale", "nazionale", "capitale",
+        "modernista", "storicista", "radicale", "memoriale", "passatista", "dialettico", "festivo",
+        "collaborazionista", "mortale", "culturista", "sensoriale", "istitutivo", "notista", "notorio",
+        "portico", "lattico", "impresario", "naturista", "decorativo", "statale", "statico", "statista",
+        "statistico", "stazionario", "socialista", "socialistico", "integrativo", "medicale", "oratoriale",
+        "carrierista", "immaginario", "immaginativo", "consultivo", "consultorio", "fiduciario",
+        "decisionista", "energico", "tassista", "salutista", "immobilistico", "tradizionalista",
+        "camionale", "immigratorio", "legalitario", "patrimoniale",
+    }
+)
+
+
+def _roots(term: str) -> set[str]:
+    roots: set[str] = set()
+    for ending, replacement in _ROOT_RULES:
+        if term.endswith(ending) and len(term) - len(ending) >= 3:
+            roots.add(term[: -len(ending)] + replacement)
+    if term[-1:] in "aeio" and len(term) >= 5:
+        roots.add(term[:-1])
+    elif term.isalpha() and term[-1:] not in "aeiouàèéìòù":
+        roots.add(term)  # sport -> sportivo
+    # the mobile diphthong: scuola -> scol-, fuoco -> foc-
+    roots |= {r.replace("uo", "o", 1) for r in roots if "uo" in r}
+    return {r for r in roots if len(r) >= 3}
+
+
+@lru_cache(maxsize=4096)
+def derived_forms(term: str) -> frozenset[str]:
+    """Known Italian words derived from a one-word term (the term itself excluded)."""
+    word = term.lower()
+    if " " in word or "-" in word or not word.isalpha() or len(word) < 4:
+        return frozenset()
+    out: set[str] = set()
+    for root in _roots(word):
+        for suffix in _SUFFIXES:
+            candidate = root + suffix
+            if candidate == word or candidate in FALSE_DERIVATIONS:
+                continue
+            if simplemma.is_known(candidate, lang="it") and simplemma.lemmatize(candidate, lang="it") == candidate:
+                out.add(candidate)
+    return frozenset(out)

@@ -1,0 +1,168 @@
+"""Salience, word senses, derivational morphology and the calibrated confidence.
+
+Each case is a sentence of the kind real programmes and citizens write; each
+failed on the tagger of taxonomy 2025.1 (no senses, no salience, no morphology).
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlp import ThemeTagger, build_offline_pipeline, parse_taxonomy
+from nlp.morphology import derived_forms
+from nlp.salience import confidence, fit_calibration
+
+SCENARI = Path(sys.executable).with_name("scenari")
+
+
+def ids(tagger, text):
+    return set(tagger.tag(text).theme_ids)
+
+
+# -- senses (nlp/themes/cremona.yaml `senses`) ---------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("Più controlli per la sicurezza sul lavoro nei cantieri", "lavoro", "sicurezza"),
+        ("Investire nella sicurezza stradale vicino alle scuole", "mobilita", "sicurezza"),
+        ("La sicurezza energetica del Paese passa dalle rinnovabili", "ambiente", "sicurezza"),
+        ("Riformare il sistema di accoglienza dei migranti e dei richiedenti", "sicurezza", "turismo_cultura"),
+        ("Gli immobili comunali sfitti pagano l'IMU", "attrattivita", "stagnazione"),
+        ("Garantire il diritto di asilo politico a chi fugge dalla guerra", "sicurezza", "coesione_sociale"),
+        ("Tutela del benessere animale negli allevamenti", "ambiente", "benessere_sport"),
+    ],
+)
+def test_a_term_counts_for_the_theme_its_neighbours_say(tagger, text, present, absent):
+    found = ids(tagger, text)
+    assert present in found and absent not in found
+
+
+def test_the_same_term_keeps_its_own_sense_elsewhere(tagger):
+    assert "sicurezza" in ids(tagger, "Di notte in stazione non c'è sicurezza")
+    assert "turismo_cultura" in ids(tagger, "Più accoglienza per i turisti in centro")
+    assert "coesione_sociale" in ids(tagger, "Servono più posti all'asilo nido")
+
+
+def _taxonomy(senses):
+    return parse_taxonomy({"version": "s1", "themes": [
+        {"id": "fiume", "label": {"it": "Fiume", "en": "River"}, "description": "d",
+         "terms": ["argine", "piena"], "senses": senses},
+        {"id": "banca", "label": {"it": "Banca", "en": "Bank"}, "description": "d", "terms": ["credito"]},
+    ]})
+
+
+def test_sense_window_and_prefix_are_honoured():
+    tagger = ThemeTagger(build_offline_pipeline(), _taxonomy(
+        [{"term": "argine", "near": ["finanz*"], "window": 2, "then": "banca"}]))
+    assert tagger.tag("un argine finanziario").theme_ids == ["banca"]      # prefix, inside the window
+    assert tagger.tag("un argine lungo il fiume, poi uno finanziario").theme_ids == ["fiume"]  # too far
+    without_then = ThemeTagger(build_offline_pipeline(), _taxonomy([{"term": "argine", "near": ["finanza"]}]))
+    assert without_then.tag("l'argine della finanza").themes == ()        # does not count at all
+
+
+# -- derivational morphology ------------------------------------------------------------------
+def test_derived_words_of_a_root_are_known_italian_words():
+    assert "scolastico" in derived_forms("scuola")
+    assert "sanitario" in derived_forms("sanità")
+    assert "fiscale" in derived_forms("fisco")
+    assert "turistico" in derived_forms("turismo")
+    assert "portale" not in derived_forms("porto")          # same root, another meaning
+    assert all(" " not in form for form in derived_forms("ambiente"))
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Contributi per l'edilizia scolastica", "talenti_formazione"),
+        ("Potenziare il servizio sanitario territoriale", "benessere_sport"),
+        ("Le politiche migratorie vanno riviste", "sicurezza"),
+        ("Più controlli contro gli evasori, meno pressione tributaria", "attrattivita"),
+    ],
+)
+def test_derived_forms_meet_their_theme(tagger, text, theme):
+    assert theme in ids(tagger, text)
+
+
+def test_a_derived_word_is_matched_in_a_taxonomy_of_ones_own():
+    small = parse_taxonomy({"version": "m1", "themes": [
+        {"id": "scuola", "label": {"it": "Scuola", "en": "School"}, "description": "d", "terms": ["scuola"]}]})
+    assert ThemeTagger(build_offline_pipeline(), small).tag("le mense scolastiche").theme_ids == ["scuola"]
+
+
+# -- salience ---------------------------------------------------------------------------------
+LONG = (
+    "Vogliamo rafforzare la scuola pubblica: più insegnanti di ruolo, edilizia scolastica sicura, "
+    "laboratori, mense e tempo pieno in ogni istituto, libri di testo gratuiti per le famiglie, "
+    "sostegno agli studenti con disabilità e diritto allo studio universitario, con borse di studio "
+    "e alloggi per i fuorisede; anche il trasporto fino a scuola deve essere garantito."
+)
+
+
+def test_a_long_text_gets_the_theme_it_is_about_not_every_word(tagger):
+    result = tagger.tag(LONG)
+    assert result.theme_ids[0] == "talenti_formazione"
+    assert len(result.themes) <= 2
+
+
+def test_a_short_answer_keeps_each_theme_it_names(tagger):
+    assert {"mobilita", "musica_liuteria"} <= ids(tagger, "Servono piste ciclabili e più concerti")
+
+
+def test_weak_generic_words_alone_do_not_make_a_theme(tagger):
+    text = ("Le scelte di oggi riguardano la comunità intera e il nostro territorio, "
+            "le persone, il futuro, la crescita e lo sviluppo del Paese nei prossimi anni")
+    assert tagger.tag(text).themes == ()
+
+
+# -- calibrated confidence ---------------------------------------------------------------------
+def test_confidence_is_monotone_and_bounded():
+    values = [confidence(s) for s in (0.1, 0.3, 0.6, 1.0, 2.0, 5.0, 50.0)]
+    assert values == sorted(values) and all(0.0 <= v <= 1.0 for v in values)
+    assert confidence(0) == 0.0
+
+
+def test_fit_calibration_recovers_a_known_curve():
+    # 1,000 themes whose chance of being right is sigmoid(2 ln s - 0.5), exactly in expectation
+    saliences, right = [], []
+    for i in range(1, 41):
+        s = i / 8
+        p = 1 / (1 + math.exp(-(2 * math.log(s) - 0.5)))
+        hits = round(25 * p)
+        saliences += [s] * 25
+        right += [True] * hits + [False] * (25 - hits)
+    a, b = fit_calibration(saliences, right)
+    assert a == pytest.approx(2.0, abs=0.25) and b == pytest.approx(-0.5, abs=0.25)
+
+
+def test_min_score_is_a_confidence_threshold(offline_nlp, taxonomy):
+    loose = ThemeTagger(offline_nlp, taxonomy)
+    hit = loose.tag("Servono piste ciclabili e più concerti").themes[-1]
+    strict = ThemeTagger(offline_nlp, taxonomy, min_score=hit.score)
+    assert hit.theme_id not in strict.tag("Servono piste ciclabili e più concerti").theme_ids
+    ThemeTagger(offline_nlp, taxonomy)  # leave the shared pipeline compiled for the session taxonomy
+
+
+# -- `scenari themes validate` on senses ------------------------------------------------------
+def test_validate_reports_bad_senses_by_theme(tmp_path):
+    data = {"version": "v", "themes": [
+        {"id": "a", "label": {"it": "A", "en": "A"}, "description": "d", "terms": ["sicurezza"],
+         "senses": [{"term": "lavoro", "near": ["x"]},
+                    {"term": "sicurezza", "near": [], "window": 40}]},
+        {"id": "b", "label": {"it": "B", "en": "B"}, "description": "d", "terms": ["porto"],
+         "senses": [{"term": "porto", "near": ["armi"], "then": "nessuno"}]},
+    ]}
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = subprocess.run([str(SCENARI), "themes", "validate", str(path)], capture_output=True, text=True,
+                            timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "theme 'a': senses[0]: term 'lavoro' is not one of this theme's terms" in out
+    assert "senses[1]: near must be a non-empty list" in out and "window must be a whole number" in out
+    assert "theme 'b': senses[0]: then 'nessuno' must be the id of another theme" in out
