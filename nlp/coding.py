@@ -33,10 +33,16 @@ async def export_review_sheet(
     *,
     include_reviewed: bool = False,
     limit: int | None = None,
+    min_confidence: float = 0.0,
 ) -> int:
-    """Write a coding sheet of free-text answers (by default those nobody reviewed); returns rows."""
+    """Write a coding sheet of free-text answers (by default those nobody reviewed); returns rows.
+
+    Suggestions whose confidence is below ``min_confidence`` are not shown.
+    """
     async with db.transaction() as session:
-        rows = await tag_store.review_rows(session, include_reviewed=include_reviewed, limit=limit)
+        rows = await tag_store.review_rows(
+            session, include_reviewed=include_reviewed, limit=limit, min_confidence=min_confidence
+        )
     write_review_sheet(
         [ReviewRow(str(r.answer_id), r.text, list(r.suggested), list(r.evidence)) for r in rows],
         path,

@@ -23,9 +23,11 @@ from collections.abc import Callable
 from storage import Database
 from storage import tags as tag_store
 
+from .combine import CombinedResult, CombinedTagger
 from .pipeline import load_pipeline
 from .tagger import TagResult, ThemeTagger
 from .taxonomy import Taxonomy, load_taxonomy
+from .training import refresh_learned
 
 log = logging.getLogger("scenari.nlp.worker")
 
@@ -35,10 +37,16 @@ DEFAULT_BATCH = 256
 _TAGGING = threading.Lock()
 
 
-def to_tagged_text(answer_id: int, result: TagResult) -> tag_store.TaggedText:
-    """A tagger result as the storage layer records it (voting themes and rejected ones)."""
+def to_tagged_text(answer_id: int, result: TagResult | CombinedResult) -> tag_store.TaggedText:
+    """A tagger result as the storage layer records it (voting themes and rejected ones).
+
+    Each theme keeps the method that suggested it (rules, ``learned:<version>``, or both).
+    """
     tags = [
-        tag_store.MachineTag(hit.theme_id, hit.score, tuple(hit.evidence), tuple(hit.negated_evidence), False)
+        tag_store.MachineTag(
+            hit.theme_id, hit.score, tuple(hit.evidence), tuple(hit.negated_evidence), False,
+            getattr(hit, "method", "") or result.method,
+        )
         for hit in result.themes
     ]
     tags += [
@@ -53,16 +61,17 @@ def to_tagged_text(answer_id: int, result: TagResult) -> tag_store.TaggedText:
     )
 
 
-def _tag_locked(tagger: ThemeTagger, texts: list[str], batch_size: int) -> list[TagResult]:
+def _tag_locked(tagger: ThemeTagger | CombinedTagger, texts: list[str], batch_size: int) -> list:
     with _TAGGING:
         return tagger.tag_many(texts, batch_size=batch_size)
 
 
-async def tag_pending(db: Database, tagger: ThemeTagger, batch_size: int = DEFAULT_BATCH) -> int:
+async def tag_pending(db: Database, tagger: ThemeTagger | CombinedTagger, batch_size: int = DEFAULT_BATCH) -> int:
     """Tag every free-text answer that has no machine tags yet; returns how many were stored.
 
     Works batch by batch until nothing is pending, so a backlog (after ``retag``) drains in
-    one call while each transaction stays short.
+    one call while each transaction stays short. Give a :class:`CombinedTagger` (see
+    :func:`nlp.training.load_learned`) to store the learned model's suggestions too.
     """
     total = 0
     while True:
@@ -78,7 +87,7 @@ async def tag_pending(db: Database, tagger: ThemeTagger, batch_size: int = DEFAU
             return total
 
 
-async def retag_all(db: Database, tagger: ThemeTagger, batch_size: int = DEFAULT_BATCH) -> int:
+async def retag_all(db: Database, tagger: ThemeTagger | CombinedTagger, batch_size: int = DEFAULT_BATCH) -> int:
     """Drop every machine tag and tag all free-text answers again; human decisions stay."""
     async with db.transaction() as session:
         await tag_store.clear_machine_tags(session)
@@ -101,7 +110,7 @@ class TaggingWorker:
     def __init__(
         self,
         db: Database,
-        tagger: ThemeTagger | None = None,
+        tagger: ThemeTagger | CombinedTagger | None = None,
         *,
         factory: Callable[[], ThemeTagger] | None = None,
         interval: float = DEFAULT_INTERVAL,
@@ -144,9 +153,13 @@ class TaggingWorker:
         return self.tagger is not None and self.failed is None
 
     async def run_once(self) -> int:
-        """One round now: tag what is pending (errors propagate)."""
+        """One round now: tag what is pending (errors propagate).
+
+        Each round picks up a learned model trained since the last one (``scenari nlp train``).
+        """
         if self.tagger is None:
             raise RuntimeError("the tagger is not loaded yet")
+        self.tagger = await refresh_learned(self.db, self.tagger)
         count = await tag_pending(self.db, self.tagger, self.batch_size)
         self.tagged += count
         self.rounds += 1

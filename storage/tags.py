@@ -51,6 +51,7 @@ class MachineTag:
     evidence: tuple[str, ...] = ()
     negated_evidence: tuple[str, ...] = ()
     negated: bool = False  # only rejected mentions ("niente turismo"): kept for reviewers, not a vote
+    method: str = ""  # who suggested it (rules, learned:<version>, both); "" = the pass's method
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ async def store_tags(session: AsyncSession, results: Sequence[TaggedText]) -> in
             "evidence": list(tag.evidence),
             "negated_evidence": list(tag.negated_evidence),
             "negated": tag.negated,
-            "method": r.method,
+            "method": tag.method or r.method,
             "taxonomy_version": r.taxonomy_version,
             "tagged_at": now,
             "coder": None,
@@ -266,10 +267,12 @@ async def store_tags(session: AsyncSession, results: Sequence[TaggedText]) -> in
 async def clear_machine_tags(session: AsyncSession) -> int:
     """Forget every machine pass (tags and keywords): every free-text answer is pending again.
 
-    Human decisions (``source='human'``) and the review history are kept.
+    Human decisions (``source='human'``) and the review history are kept, and so is the machine
+    pass of a text whose words retention erased (``storage.retention``): there is nothing to read.
     """
-    await session.execute(delete(AnswerTag).where(AnswerTag.source == MACHINE))
-    result = await session.execute(delete(TaggedAnswer))
+    erased = select(Answer.id).where(Answer.text_erased_at.is_not(None))
+    await session.execute(delete(AnswerTag).where(AnswerTag.source == MACHINE, AnswerTag.answer_id.not_in(erased)))
+    result = await session.execute(delete(TaggedAnswer).where(TaggedAnswer.answer_id.not_in(erased)))
     return result.rowcount or 0
 
 
@@ -299,12 +302,14 @@ async def keywords(session: AsyncSession, answer_ids: Iterable[int]) -> dict[int
 
 
 async def effective_themes(
-    session: AsyncSession, answer_ids: Iterable[int] | None = None
+    session: AsyncSession, answer_ids: Iterable[int] | None = None, *, min_confidence: float = 0.0
 ) -> dict[int, list[EffectiveTag]]:
     """Current free-text answer → the themes it counts for, human decisions first.
 
     A theme counts when a person confirmed or added it, or when the machine found it (not only
-    rejected) and no person removed it. Each entry carries its evidence and origin.
+    rejected) with a confidence of at least ``min_confidence`` and no person removed it. A
+    person's decision counts whatever the machine's confidence. Each entry carries its evidence
+    and origin.
     """
     texts = await free_text_answers(session, answer_ids)
     ids = sorted(texts)
@@ -335,7 +340,7 @@ async def effective_themes(
                 )
             )
         for theme_id, tag in by_source[MACHINE].items():
-            if tag.negated or theme_id in by_source[HUMAN]:
+            if tag.negated or theme_id in by_source[HUMAN] or (tag.score or 0.0) < min_confidence:
                 continue
             chosen.append(
                 EffectiveTag(
@@ -348,10 +353,10 @@ async def effective_themes(
     return out
 
 
-async def theme_counts(session: AsyncSession) -> dict[str, int]:
+async def theme_counts(session: AsyncSession, *, min_confidence: float = 0.0) -> dict[str, int]:
     """How many current free-text answers count for each theme (convergence across actors)."""
     counts: dict[str, int] = {}
-    for entries in (await effective_themes(session)).values():
+    for entries in (await effective_themes(session, min_confidence=min_confidence)).values():
         for entry in entries:
             counts[entry.theme_id] = counts.get(entry.theme_id, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -360,11 +365,14 @@ async def theme_counts(session: AsyncSession) -> dict[str, int]:
 # --- human review -------------------------------------------------------------------------------
 
 
-async def review_rows(session: AsyncSession, *, include_reviewed: bool = False, limit: int | None = None) -> list[ReviewSheetRow]:
+async def review_rows(
+    session: AsyncSession, *, include_reviewed: bool = False, limit: int | None = None, min_confidence: float = 0.0
+) -> list[ReviewSheetRow]:
     """Current free-text answers for a coding sheet, with the machine's suggestions and evidence.
 
     By default only answers nobody has reviewed yet; ``include_reviewed`` lists all of them
     (for a second coder: the suggestions are always the machine's, so coders stay independent).
+    Suggestions below ``min_confidence`` are left out of the sheet.
     """
     texts = await free_text_answers(session)
     ids = sorted(texts)
@@ -387,7 +395,7 @@ async def review_rows(session: AsyncSession, *, include_reviewed: bool = False, 
     for answer_id in ids:
         row = ReviewSheetRow(answer_id, texts[answer_id], human=human.get(answer_id, {}), reviewed=answer_id in reviewed)
         for tag in tags.get(answer_id, ()):
-            if not tag.negated:
+            if not tag.negated and (tag.score or 0.0) >= min_confidence:
                 row.suggested.append(tag.theme_id)
                 if tag.evidence:
                     row.evidence.append(f"{tag.theme_id}: {', '.join(tag.evidence)}")
