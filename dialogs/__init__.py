@@ -3,13 +3,22 @@
 from .answers import InvalidAnswer, describe
 from .engine import evaluate_outcomes, handle, progress, prompt, start
 from .expressions import ExpressionError
-from .loader import DefinitionError, builtin_directory, load_data, load_directory, load_file
+from .loader import (
+    DefinitionError,
+    Report,
+    builtin_directory,
+    check_data,
+    check_file,
+    load_data,
+    load_directory,
+    load_file,
+)
 from .model import Outcome, Question, Questionnaire, Text
 from .state import AnswerChange, Input, Message, Option, RunState, Step
 
 __all__ = [
     "AnswerChange", "DefinitionError", "ExpressionError", "Input", "InvalidAnswer", "Message",
-    "Option", "Outcome", "Question", "Questionnaire", "RunState", "Step", "Text",
-    "builtin_directory", "describe", "evaluate_outcomes", "handle", "load_data",
+    "Option", "Outcome", "Question", "Questionnaire", "Report", "RunState", "Step", "Text",
+    "builtin_directory", "check_data", "check_file", "describe", "evaluate_outcomes", "handle", "load_data",
     "load_directory", "load_file", "progress", "prompt", "start",
 ]

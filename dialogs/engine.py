@@ -13,7 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import i18n
-from .answers import InvalidAnswer, check_selection, describe, match_choice, parse_choice, parse_text
+from .answers import (
+    InvalidAnswer, check_selection, describe, has_control_characters, match_choice, parse_choice, parse_text,
+)
+from .calculations import calculated_values, interpolate
 from .expressions import parse
 from .flow import (
     Position,
@@ -32,7 +35,7 @@ from .model import Question, Questionnaire, Text
 from .review import review_message
 from .state import AnswerChange, Input, Message, Option, RunState, Step, utcnow
 
-_YES_NO = [("yes", Text(it="Sì", en="Yes")), ("no", Text(it="No", en="No"))]
+_YES_NO = [("yes", Text(it="Sì", en="Yes", fr="Oui")), ("no", Text(it="No", en="No", fr="Non"))]
 
 
 def start(q: Questionnaire, lang: str = "it", now: datetime | None = None) -> Step:
@@ -70,6 +73,8 @@ def handle(
         return _rejected(state, "not_active")
     if action.question_key is not None and action.question_key != state.current:
         return _rejected(state, "question_closed")
+    if has_control_characters(action.value):  # refused the same on every channel and backend
+        return _rejected(state, "control_chars", reprompt=q)
     state.updated_at = now.isoformat()
     if action.kind == "pause":
         state.status = "paused"
@@ -108,8 +113,8 @@ def progress(q: Questionnaire, state: RunState) -> tuple[int, int]:
 
 def evaluate_outcomes(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
     """Computed scores, then classifications, from the answers (also used by re-scoring)."""
-    env = dict(answers)
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = calculated_values(q, answers)
+    env = {**answers, **results}
     for computed in q.computed:
         value = parse(computed.expression).evaluate(env)
         env[computed.key] = results[computed.key] = value
@@ -377,7 +382,7 @@ def _render(q: Questionnaire, state: RunState, pos: Position) -> Message:
             item=pos.index + 1 if pos.in_item else None,
         )
     token = pos.token
-    choices = visible_choices(q, question, item_env(q, state, pos))
+    choices = visible_choices(q, question, env := item_env(q, state, pos))
     selected: list[str] = []
     if question.type in ("multiple", "ranking"):
         selected = _selection(q, state, pos, choices)
@@ -388,7 +393,7 @@ def _render(q: Questionnaire, state: RunState, pos: Position) -> Message:
         )
         for c in choices
     )
-    hints = [question.hint.get(lang)] if question.hint else []
+    hints = [interpolate(q, question.hint.get(lang), env, lang)] if question.hint else []
     if question.type == "scale" and (question.min_label or question.max_label):
         low, high = options[0].label, options[-1].label
         hints.append(
@@ -397,7 +402,7 @@ def _render(q: Questionnaire, state: RunState, pos: Position) -> Message:
         )
     if has_value(q, state, pos):
         hints.append(i18n.text("current_answer", lang, answer=describe(q, question, value_at(q, state, pos), lang)))
-    text = question.text.get(lang)
+    text = interpolate(q, question.text.get(lang), env, lang)
     group = q.group_of(question.key)
     if group is not None:
         label = group.item_label.get(lang) if group.item_label else group.text.get(lang)

@@ -5,8 +5,10 @@ The text is parsed with :mod:`ast` and interpreted by walking a whitelist of nod
 nothing is ever passed to ``eval``/``exec``, attribute access and arbitrary calls are
 rejected at load time, so a questionnaire file cannot run code.
 
-Names refer to earlier answers (``None`` when unanswered); ``value`` is the answer being
-checked inside a ``constraint``. Ordering comparisons (``<``, ``>=`` …) with an unanswered
+Names refer to earlier answers (``None`` when unanswered), written bare or XLSForm-style as
+``${name}``; ``value`` is the answer being checked inside a ``constraint``. ``today()`` is the
+date of the respondent's current turn, which the engine puts in the variables as ``_today``
+(the language reads no clock). Ordering comparisons (``<``, ``>=`` …) with an unanswered
 value are false; ``==`` and ``!=`` compare with ``None`` as written, so ``rd != 'none'`` holds
 while ``rd`` is unanswered. Arithmetic works on numbers only (``'x' * 10**9`` is no answer).
 """
@@ -15,11 +17,16 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz import process
+
+TODAY = "_today"  # the variable holding today's date (ISO), set by the engine from its clock
+_REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 class ExpressionError(ValueError):
     """The expression text is not valid in the questionnaire language."""
@@ -70,6 +77,31 @@ def _iif(condition: Any, when_true: Any, when_false: Any) -> Any:
     return when_true if condition else when_false
 
 
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return " ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _concat(*values: Any) -> str:
+    return "".join(_text(v) for v in values)
+
+
+def _regex(value: Any, pattern: Any) -> bool:
+    """XLSForm's regex(): does the answer match the pattern (an unanswered one does not)?"""
+    if value is None or not isinstance(pattern, str):
+        return False
+    return re.search(pattern, _text(value)) is not None
+
+
+def _coalesce(*values: Any) -> Any:
+    return next((v for v in values if _answered(v)), None)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "count": _count,
     "selected": _selected,
@@ -84,6 +116,10 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "words": _words,
     "length": _length,
     "lower": _lower,
+    "concat": _concat,
+    "regex": _regex,
+    "coalesce": _coalesce,
+    "today": lambda: None,  # evaluated from the variables (TODAY), see _eval
 }
 
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
@@ -138,7 +174,7 @@ def parse(source: str) -> Expression:
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("empty expression")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(_REF.sub(r"\1", source.strip()), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error in {source!r}: {exc.msg}") from None
     names: set[str] = set()
@@ -147,14 +183,28 @@ def parse(source: str) -> Expression:
             raise ExpressionError(f"{type(node).__name__} is not allowed in {source!r}")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                name = node.func.id if isinstance(node.func, ast.Name) else None
                 raise ExpressionError(
-                    f"unknown function in {source!r}; known: {', '.join(sorted(FUNCTIONS))}"
+                    f"unknown function {name + '()' if name else ''} in {source!r}"
+                    + (f"; did you mean {hint}()?" if name and (hint := suggest(name, FUNCTIONS)) else "")
+                    + f"; known: {', '.join(sorted(FUNCTIONS))}"
                 )
+            if node.func.id == "regex" and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):
+                try:
+                    re.compile(str(node.args[1].value))
+                except re.error as exc:
+                    raise ExpressionError(f"regex() pattern in {source!r} is not valid: {exc}") from None
             if node.keywords:
                 raise ExpressionError(f"keyword arguments are not allowed in {source!r}")
         elif isinstance(node, ast.Name) and not _is_function_name(tree, node):
             names.add(node.id)
     return Expression(source=source, tree=tree, names=frozenset(names))
+
+
+def suggest(name: str, candidates: Any, cutoff: float = 70) -> str | None:
+    """The closest of ``candidates`` to a misspelt ``name`` ("did you mean …?"), if any is close."""
+    found = process.extractOne(name, list(candidates), score_cutoff=cutoff)
+    return found[0] if found else None
 
 
 def _is_function_name(tree: ast.AST, name: ast.Name) -> bool:
@@ -216,5 +266,7 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
         return _eval(node.body, env) if _eval(node.test, env) else _eval(node.orelse, env)
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
+        if node.func.id == "today":
+            return env.get(TODAY)
         return FUNCTIONS[node.func.id](*(_eval(arg, env) for arg in node.args))
     raise ExpressionError(f"{type(node).__name__} is not allowed")  # vetted in parse()

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .calculations import environment, interpolate
 from .expressions import parse
-from .model import Choice, Question, Questionnaire
+from .model import SILENT_TYPES, Choice, Question, Questionnaire
 from .state import Message, RunState
 
 REVIEW = "_review"
@@ -62,11 +63,6 @@ def position(token: str) -> Position:
 def items(state: RunState, group: str) -> list[dict[str, Any]]:
     value = state.answers.get(group)
     return value if isinstance(value, list) else []
-
-
-def environment(state: RunState, item: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Names an expression sees: every answer, and the current item's answers over them."""
-    return {**state.answers, **(item or {})}
 
 
 def value_at(q: Questionnaire, state: RunState, pos: Position) -> Any:
@@ -143,9 +139,9 @@ def fits_filter(q: Questionnaire, question: Question, env: dict[str, Any]) -> bo
 def item_env(q: Questionnaire, state: RunState, pos: Position) -> dict[str, Any]:
     group = q.group_of(pos.key) if pos.kind in ("item", "more") else None
     if group is None:
-        return environment(state)
+        return environment(q, state)
     rows = items(state, group.key)
-    return environment(state, rows[pos.index] if pos.index < len(rows) else {})
+    return environment(q, state, group, rows[pos.index] if pos.index < len(rows) else {})
 
 
 # --- moving forward ------------------------------------------------------------------------------
@@ -206,8 +202,10 @@ def _next_sub(
     """The item's next relevant question; with ``result``, answers that became irrelevant are retired."""
     rows = items(state, group.key)
     row = rows[index] if index < len(rows) else {}
-    env = environment(state, row)
+    env = environment(q, state, group, row)
     for sub in group.questions[start:]:
+        if sub.type == "calculate":
+            continue  # derived, never asked (see dialogs.calculations)
         if is_relevant(sub, env):
             return Position("item", sub.key, index)
         if result is not None and sub.key in row:
@@ -215,7 +213,7 @@ def _next_sub(
             row = {key: value for key, value in row.items() if key not in (sub.key, f"{sub.key}_more")}
             state.answers[group.key] = [*rows[:index], row, *rows[index + 1:]]
             rows = items(state, group.key)
-            env = environment(state, row)
+            env = environment(q, state, group, row)
             result.cleared_items.append((sub.key, index))
             if sub.follow_up is not None:
                 result.cleared_items.append((f"{sub.key}_more", index))
@@ -224,7 +222,10 @@ def _next_sub(
 
 def _scan(q: Questionnaire, state: RunState, start: int, lang: str, result: Advance) -> Position | None:
     for question in q.questions[start:]:
-        if not is_relevant(question, state.answers):
+        if question.type == "calculate":
+            continue  # derived, never asked (see dialogs.calculations)
+        env = environment(q, state)
+        if not is_relevant(question, env):
             if question.key in state.answers:
                 # An earlier change made this question irrelevant: its old answer must not count
                 # (nor its follow-up, nor the follow-ups inside its items).
@@ -236,9 +237,10 @@ def _scan(q: Questionnaire, state: RunState, start: int, lang: str, result: Adva
                         result.cleared.append(f"{retired.key}_more")
             continue
         if question.type == "note":
-            result.notes.append(Message(kind="note", text=question.text.get(lang), question_key=question.key))
+            text = interpolate(q, question.text.get(lang), env, lang)
+            result.notes.append(Message(kind="note", text=text, question_key=question.key))
             continue
-        if state.reviewing and question.key in state.answers and fits_filter(q, question, state.answers):
+        if state.reviewing and question.key in state.answers and fits_filter(q, question, env):
             continue  # answered, and still among the options its choice filter offers
         if question.type == "repeat":
             if question.min_items == 0:
@@ -258,7 +260,8 @@ def _top_index(q: Questionnaire, key: str) -> int:
 
 def progress(q: Questionnaire, state: RunState, pos: Position | None) -> tuple[int, int]:
     """(k, n): the current place among the top-level questions this respondent will see."""
-    visible = [qq.key for qq in q.questions if qq.type != "note" and is_relevant(qq, state.answers)]
+    env = environment(q, state)
+    visible = [qq.key for qq in q.questions if qq.type not in SILENT_TYPES and is_relevant(qq, env)]
     if pos is not None and pos.kind != "review":
         group = q.group_of(pos.key)
         top = group.key if group is not None else pos.key

@@ -8,6 +8,12 @@ from typing import Any
 DEFAULT_LANGUAGE = "it"
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "control_chars": {
+        "it": "Il testo contiene caratteri di controllo (per esempio un carattere nullo) che non si possono "
+              "salvare. Lo riscriva senza, per favore: le risposte già date sono salve.",
+        "en": "The text contains control characters (such as a null character) that cannot be saved. "
+              "Please type it again without them: your answers so far are safe.",
+    },
     "choose_option": {
         "it": "Scegli una delle opzioni proposte (puoi anche scriverne il numero).",
         "en": "Please choose one of the options offered (you can also type its number).",
@@ -34,6 +40,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_date": {
         "it": "Serve una data come 31/12/2024.",
         "en": "Please enter a date such as 31/12/2024.",
+    },
+    "not_time": {
+        "it": "Serve un orario come 14:30.",
+        "en": "Please enter a time such as 14:30.",
+    },
+    "not_datetime": {
+        "it": "Servono data e ora, come 31/12/2024 14:30.",
+        "en": "Please enter a date and time such as 31/12/2024 14:30.",
     },
     "too_many": {
         "it": "Puoi scegliere al massimo {max} opzioni.",

@@ -6,16 +6,18 @@ section) and the reason, the way pyxform points at a sheet and row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import ValidationError
 
-from .expressions import ExpressionError, parse
-from .model import CHOICE_TYPES, Question, Questionnaire
+from .checks import check
+from .expressions import suggest
+from .model import DEFAULT_LANGUAGE, Questionnaire, QuestionType
 
 # Spelling variants authors coming from XLSForm or plain Italian are likely to write.
 TYPE_ALIASES = {
@@ -35,15 +37,42 @@ TYPE_ALIASES = {
     "scala": "scale",
     "nota": "note",
     "data": "date",
+    "ora": "time",
+    "rank": "ranking",
+    "classifica": "ranking",
+    "calcolo": "calculate",
 }
 
 
 class DefinitionError(ValueError):
-    """A questionnaire definition is invalid; the message is written for its author."""
+    """A questionnaire definition is invalid; the message is written for its author.
 
-    def __init__(self, source: str, where: str, reason: str) -> None:
+    ``source``, ``where`` and ``reason`` are the first problem's; ``problems`` holds every
+    error of the file (the first included), each a :class:`DefinitionError` of its own.
+    """
+
+    def __init__(self, source: str, where: str, reason: str, problems: list[DefinitionError] | None = None) -> None:
         self.source, self.where, self.reason = source, where, reason
-        super().__init__(f"{source}: {where}: {reason}")
+        self.problems: list[DefinitionError] = problems or [self]
+        more = len(self.problems) - 1
+        suffix = f" (and {more} more: `scenari questionnaires validate` lists them all)" if more else ""
+        super().__init__(f"{source}: {where}: {reason}{suffix}")
+
+
+@dataclass
+class Report:
+    """What checking one file found: the questionnaire (when it has no error), errors, warnings."""
+
+    source: str
+    questionnaire: Questionnaire | None
+    errors: list[DefinitionError] = field(default_factory=list)
+    warnings: list[DefinitionError] = field(default_factory=list)
+
+    def raise_errors(self) -> Questionnaire:
+        if self.errors or self.questionnaire is None:
+            first = self.errors[0]
+            raise DefinitionError(first.source, first.where, first.reason, self.errors)
+        return self.questionnaire
 
 
 def builtin_directory() -> Path:
@@ -54,32 +83,129 @@ def shared_lists_directory() -> Path:
     return builtin_directory() / "lists"
 
 
-def load_file(path: str | Path) -> Questionnaire:
+def load_file(path: str | Path, default_language: str | None = None) -> Questionnaire:
+    """Load one YAML file; raise :class:`DefinitionError` carrying every error it has."""
+    return check_file(path, default_language).raise_errors()
+
+
+def check_file(path: str | Path, default_language: str | None = None) -> Report:
+    """Every error and warning of one file (``scenari questionnaires validate``)."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise DefinitionError(str(path), "file", exc.strerror or str(exc)) from None
+        return _failed(str(path), "file", exc.strerror or str(exc))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
-        raise DefinitionError(str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return load_data(raw, source=str(path), lists_directory=path.parent / "lists")
+        return _failed(str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+    return check_data(raw, str(path), path.parent / "lists", default_language)
 
 
-def load_data(raw: Any, source: str = "<data>", lists_directory: Path | None = None) -> Questionnaire:
+def load_data(
+    raw: Any, source: str = "<data>", lists_directory: Path | None = None, default_language: str | None = None
+) -> Questionnaire:
     """Validate a parsed definition (from YAML, or JSON stored with a run)."""
+    return check_data(raw, source, lists_directory, default_language).raise_errors()
+
+
+def check_data(
+    raw: Any, source: str = "<data>", lists_directory: Path | None = None, default_language: str | None = None
+) -> Report:
+    """Validate a parsed definition, collecting every problem.
+
+    ``default_language`` (the deployment's SCENARI_LANG) is the language every text must
+    have; without it the file's own ``default_language`` (else Italian) is.
+    """
     if not isinstance(raw, dict):
-        raise DefinitionError(source, "file", "the top level must be a mapping (id, version, questions …)")
+        return _failed(source, "file", "the top level must be a mapping (id, version, questions …)")
     raw = _apply_aliases(raw)
-    raw = _with_shared_lists(raw, source, lists_directory)
+    if default_language:
+        raw = {**raw, "default_language": default_language}
     try:
-        questionnaire = Questionnaire.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise DefinitionError(source, _locate(raw, error["loc"]), _reason(error)) from None
-    _check_semantics(questionnaire, source)
-    return questionnaire
+        raw = _with_shared_lists(raw, source, lists_directory)
+    except DefinitionError as exc:
+        return _failed(exc.source, exc.where, exc.reason)
+    questionnaire, errors, broken = _validate_model(raw, source)
+    report = Report(source, None, errors)
+    if questionnaire is not None:
+        findings = check(questionnaire, broken)
+        report.errors.extend(DefinitionError(source, p.where, p.reason) for p in findings.errors)
+        report.warnings.extend(DefinitionError(source, p.where, p.reason) for p in findings.warnings)
+        if not report.errors:
+            report.questionnaire = questionnaire
+    if not report.errors and report.questionnaire is None:
+        report.errors.append(DefinitionError(source, "file", "not a questionnaire"))
+    return report
+
+
+def _failed(source: str, where: str, reason: str) -> Report:
+    return Report(source, None, [DefinitionError(source, where, reason)])
+
+
+def _validate_model(raw: dict[str, Any], source: str) -> tuple[Questionnaire | None, list[DefinitionError], set[str]]:
+    """Validate; on structural errors report them all, leave out what they concern and try again,
+    so the cross-question checks still run over the rest of the file."""
+    errors: list[DefinitionError] = []
+    broken: set[str] = set()
+    context = {"default_language": raw.get("default_language") or DEFAULT_LANGUAGE}
+    for _ in range(4):
+        try:
+            return Questionnaire.model_validate(raw, context=context), errors, broken
+        except ValidationError as exc:
+            found = _without_branch_noise(exc.errors())
+            errors.extend(DefinitionError(source, _locate(raw, e["loc"]), _reason(e)) for e in found)
+            raw = _without(raw, [tuple(e["loc"]) for e in found], broken)
+            if not raw.get("questions"):
+                return None, errors, broken
+    return None, errors, broken
+
+
+def _without_branch_noise(found: list[Any]) -> list[Any]:
+    """Drop a union's other-branch complaint ("choices: should be a string") when the error
+    inside the branch the author meant (a choice's value) is reported too."""
+    def clean(loc: Any) -> tuple[Any, ...]:
+        return tuple(part for part in loc if not _is_branch_name(part))
+
+    locations = [clean(e["loc"]) for e in found]
+    return [
+        e for e, loc in zip(found, locations)
+        if not any(other != loc and other[: len(loc)] == loc for other in locations)
+    ]
+
+
+def _without(raw: dict[str, Any], locations: list[tuple[Any, ...]], broken: set[str]) -> dict[str, Any]:
+    """``raw`` without the parts the errors point at (placeholders where a field is required)."""
+    raw = copy.deepcopy(raw)
+    dropped: dict[tuple[Any, ...], None] = {}
+    placeholders = {"id": "invalid", "version": 1, "title": {raw.get("default_language") or DEFAULT_LANGUAGE: "?"}}
+    for loc in locations:
+        if loc and loc[0] in placeholders and len(loc) >= 1:
+            raw[loc[0]] = placeholders[loc[0]]
+        elif len(loc) >= 4 and loc[0] == "questions" and loc[2] == "questions" and isinstance(loc[3], int):
+            dropped[loc[:4]] = None
+        elif len(loc) >= 2 and isinstance(loc[1], (int, str)) and isinstance(raw.get(loc[0]), (list, dict)):
+            dropped[loc[:2]] = None
+        elif loc:
+            raw.pop(loc[0], None)
+    for loc in sorted(dropped, key=lambda l: [str(p) for p in l], reverse=True):
+        parent: Any = raw
+        for part in loc[:-1]:
+            parent = parent[part]
+        item = parent[loc[-1]] if not isinstance(parent, list) or loc[-1] < len(parent) else None
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            broken.add(item["key"])
+        if isinstance(parent, list) and loc[-1] < len(parent):
+            parent[loc[-1]] = None
+        elif isinstance(parent, dict):
+            parent.pop(loc[-1], None)
+    for name in ("questions", "computed", "outcomes"):
+        if isinstance(raw.get(name), list):
+            raw[name] = [item for item in raw[name] if item is not None]
+    for question in raw.get("questions") or []:
+        if isinstance(question, dict) and isinstance(question.get("questions"), list):
+            question["questions"] = [sub for sub in question["questions"] if sub is not None]
+    return raw
 
 
 def load_directory(directory: str | Path | None = None) -> dict[str, Questionnaire]:
@@ -125,21 +251,48 @@ def _apply_aliases(raw: dict[str, Any]) -> dict[str, Any]:
         if isinstance(question, dict) and isinstance(question.get("type"), str):
             kind = question["type"].strip().lower()
             question = {**question, "type": TYPE_ALIASES.get(kind, kind)}
+        if isinstance(question, dict) and isinstance(question.get("questions"), list):
+            question = _apply_aliases(question)
         fixed.append(question)
     return {**raw, "questions": fixed}
 
 
 def _locate(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
     """Turn a pydantic location into "question 'rd_budget' (field min)" for the author."""
-    if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+    node: Any = raw
+    key = None
+    while len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
         try:
-            key = raw["questions"][loc[1]].get("key") or f"#{loc[1] + 1}"
-        except (AttributeError, IndexError, KeyError):
+            node = node["questions"][loc[1]]
+            key = node.get("key") or f"#{loc[1] + 1}"
+        except (AttributeError, IndexError, KeyError, TypeError):
             key = f"#{loc[1] + 1}"
-        # Drop pydantic's union-branch names ("list[Choice]", "str"): authors never wrote them.
-        rest = ".".join(str(part) for part in loc[2:] if not _is_branch_name(part))
+        loc = loc[2:]
+    # Drop pydantic's union-branch names ("list[Choice]", "str") and the inner "values" of a
+    # text: authors never wrote them.
+    rest = ".".join(str(part) for part in loc if not _is_branch_name(part) and part != "values")
+    if key is not None:
         return f"question {key!r}" + (f" (field {rest})" if rest else "")
-    return ".".join(str(part) for part in loc) or "file"
+    return rest or "file"
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The field names a model at ``loc`` accepts, for "did you mean …?" on an unknown one."""
+    parts = [p for p in loc[:-1] if isinstance(p, str) and not _is_branch_name(p)]
+    model: Any = Questionnaire
+    for part in parts:
+        inner = getattr(model, "model_fields", {}).get(part)
+        if inner is None:
+            return []
+        model = next((a for a in _flatten(inner.annotation) if hasattr(a, "model_fields")), None)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _flatten(annotation: Any) -> list[Any]:
+    args = get_args(annotation)
+    return [annotation] if not args else [a for arg in args for a in _flatten(arg)]
 
 
 def _is_branch_name(part: Any) -> bool:
@@ -148,110 +301,17 @@ def _is_branch_name(part: Any) -> bool:
 
 def _reason(error: dict[str, Any]) -> str:
     if error["type"] == "literal_error" and error["loc"][-1] == "type":
-        return f"unknown question type {error.get('input')!r}; {error['msg'].lower()}"
+        kinds = [*get_args(QuestionType), *TYPE_ALIASES]
+        hint = suggest(str(error.get("input")), kinds) if isinstance(error.get("input"), str) else None
+        hint_text = f"did you mean {TYPE_ALIASES.get(hint, hint)!r}? " if hint else ""
+        return f"unknown question type {error.get('input')!r}; {hint_text}{error['msg'].lower()}"
     if error["type"] == "extra_forbidden":
-        return f"unknown field {error['loc'][-1]!r}"
+        name = str(error["loc"][-1])
+        fields = _fields_at(error["loc"])
+        hint = suggest(name, fields) if fields else None
+        return f"unknown field {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
     if error["type"] == "string_type" and isinstance(error.get("input"), bool):
         return "YAML read this as true/false: put it in quotes, e.g. value: \"no\""
     if error["type"] == "missing":
         return f"missing field {error['loc'][-1]!r}"
     return error["msg"]
-
-
-def _check_semantics(q: Questionnaire, source: str) -> None:
-    seen: set[str] = set()
-    all_keys: set[str] = set()
-    for question in q.questions:
-        _check_question(q, question, seen, all_keys, source, in_group=False)
-        seen.add(question.key)
-    for computed in q.computed:
-        _check_expression(computed.expression, seen, source, f"computed {computed.key!r}", "expression")
-        if computed.key in all_keys:
-            raise DefinitionError(source, f"computed {computed.key!r}", "key already used")
-        seen.add(computed.key)
-        all_keys.add(computed.key)
-    for outcome in q.outcomes:
-        for rule in outcome.rules:
-            if rule.when:
-                _check_expression(rule.when, seen, source, f"outcome {outcome.key!r}", "when")
-
-
-def _check_question(
-    q: Questionnaire, question: Question, seen: set[str], all_keys: set[str], source: str, in_group: bool
-) -> None:
-    where = f"question {question.key!r}"
-    if question.key in all_keys:
-        raise DefinitionError(source, where, "duplicate key")
-    all_keys.add(question.key)
-    if question.relevant:
-        _check_expression(question.relevant, seen, source, where, "relevant")
-    if question.constraint:
-        _check_expression(question.constraint, seen | {"value"}, source, where, "constraint")
-    if question.type in CHOICE_TYPES - {"yesno", "scale"}:
-        if isinstance(question.choices, str):
-            if question.choices not in q.lists and question.choices not in q.dynamic_lists:
-                raise DefinitionError(source, where, f"unknown choice list {question.choices!r}")
-        elif not question.choices:
-            raise DefinitionError(source, where, f"a {question.type} question needs choices")
-        values = [c.value for c in q.choices_for(question)]
-        if len(values) != len(set(values)):
-            raise DefinitionError(source, where, "choice values must be unique")
-    elif question.choices:
-        raise DefinitionError(source, where, f"a {question.type} question takes no choices")
-    if question.choice_filter:
-        attributes = {name for choice in q.choices_for(question) for name in choice.attributes}
-        if isinstance(question.choices, str):
-            attributes |= set(q.dynamic_lists.get(question.choices, []))
-        _check_expression(question.choice_filter, seen | attributes, source, where, "choice_filter")
-    if question.min is not None and question.max is not None and question.min > question.max:
-        raise DefinitionError(source, where, "min is greater than max")
-    if question.type == "scale" and len(q.choices_for(question)) > 10:
-        raise DefinitionError(source, where, "a scale has at most 10 points")
-    if question.max_choices is not None and question.type != "multiple":
-        raise DefinitionError(source, where, "max_choices only applies to multiple choice")
-    if question.max_rank is not None:
-        if question.type != "ranking":
-            raise DefinitionError(source, where, "max_rank only applies to ranking questions")
-        run_time = isinstance(question.choices, str) and question.choices in q.dynamic_lists
-        if question.max_rank > len(q.choices_for(question)) and not run_time:
-            raise DefinitionError(source, where, "max_rank is larger than the number of choices")
-    if question.follow_up is not None:
-        if question.type != "text":
-            raise DefinitionError(source, where, "follow_up only applies to text questions")
-        _check_expression(question.follow_up.when, seen | {"value"}, source, where, "follow_up.when")
-        if len(question.key) > 20:
-            raise DefinitionError(source, where, "a question with a follow_up needs a key of at most 20 characters")
-        all_keys.add(f"{question.key}_more")
-    if question.type == "repeat":
-        if in_group:
-            raise DefinitionError(source, where, "a repeat group cannot contain another repeat group")
-        if not question.questions:
-            raise DefinitionError(source, where, "a repeat group needs questions")
-        if question.min_items > question.max_items:
-            raise DefinitionError(source, where, "min_items is greater than max_items")
-        if len(question.key) > 20:
-            raise DefinitionError(source, where, "a repeat group's key has at most 20 characters")
-        inner = set(seen)
-        for sub in question.questions:
-            if sub.type == "note":
-                raise DefinitionError(source, f"question {sub.key!r}", "notes are not allowed inside a repeat group")
-            if len(sub.key) > 20:
-                raise DefinitionError(source, f"question {sub.key!r}", "keys inside a repeat group have at most 20 characters")
-            _check_question(q, sub, inner, all_keys, source, in_group=True)
-            inner.add(sub.key)
-    elif question.questions:
-        raise DefinitionError(source, where, "only a repeat group has questions")
-
-
-def _check_expression(
-    text: str, known: Iterable[str], source: str, where: str, field: str
-) -> None:
-    try:
-        expression = parse(text)
-    except ExpressionError as exc:
-        raise DefinitionError(source, where, f"{field}: {exc}") from None
-    unknown = sorted(expression.names - set(known) - {"true", "false", "True", "False", "null", "None"})
-    if unknown:
-        raise DefinitionError(
-            source, where, f"{field} refers to {', '.join(unknown)}, not an earlier question"
-        )

@@ -8,19 +8,28 @@ in :mod:`dialogs.loader`, which reports them with the file and question key.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 SPEC_VERSION = 1
-LANGUAGES = ("it", "en")
+DEFAULT_LANGUAGE = "it"
 
 QuestionType = Literal[
     "note", "single", "multiple", "yesno", "text", "integer", "decimal", "scale", "date",
-    "ranking", "repeat",
+    "time", "datetime", "ranking", "repeat", "calculate",
 ]
 CHOICE_TYPES = frozenset({"single", "multiple", "yesno", "scale", "ranking"})
 SELECTION_TYPES = frozenset({"multiple", "ranking"})  # answered by toggling, then "done"
+SILENT_TYPES = frozenset({"note", "calculate"})  # never answered: shown, or computed in passing
 MAX_REPEAT = 20
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]  # fits callback data
@@ -30,14 +39,61 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(_Strict):
-    """A user-facing text in every supported language (Italian first)."""
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 
-    it: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+
+class Text(BaseModel):
+    """A user-facing text in one or more languages, the questionnaire's default language first.
+
+    Any language code is accepted (``it``, ``en``, ``fr`` …); which ones a questionnaire must
+    carry is the loader's rule (the default language everywhere, the others optional, missing
+    ones reported as warnings). :meth:`get` falls back to the default language's text, so a
+    respondent whose language a text lacks reads the default rather than nothing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    values: dict[LanguageCode, Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_mapping(cls, data: Any, info: ValidationInfo) -> Any:
+        """Accept ``{it: …, en: …}`` (how files and ``Text(it=…)`` write it), default first."""
+        if isinstance(data, Text):
+            data = data.values
+        if not isinstance(data, dict):
+            raise ValueError("a text is a mapping of language codes to texts, e.g. {it: …, en: …}")
+        values = data["values"] if set(data) == {"values"} and isinstance(data["values"], dict) else data
+        default = (info.context or {}).get("default_language") or DEFAULT_LANGUAGE
+        if default in values:
+            values = {default: values[default], **{k: v for k, v in values.items() if k != default}}
+        return {"values": values}
+
+    @model_serializer
+    def _as_mapping(self) -> dict[str, str]:
+        return dict(self.values)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.values.items()))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.values)
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.it
+        """The text in ``lang``, else in the default language (the first one)."""
+        return self.values.get(lang) or next(iter(self.values.values()))
+
+    def has(self, lang: str) -> bool:
+        return lang in self.values
+
+    @property
+    def it(self) -> str:
+        return self.get("it")
+
+    @property
+    def en(self) -> str:
+        return self.get("en")
 
 
 class Choice(_Strict):
@@ -58,7 +114,7 @@ class FollowUp(_Strict):
 class Question(_Strict):
     key: Key
     type: QuestionType
-    text: Text
+    text: Text  # a calculate, never shown, may leave it out: its key stands in
     hint: Text | None = None
     choices: list[Choice] | str = Field(
         default_factory=list,
@@ -77,6 +133,9 @@ class Question(_Strict):
     choice_filter: str | None = None
     max_rank: int | None = Field(default=None, ge=1)
     follow_up: FollowUp | None = None
+    # calculate: a value computed from earlier answers as soon as they are known, usable by
+    # later conditions and texts (XLSForm's `calculate`); stored with the run's outcomes.
+    calculation: str | None = None
     # repeat groups: the item's questions, how many items, and the "add another?" prompt
     questions: list[Question] = Field(default_factory=list)
     min_items: int = Field(default=1, ge=0)
@@ -84,9 +143,17 @@ class Question(_Strict):
     add_prompt: Text | None = None
     item_label: Text | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _calculate_needs_no_text(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and data.get("type") == "calculate" and not data.get("text"):
+            default = (info.context or {}).get("default_language") or DEFAULT_LANGUAGE
+            data = {**data, "text": {default: str(data.get("key", "calculate"))}}
+        return data
+
     @property
     def is_required(self) -> bool:
-        if self.type == "note":
+        if self.type in SILENT_TYPES:
             return False
         return True if self.required is None else self.required
 
@@ -130,6 +197,8 @@ class Outcome(_Strict):
 
 class Questionnaire(_Strict):
     spec_version: int = SPEC_VERSION
+    # The language every text must have (the deployment's SCENARI_LANG); others are optional.
+    default_language: LanguageCode = DEFAULT_LANGUAGE
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
     version: int = Field(ge=1)
     title: Text
@@ -189,8 +258,8 @@ class Questionnaire(_Strict):
         """The question's options, resolving shared lists and the implicit yes/no and scale."""
         if question.type == "yesno":
             return [
-                Choice(value="yes", label=Text(it="Sì", en="Yes")),
-                Choice(value="no", label=Text(it="No", en="No")),
+                Choice(value="yes", label=Text(it="Sì", en="Yes", fr="Oui", de="Ja", es="Sí")),
+                Choice(value="no", label=Text(it="No", en="No", fr="Non", de="Nein", es="No")),
             ]
         if question.type == "scale":
             low = int(question.min if question.min is not None else 1)

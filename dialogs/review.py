@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from . import i18n
 from .answers import describe
+from .calculations import environment
 from .flow import REVIEW, Position, first_of_item, is_relevant, items
-from .model import Questionnaire
+from .model import SILENT_TYPES, Questionnaire
 from .state import Message, Option, RunState
 
 _LABEL_LENGTH = 48
@@ -32,8 +33,9 @@ def _review_message(q: Questionnaire, state: RunState, limit: int) -> Message:
     lines = [i18n.text("review_intro", lang), ""]
     options: list[Option] = []
     number = 0
+    env = environment(q, state)
     for question in q.questions:
-        if question.type == "note" or not is_relevant(question, state.answers):
+        if question.type in SILENT_TYPES or not is_relevant(question, env):
             continue
         number += 1
         short = question.text.get(lang)

@@ -46,7 +46,7 @@ def test_validate_rejects_a_bad_file_with_file_key_and_reason(name, expected):
     result = scenari("questionnaires", "validate", str(BAD / name))
     assert result.returncode == 1
     assert result.stdout.startswith(f"ERROR {BAD / name}: {expected}")
-    assert len(result.stdout.splitlines()) == 1
+    assert all(line.startswith(f"ERROR {BAD / name}: ") for line in result.stdout.splitlines())  # all at once
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -1,0 +1,127 @@
+"""`scenari questionnaires validate | import | export`: the authors' commands.
+
+They need no database: validation reads files, import turns an XLSForm into a questionnaire
+file, export writes a questionnaire (built in, or from SCENARI_QUESTIONNAIRES_DIR) as XLSForm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from dialogs import DefinitionError, load_directory
+from dialogs.loader import Report, check_file
+
+from .settings import SettingsError, load_settings
+
+XLSFORM_SUFFIXES = (".xlsx", ".xls")
+
+
+def add_commands(questionnaires: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    validate = questionnaires.add_parser(
+        "validate", help="check questionnaire files (YAML or XLSForm) and report every error and warning"
+    )
+    validate.add_argument("files", nargs="+", type=Path)
+    imported = questionnaires.add_parser("import", help="read an XLSForm (.xlsx) into a questionnaire file")
+    imported.add_argument("form", type=Path)
+    imported.add_argument("--out", "-o", type=Path, help="the YAML file to write (default: standard output)")
+    exported = questionnaires.add_parser("export", help="write a questionnaire as an XLSForm")
+    exported.add_argument("questionnaire", help="its id (scenari questionnaires list)")
+    exported.add_argument("--format", "-f", choices=("xlsform",), default="xlsform")
+    exported.add_argument("--out", "-o", type=Path, required=True)
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Handle the command if it is one of these; None for the others (list needs settings)."""
+    if args.command != "questionnaires" or args.action not in ("validate", "import", "export"):
+        return None
+    if args.action == "validate":
+        return validate(args.files, _default_language())
+    if args.action == "import":
+        return import_form(args.form, args.out, _default_language())
+    return export_form(args.questionnaire, args.out)
+
+
+def _default_language() -> str | None:
+    """The deployment's language (SCENARI_LANG): every text must have it."""
+    try:
+        return load_settings().lang
+    except SettingsError:
+        return None
+
+
+def check(path: Path, default_language: str | None) -> Report:
+    if path.suffix.lower() in XLSFORM_SUFFIXES:
+        from dialogs.xlsform import check_xlsform  # pyxform + lark cost ~2 s: only the XLSForm commands pay it
+
+        return check_xlsform(path, default_language)
+    return check_file(path, default_language)
+
+
+def validate(files: list[Path], default_language: str | None) -> int:
+    status = 0
+    for path in files:
+        report = check(path, default_language)
+        for error in report.errors:
+            print(f"ERROR {error}")
+        for warning in report.warnings:
+            print(f"WARN  {warning}")
+        q = report.questionnaire
+        if report.errors or q is None:
+            status = 1
+        else:
+            print(f"OK    {path}: {q.id} v{q.version}, {len(q.questions)} questions"
+                  + (f", {len(report.warnings)} warning(s)" if report.warnings else ""))
+    return status
+
+
+def import_form(form: Path, out: Path | None, default_language: str | None) -> int:
+    from dialogs.xlsform import check_xlsform, questionnaire_data  # slow import (pyxform): only here
+
+    report = check_xlsform(form, default_language)
+    for warning in report.warnings:
+        print(f"WARN  {warning}", file=sys.stderr)
+    if report.errors or report.questionnaire is None:
+        for error in report.errors:
+            print(f"ERROR {error}", file=sys.stderr)
+        print(f"Not imported: {len(report.errors)} error(s) in {form}.", file=sys.stderr)
+        return 1
+    q = report.questionnaire
+    data = questionnaire_data(q)
+    text = f"# Imported from {form.name} (XLSForm) by `scenari questionnaires import`.\n" + yaml.safe_dump(
+        data, allow_unicode=True, sort_keys=False, width=100
+    )
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"Imported {q.id} v{q.version} ({len(q.questions)} questions) to {out}", file=sys.stderr)
+    return 0
+
+
+def export_form(questionnaire_id: str, out: Path) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        found = load_directory()
+        if settings.questionnaires_dir:
+            found.update(load_directory(settings.questionnaires_dir))
+    except DefinitionError as exc:
+        print(f"Questionnaire error: {exc}", file=sys.stderr)
+        return 2
+    q = found.get(questionnaire_id)
+    if q is None:
+        print(f"Unknown questionnaire {questionnaire_id!r}; known: {', '.join(sorted(found))}", file=sys.stderr)
+        return 2
+    from dialogs.xlsform import write_xlsform  # slow import (pyxform): only here
+
+    path = write_xlsform(q, out)
+    print(f"Exported {q.id} v{q.version} as XLSForm to {path}")
+    return 0
