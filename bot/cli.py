@@ -10,9 +10,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dialogs import DefinitionError, load_file
+from dialogs import DefinitionError
 
-from . import cli_actors, cli_analysts, cli_communication, cli_deliberation, cli_exports, cli_nlp, cli_web
+from . import (
+    cli_actors,
+    cli_analysts,
+    cli_communication,
+    cli_deliberation,
+    cli_exports,
+    cli_nlp,
+    cli_privacy,
+    cli_questionnaires,
+    cli_web,
+)
 from .settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -40,8 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     qs.add_parser("list", help="list the available questionnaires")
-    validate = qs.add_parser("validate", help="check questionnaire files and report errors")
-    validate.add_argument("files", nargs="+", type=Path)
+    cli_questionnaires.add_commands(qs)  # validate, import (XLSForm), export --format xlsform
 
     chat = commands.add_parser("chat", help="answer a questionnaire in the terminal")
     chat.add_argument("--questionnaire", "-q", required=True)
@@ -60,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_actors.add_commands(commands)
     cli_web.add_commands(commands)
     cli_analysts.add_commands(commands)
+    cli_privacy.add_commands(commands)
     cli_exports.add_commands(commands)
     cli_communication.add_commands(commands)
     cli_deliberation.add_commands(commands)
@@ -68,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "questionnaires" and args.action == "validate":
-        return _validate(args.files)
+    result = cli_questionnaires.run(args)  # validate, import, export: no database needed
+    if result is not None:
+        return result
     result = cli_nlp.run_without_database(args)  # themes validate, nlp evaluate
     if result is not None:
         return result
@@ -88,19 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from .cli_errors import operator_error
 
-
-def _validate(files: list[Path]) -> int:
-    status = 0
-    for path in files:
-        try:
-            q = load_file(path)
-        except DefinitionError as exc:
-            print(f"ERROR {exc}")
-            status = 1
-        else:
-            print(f"OK    {path}: {q.id} v{q.version}, {len(q.questions)} questions")
-    return status
+        line = operator_error(exc, settings)  # the database or a folder: one line, not a traceback
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
+        return 2
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,6 +151,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if result is not None:
             return result
         result = await cli_analysts.dispatch(args, settings, db)  # analysts add|remove|list|token
+        if result is not None:
+            return result
+        result = await cli_privacy.dispatch(args, settings, db)  # privacy export --respondent
         if result is not None:
             return result
         result = await cli_exports.dispatch(args, settings, db)  # tables export / rebuild

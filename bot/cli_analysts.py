@@ -1,4 +1,4 @@
-"""`scenari analysts add|remove|list|token`: the accounts of the web dashboard (/analisi, /api).
+"""`scenari analysts add|remove|list|token`: the accounts of the web dashboard (/analisi, /api); `scenari audit list`.
 
 Registered by :mod:`bot.cli` (``add_commands``, then :func:`dispatch` once the database is
 migrated). The password is read from a prompt (twice, not echoed) or, with
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,6 +33,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     token = actions.add_parser("token", help="issue a new API bearer token for an analyst (replaces the old one)")
     token.add_argument("username")
     token.add_argument("--revoke", action="store_true", help="remove the analyst's token instead")
+    log = subparsers.add_parser("audit", help="the audit log: logins, downloads, publications, account changes …")
+    log_actions = log.add_subparsers(dest="action", required=True)
+    listing = log_actions.add_parser("list", help="list the audit events, newest first")
+    listing.add_argument("--since", default="30d", help="YYYY-MM-DD, or a span back from now: 7d, 24h (default 30d)")
+    listing.add_argument("--action", dest="only", default=None, help="only this action (login, download, …)")
+    listing.add_argument("--limit", type=int, default=500)
 
 
 def _read_password(from_stdin: bool) -> str | None:
@@ -47,10 +54,12 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int | None:
-    """Run `analysts …`; None if ``args`` is another command."""
+    """Run `analysts …` or `audit list`; None if ``args`` is another command."""
+    if args.command == "audit":
+        return await _audit_list(args, db)
     if args.command != "analysts":
         return None
-    from storage import analysts
+    from storage import analysts, audit
 
     from .web.auth import check_password, check_username, hash_password, new_token
 
@@ -80,6 +89,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
         try:
             async with db.transaction() as session:
                 await analysts.add_analyst(session, username, hash_password(password), args.telegram_id)
+                await audit.record(session, "cli", "account", username, detail={"change": "added"})
         except analysts.AnalystExists:
             print(f"An analyst {username!r} exists already.", file=sys.stderr)
             return 1
@@ -88,6 +98,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
     if args.action == "remove":
         async with db.transaction() as session:
             removed = await analysts.remove_analyst(session, username)
+            if removed:
+                await audit.record(session, "cli", "account", username, detail={"change": "removed"})
         print(f"Analyst {username!r} removed." if removed else f"No analyst {username!r}.",
               file=sys.stdout if removed else sys.stderr)
         return 0 if removed else 1
@@ -95,6 +107,9 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
         token, digest = new_token()
         async with db.transaction() as session:
             found = await analysts.set_token_hash(session, username, None if args.revoke else digest)
+            if found:
+                await audit.record(session, "cli", "account", username,
+                                   detail={"change": "api key revoked" if args.revoke else "api key issued"})
         if not found:
             print(f"No analyst {username!r}.", file=sys.stderr)
             return 1
@@ -105,3 +120,32 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
             print("Shown once: use it as `Authorization: Bearer <token>` on /api/….", file=sys.stderr)
         return 0
     return 2
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime | None:
+    """``YYYY-MM-DD`` or ``<n>d`` / ``<n>h`` back from now (UTC); None if it is neither."""
+    now = now or datetime.now(timezone.utc)
+    text = text.strip().lower()
+    try:
+        if text[-1:] in ("d", "h") and text[:-1].isdigit():
+            return now - (timedelta(days=int(text[:-1])) if text.endswith("d") else timedelta(hours=int(text[:-1])))
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+async def _audit_list(args: argparse.Namespace, db: Database) -> int:
+    from storage import audit
+
+    since = parse_since(args.since)
+    if since is None:
+        print(f"--since {args.since!r}: write YYYY-MM-DD or a span such as 7d or 24h.", file=sys.stderr)
+        return 2
+    async with db.transaction() as session:
+        events = await audit.events(session, since, action=args.only, limit=args.limit)
+    if not events:
+        print(f"No audit events since {since:%Y-%m-%d %H:%M} UTC.")
+    for e in events:
+        detail = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in sorted(e.detail.items()))
+        print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<14} {e.outcome:<8} {e.target or '-':<28} {detail}")
+    return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     # the convergence tables: rebuilt every N minutes by `scenari serve`; counts under k are hidden
     aggregate_minutes: float = Field(15, alias="SCENARI_AGGREGATE_MINUTES", gt=0)
     suppress_k: int = Field(3, alias="SCENARI_SUPPRESS_K", ge=1)
+    # privacy (issue 16): how long the audit log and each kind of data are kept, in days
+    audit_retention_days: int = Field(730, alias="SCENARI_AUDIT_RETENTION_DAYS", ge=1)
+    retention_free_text_days: int | None = Field(None, alias="SCENARI_RETENTION_FREE_TEXT_DAYS", ge=1)
+    retention_contact_days: int | None = Field(None, alias="SCENARI_RETENTION_CONTACT_DAYS", ge=1)
     # where the tables are rebuilt; the analysts' nightly package (HH:MM in a time zone; a zip of
     # csv or parquet files beside the workbook when set), sent to /iscrivi_report subscribers
     exports_dir: Path = Field(Path("var/exports"), alias="SCENARI_EXPORTS_DIR")
@@ -106,12 +111,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("not a time zone name (e.g. Europe/Rome)") from None
         return value.strip()
-    # the analysts' dashboard: cookies marked Secure (auto: when the request came over https;
-    # true behind a TLS-terminating proxy); a login lock-out after N failures per account (and
-    # 4N per client address) within the lock's duration, for that many minutes
+    # the web's cookies (citizens' and analysts') marked Secure (auto: when the request came over
+    # https; true behind a TLS-terminating proxy); the proxies whose X-Forwarded-For/-Proto are
+    # believed (unset: none). Logins: N failures of an account from one address lock that pair,
+    # 4N from one address lock the address, for the lock's duration; an account's failures from
+    # everywhere only slow its logins, by a bounded delay (bot.web.login)
     cookie_secure: bool | None = Field(None, alias="SCENARI_COOKIE_SECURE")
+    forwarded_allow_ips: str | None = Field(None, alias="SCENARI_FORWARDED_ALLOW_IPS")
     login_max_failures: int = Field(5, alias="SCENARI_LOGIN_MAX_FAILURES", ge=1)
     login_lock_minutes: float = Field(15, alias="SCENARI_LOGIN_LOCK_MINUTES", gt=0)
+    login_max_delay: float = Field(8, alias="SCENARI_LOGIN_MAX_DELAY", ge=0)
     # deliberation rounds (issue 9): who moderates statements (/modera; analysts may too), and the
     # thresholds a new round gets unless `scenari round open` says otherwise
     moderators: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="SCENARI_MODERATORS")
@@ -246,6 +255,20 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in ("", "auto"):
             return None
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _forwarded_allow_ips(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1,10.0.0.0/8 or *)") from None
+        return ",".join(items)
 
     @field_validator("telegram_webhook_url")
     @classmethod

@@ -27,6 +27,7 @@ import pandas as pd
 from storage.aggregates import AggregateData
 from storage.ratings import EQUAL_WEIGHTS, INDICES
 
+from . import complements
 from .vocabulary import CARD_THEMES, CITIZEN, VISION_THEMES, Vocabulary, vocabulary
 
 DEFAULT_K = 3
@@ -255,6 +256,9 @@ def _convergence(p: _Prepared) -> tuple[Table, Table, Table, Table, pd.DataFrame
     category_ok = cells["N"] >= k
     cell_ok = (cells["n"] == 0) | (cells["n"] >= k)
     cells["suppressed"] = ~(category_ok & cell_ok)
+    totals_by_theme = carriers.drop_duplicates(["unit", "theme_id"]).groupby("theme_id")["unit"].nunique()
+    blank_cells, blank_units = complements.convergence_cells(cells, totals_by_theme, k)  # secondary suppression
+    cells["suppressed"] = [(t, c) in blank_cells for t, c in zip(cells["theme_id"], cells["category"])]
     published = cells["n"].where(~cells["suppressed"], 0)  # what the indices see
     cells["published_n"] = published
     cells["share"] = (cells["n"] / cells["N"]).where(~cells["suppressed"])
@@ -275,10 +279,10 @@ def _convergence(p: _Prepared) -> tuple[Table, Table, Table, Table, pd.DataFrame
                                for c, s in zip(group["category"], shares) if s >= o.threshold),
         })
     indices = pd.DataFrame(rows, columns=["theme_id", "categories_above", "entropy", "group_score", "above"])
-    totals_by_theme = carriers.drop_duplicates(["unit", "theme_id"]).groupby("theme_id")["unit"].nunique()
     summary = pd.DataFrame({"theme": themes})
     summary["label"] = summary["theme"].map(lambda t: p.vocab.label("themes", t, lang))
-    summary["units"] = suppress(summary["theme"].map(totals_by_theme).fillna(0), k)
+    summary["units"] = summary["theme"].map(totals_by_theme).fillna(0).astype("Int64").mask(
+        summary["theme"].isin(blank_units))
     summary = summary.merge(indices.rename(columns={"theme_id": "theme"}), on="theme", how="left")
     wide_n = cells.assign(v=cells["n"].astype("Int64").mask(cells["suppressed"])).pivot(
         index="theme_id", columns="category", values="v")
@@ -389,27 +393,33 @@ def _priorities(p: _Prepared) -> tuple[Table, Table]:
     per_category = ranked.groupby(["category", "value"]).agg(
         points=("points", "sum"), first=("first", "sum"), mentions=("unit", "nunique"))
 
-    def borda(g: pd.DataFrame, N: int) -> pd.DataFrame:
-        g = g.reindex(themes, fill_value=0)
+    categories = [c for c in p.category_order if c in set(answering["category"])]
+    groups = {"all": per_category.groupby(level="value").sum().reindex(themes, fill_value=0)}
+    groups.update({c: per_category.xs(c, level="category").reindex(themes, fill_value=0) for c in categories})
+    respondents = {"all": int(answering["unit"].nunique()),
+                   **{c: int((answering["category"] == c).sum()) for c in categories}}
+    blank = complements.priority_cells(groups, respondents, k)  # primary and secondary suppression
+
+    def borda(group: str) -> pd.DataFrame:
+        g, N = groups[group], respondents[group]
         out = pd.DataFrame({"theme": themes})
         out["label"] = out["theme"].map(lambda t: p.vocab.label("themes", t, lang))
-        hidden = (g["mentions"] > 0) & (g["mentions"] < k) | (N < k)
-        out["points"] = g["points"].astype("Int64").mask(hidden).to_numpy()
-        out["first"] = suppress(g["first"], k).mask(hidden).to_numpy()
-        out["mentions"] = g["mentions"].astype("Int64").mask(hidden).to_numpy()
-        out["respondents"] = N if N >= k else pd.NA
-        out["score"] = (out["points"].astype(float) / (R * N)).round(4) if N else np.nan
+        for m in complements.MEASURES:
+            out[m] = g[m].astype("Int64").mask([(m, t, group) in blank for t in themes]).to_numpy()
+        out = out[["theme", "label", "points", "first", "mentions"]]
+        hidden_n = ("respondents", group) in blank
+        out["respondents"] = pd.NA if hidden_n else N
+        out["score"] = (out["points"].astype(float) / (R * N)).round(4) if N and not hidden_n else np.nan
         out = out.sort_values(["points", "first", "theme"], ascending=[False, False, True], na_position="last",
                               kind="mergesort")
         out.insert(0, "rank", pd.array(range(1, len(out) + 1), dtype="Int64"))
         out.loc[out["points"].isna(), "rank"] = pd.NA
         return out.reset_index(drop=True)
 
-    overall = borda(per_category.groupby(level="value").sum(), answering["unit"].nunique())
+    overall = borda("all")
     parts = []
-    for category in [c for c in p.category_order if c in set(answering["category"])]:
-        N = int((answering["category"] == category).sum())
-        part = borda(per_category.xs(category, level="category"), N)
+    for category in categories:
+        part = borda(category)
         part.insert(1, "category", category)
         part.insert(2, "category_label", p.vocab.label("categories", category, lang))
         parts.append(part)
@@ -505,14 +515,12 @@ def _profiles(p: _Prepared) -> tuple[Table, Table, Table]:
     profiles = list(vocab.profiles)
 
     def row(breakdown: str, group: str, label: str, frame: pd.DataFrame) -> dict[str, Any]:
-        total = len(frame)
-        record: dict[str, Any] = {"breakdown": breakdown, "group": group, "label": label,
-                                  "firms": total if total >= k or total == 0 else pd.NA}
+        total = len(frame)  # true counts here; suppression (primary and secondary) below
+        record: dict[str, Any] = {"breakdown": breakdown, "group": group, "label": label, "firms": total}
         for profile in profiles:
             n = int((frame["profile"] == profile).sum())
-            hidden = total < k or 0 < n < k
-            record[profile] = pd.NA if hidden else n
-            record[f"{profile}_pct"] = np.nan if hidden or total == 0 else round(100.0 * n / total, 1)
+            record[profile] = n
+            record[f"{profile}_pct"] = np.nan if total == 0 else round(100.0 * n / total, 1)
             record[f"{profile}_baseline_pct"] = vocab.baseline.get(profile)
         return record
 
@@ -524,9 +532,14 @@ def _profiles(p: _Prepared) -> tuple[Table, Table, Table]:
             if len(part):
                 rows.append(row(breakdown, code, vocab.label(kind, code, lang), part))
     table = pd.DataFrame(rows)
+    blank = complements.profile_cells(table, profiles, k)
+    firms_hidden = np.array([(i, "firms") in blank for i in range(len(table))], dtype=bool)
     for profile in profiles:
-        table[profile] = table[profile].astype("Int64")
-    table["firms"] = table["firms"].astype("Int64")
+        hidden = np.array([(i, profile) in blank for i in range(len(table))], dtype=bool)
+        table[profile] = table[profile].astype("Int64").mask(hidden)
+        table[f"{profile}_pct"] = table[f"{profile}_pct"].mask(hidden | firms_hidden)  # n / firms would show firms
+    table["firms"] = table["firms"].astype("Int64").mask(firms_hidden)
+    rows = table.to_dict("records")
 
     all_row = rows[0]
     beside = pd.DataFrame({
@@ -545,6 +558,8 @@ def _profiles(p: _Prepared) -> tuple[Table, Table, Table]:
     counts["profile_firms"] = counts["profile"].map(per_profile).astype("int64")
     counts = counts.sort_values(["profile", "n", "value"], ascending=[True, False, True])
     counts["rank"] = counts.groupby("profile").cumcount() + 1
+    # a profile whose count the workbook blanks (secondarily) must not show here as profile_firms
+    withheld = (counts["profile_firms"] < k) | counts["profile"].map(lambda x: pd.isna(all_row.get(x))).astype(bool)
     hidden = (counts["profile_firms"] < k) | (counts["n"] < k)
     counts["profile"] = pd.Categorical(counts["profile"], categories=profiles + sorted(set(counts["profile"]) - set(profiles)))
     obstacle_table = pd.DataFrame({
@@ -554,8 +569,8 @@ def _profiles(p: _Prepared) -> tuple[Table, Table, Table]:
         "obstacle": counts["value"],
         "obstacle_label": counts["value"].map(lambda x: vocab.label("obstacles", x, lang)),
         "firms": counts["n"].astype("Int64").mask(hidden),
-        "profile_firms": counts["profile_firms"].astype("Int64").mask(counts["profile_firms"] < k),
-        "pct": (100.0 * counts["n"] / counts["profile_firms"]).round(1).mask(hidden),
+        "profile_firms": counts["profile_firms"].astype("Int64").mask(withheld),
+        "pct": (100.0 * counts["n"] / counts["profile_firms"]).round(1).mask(hidden | withheld),
     }).assign(_order=counts["profile"].cat.codes.to_numpy())
     obstacle_table = obstacle_table.sort_values(["_order", "rank"], na_position="last", kind="mergesort")
     obstacle_table = obstacle_table.drop(columns="_order").reset_index(drop=True)

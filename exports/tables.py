@@ -18,6 +18,7 @@ import pandas as pd
 
 from .consensus import FORMULAS as CONSENSUS_FORMULAS
 from .convergence import Table, Tables
+from .files import write_private
 from .safety import neutralise_frame
 
 TablesFormat = Literal["xlsx", "csv", "parquet"]
@@ -40,6 +41,10 @@ FORMULAS: tuple[tuple[str, str], ...] = (
     ("suppression", "a count of 1 … k−1 units is left blank, with every number derived from it; a category (or "
                     "group) with fewer than k units is blank entirely; blank ≠ 0; suppressed cells count as 0 in "
                     "the indices"),
+    ("secondary suppression", "where a blank could be worked out from a printed total (a row's firms minus the "
+                              "shown profiles, the all row minus the other sectors), more cells are blanked so "
+                              "that none can be; a blank is then 'a few' or 'hidden to protect a few' "
+                              "(docs/convergence.md)"),
 )
 FORMULAS += CONSENSUS_FORMULAS  # the deliberation rounds (exports.consensus, docs/consensus.md)
 
@@ -160,5 +165,5 @@ def write_tables(tables: Tables, fmt: TablesFormat, out: Path | str, names: Sequ
 def _atomic_write(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
+    write_private(tmp, content)
     os.replace(tmp, path)

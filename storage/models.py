@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -127,6 +128,8 @@ class Answer(Base):
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # set when retention erased the words of a free text (storage.retention): its themes stay
+    text_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Lets SQLAlchemy insert a batch's answers in one INSERT … RETURNING with a
     # deterministic order (SQLite does not promise RETURNING order): group commit needs it.
     _sentinel: Mapped[int | None] = orm_insert_sentinel()
@@ -217,6 +220,26 @@ class AnswerTag(Base):
     tagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     coder: Mapped[str | None] = mapped_column(String(64))
     review_id: Mapped[int | None] = mapped_column(ForeignKey("tag_reviews.id", ondelete="SET NULL"), index=True)
+
+
+class LearnedModel(Base):
+    """A theme model fitted on the reviewed texts (``scenari nlp train``), for one taxonomy version.
+
+    ``payload`` is gzip-compressed JSON (vocabulary, coefficients, calibration), never a pickle.
+    Its features are lemma n-grams seen in at least two reviewed texts, so a word written by a
+    single respondent is never kept; retrain after an erasure to drop what it contributed.
+    """
+
+    __tablename__ = "learned_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxonomy_version: Mapped[str] = mapped_column(String(40), index=True)
+    rules_method: Mapped[str] = mapped_column(String(120))
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    texts: Mapped[int] = mapped_column(Integer)  # reviewed texts it was fitted on
+    themes: Mapped[Any] = mapped_column(JSONValue)  # theme ids it predicts
+    metrics: Mapped[Any] = mapped_column(JSONValue)  # e.g. the cross-validated figures at training time
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # --- listening: stakeholder register, invitations, project cards and ratings ------------------
@@ -375,8 +398,10 @@ class ReportSubscription(Base):
 #
 # * ``analyst_accounts``: who may open /analisi and call /api: a user name, an argon2 hash of the
 #   password (never the password), optionally the analyst's Telegram id, the SHA-256 of an API
-#   bearer token when one was issued, and ``session_epoch`` — signed session cookies carry it,
-#   so logging out (or a new password) invalidates every session of the account at once.
+#   bearer token when one was issued, and ``session_key`` — a random key every signed session
+#   cookie of the account must carry: logging out draws a new one (ending every session at once),
+#   and an account removed takes its key along, so a new account given the same id (SQLite reuses
+#   freed ids) never inherits a cookie. ``session_epoch`` counts the log-outs.
 # * ``login_throttles``: failed logins counted per account name and per client address, with
 #   the time a lock-out ends; in the database so that restarting the service resets nothing.
 # * ``published_tables``: the convergence tables an analyst chose to show on /risultati.
@@ -391,6 +416,7 @@ class AnalystAccount(Base):
     telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    session_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -609,3 +635,22 @@ class VoteEvent(Base):
     respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
     choice: Mapped[str] = mapped_column(String(8))
     cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """One line of the audit log (issue 16): append-only, never a secret, a password or an answer.
+
+    ``actor``: an analyst's name, ``cli`` (staff at the terminal), ``system`` (a scheduled job) or
+    a respondent's pseudonym (their own privacy export or erasure). ``action``: login, download,
+    publish, coding_import, account, privacy_export, erasure, retention. ``outcome``: ok | refused.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(12), default="ok")
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)

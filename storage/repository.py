@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import audit
 from .prefetch import cached
 from .models import (
     Answer,
@@ -68,6 +69,23 @@ async def get_or_create_respondent(
         known.respondents[(channel, external_id)] = respondent
         known.open_runs.setdefault(respondent.id, [])
     return respondent
+
+
+async def change_external_id(session: AsyncSession, channel: str, old: str, new: str) -> bool:
+    """Give a respondent a new external id (a web session's id renewed at consent); False if none.
+
+    Whoever still holds ``old`` reaches nothing afterwards: the respondent's data follow ``new``.
+    """
+    found = await get_respondent(session, channel, old)
+    if found is None:
+        return False
+    found.external_id = new
+    await session.flush()
+    known = cached(session)
+    if known is not None:
+        known.respondents[(channel, old)] = None
+        known.respondents[(channel, new)] = found
+    return True
 
 
 async def set_language(session: AsyncSession, respondent: Respondent, language: str) -> None:
@@ -384,6 +402,11 @@ async def respondent_data(session: AsyncSession, respondent_id: int) -> Responde
     return RespondentData(respondent.pseudonym, respondent.language, respondent.created_at, consents, runs, rows)
 
 
+async def respondent_id_by_pseudonym(session: AsyncSession, pseudonym: str) -> int | None:
+    """For staff handling a request by post: the pseudonym is what the exports show."""
+    return await session.scalar(select(Respondent.id).where(Respondent.pseudonym == pseudonym.strip()))
+
+
 async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
     """Delete the respondent and everything linked to it (explicitly, not trusting cascades)."""
     from .deliberation import delete_pending_of  # statements nobody approved yet go too
@@ -392,6 +415,9 @@ async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
     if known is not None:
         known.forget_respondent(respondent_id)
     await session.flush()
+    pseudonym = await session.scalar(select(Respondent.pseudonym).where(Respondent.id == respondent_id))
+    runs = await session.scalar(select(func.count()).select_from(Run).where(Run.respondent_id == respondent_id))
+    await audit.record(session, "respondent", "erasure", pseudonym, detail={"runs": int(runs or 0)})
     await delete_pending_of(session, respondent_id)
     run_ids = select(Run.id).where(Run.respondent_id == respondent_id).scalar_subquery()
     await session.execute(delete(Answer).where(Answer.run_id.in_(run_ids)))

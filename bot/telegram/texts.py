@@ -46,6 +46,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "erase_yes": {"it": "Sì, cancella tutto", "en": "Yes, erase everything"},
     "erase_no": {"it": "No, tieni i dati", "en": "No, keep my data"},
     "erase_kept": {"it": "Va bene, non ho cancellato nulla.", "en": "All right, nothing was erased."},
+    "my_data_caption": {
+        "it": "I tuoi dati in un file JSON: consensi, questionari e risposte, con il tuo codice {pseudonym}.",
+        "en": "Your data in a JSON file: consents, questionnaires and answers, under your code {pseudonym}.",
+    },
+    "my_data_none": {"it": "Non conservo nessun dato su di te.", "en": "I hold no data about you."},
     "choose_language": {"it": "Scegli la lingua:", "en": "Choose your language:"},
     "help": {
         "it": (
@@ -54,6 +59,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/salta – salta una domanda facoltativa\n/stato – a che punto sei\n"
             "/annulla – sospendi (le risposte restano)\n/riprendi – riprendi\n"
             "/lingua – italiano / English\n/privacy – i dati che conserviamo su di te\n"
+            "/imieidati – scarica i tuoi dati (file JSON)\n"
             "/cancella – cancella tutti i tuoi dati\n/aiuto – questo messaggio"
         ),
         "en": (
@@ -62,6 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/salta – skip an optional question\n/stato – where you are\n"
             "/annulla – pause (your answers are kept)\n/riprendi – resume\n"
             "/lingua – italiano / English\n/privacy – the data we hold about you\n"
+            "/imieidati – download your data (a JSON file)\n"
             "/cancella – erase all your data\n/aiuto – this message"
         ),
     },
@@ -78,6 +85,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("riprendi", "Riprendi il questionario"),
         ("lingua", "Italiano / English"),
         ("privacy", "I dati che conservate su di me"),
+        ("imieidati", "Scarica i miei dati"),
         ("cancella", "Cancella tutti i miei dati"),
         ("aiuto", "Aiuto"),
     ],
@@ -90,6 +98,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("riprendi", "Resume the questionnaire"),
         ("lingua", "Italiano / English"),
         ("privacy", "The data you hold about me"),
+        ("imieidati", "Download my data"),
         ("cancella", "Erase all my data"),
         ("aiuto", "Help"),
     ],

@@ -6,11 +6,11 @@
   worker thread — and kept for ``CACHE_SECONDS``; downloads go through
   :mod:`exports.tables` / :mod:`exports.safety`, so a downloaded file has the same cells as
   ``scenari tables export``.
-* **Login.** Argon2 hashes (:mod:`bot.web.auth`); failures are counted per account and per
-  client address in the database (:mod:`storage.analysts`), and reaching the limit locks the
-  key for ``SCENARI_LOGIN_LOCK_MINUTES`` (even a right password is then refused, 429). Login
-  posts per address are also rate-limited in memory. An unknown name costs as much as a wrong
-  password and gets the same answer.
+* **Login.** Argon2 hashes (:mod:`bot.web.auth`); failures are counted in the database per
+  (account, address) and per address, which lock for ``SCENARI_LOGIN_LOCK_MINUTES`` (even a
+  right password is then refused, 429), and per account, which only slows attempts by a bounded
+  delay — why: :mod:`bot.web.login`. Login posts per address are also rate-limited in memory.
+  An unknown name costs as much as a wrong password and gets the same answer.
 * **Forms.** Every form carries a CSRF token: the login form the browser session's, the
   dashboard's an HMAC of the analyst's session cookie. The analyst cookie is SameSite=Strict,
   http-only, Secure over https (or always with ``SCENARI_COOKIE_SECURE=true``).
@@ -27,7 +27,6 @@ import json
 import logging
 import math
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -45,12 +44,14 @@ from dialogs.i18n import translate
 from exports.convergence import Options, Table, Tables, build_tables
 from exports.safety import neutralise_frame
 from exports.tables import workbook_bytes
-from storage import Database, aggregates, analysts
+from storage import Database, aggregates, analysts, audit
 from storage.analysts import Analyst
 
 from ..settings import Settings
 from . import charts
+from .audit_page import audit_page
 from .auth import AnalystCookie, AnalystSessions, token_digest, verify_password_async
+from .login import LoginGuard
 from .session import Sessions, WebSession
 
 log = logging.getLogger("scenari.web.analysis")
@@ -61,7 +62,6 @@ FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.
 PUBLISHABLE = ("shared_priorities", "innovation_vs_baseline", "innovation_profiles", "visions")
 ACTIVITY = "activity"
 LOGIN_PATH = "/analisi/accesso"
-LOGIN_RATE = 10  # login posts per address per minute (beyond that: 429 before any check)
 MAX_ROWS = 60  # rows of a table shown on a page (the downloads have them all)
 
 TX: dict[str, dict[str, str]] = {
@@ -76,6 +76,10 @@ TX: dict[str, dict[str, str]] = {
                "en": "Too many failed attempts: login is locked until {until} UTC. Try again later."},
     "too_fast": {"it": "Troppi tentativi in poco tempo: attendi un minuto e riprova.",
                  "en": "Too many attempts in a short time: wait a minute and try again."},
+    "control_chars": {
+        "it": "Il modulo contiene caratteri di controllo (per esempio un carattere nullo): riscrivi senza e riprova.",
+        "en": "The form contains control characters (such as a null character): type it again without them and retry.",
+    },
     "bad_form": {"it": "Il modulo è scaduto o non viene da questa pagina: ricarica la pagina e riprova.",
                  "en": "The form has expired or did not come from this page: reload the page and try again."},
     "computed": {"it": "Tabelle calcolate il {when} UTC da {answers} risposte ({runs} questionari completati); "
@@ -405,9 +409,9 @@ class Dashboard:
         self.cache = TableCache(db, Options(k=k, lang=settings.lang, weights=settings.rating_weights or None), k)
         self.templates = templates
         self.templates.env.globals["tx"] = tx
-        self.lock = timedelta(minutes=settings.login_lock_minutes)
-        self.max_failures = settings.login_max_failures
-        self._attempts: OrderedDict[str, list[float]] = OrderedDict()
+        # the login throttles (bot.web.login); tests replace its clock and sleep
+        self.guard = LoginGuard(db, settings.login_max_failures, timedelta(minutes=settings.login_lock_minutes),
+                                settings.login_max_delay)
 
     # --- who is asking --------------------------------------------------------------------------
 
@@ -417,7 +421,7 @@ class Dashboard:
             return None
         async with self.db.transaction() as session:
             analyst = await analysts.get_analyst(session, cookie.analyst_id)
-        if analyst is None or analyst.session_epoch != cookie.epoch:
+        if analyst is None or not cookie.matches(analyst.session_key):
             return None
         return analyst, cookie
 
@@ -443,15 +447,6 @@ class Dashboard:
 
     # --- login and logout -------------------------------------------------------------------------
 
-    def _too_fast(self, address: str) -> bool:
-        now = time.monotonic()
-        recent = [t for t in self._attempts.pop(address, []) if now - t < 60.0]
-        recent.append(now)
-        self._attempts[address] = recent
-        while len(self._attempts) > 10_000:
-            self._attempts.popitem(last=False)
-        return len(recent) > LOGIN_RATE
-
     async def login_page(self, request: Request) -> Response:
         ws = self.sessions.read(request)
         if await self.analyst_from_cookie(request) is not None:
@@ -474,43 +469,50 @@ class Dashboard:
         try:
             form = await read_form(request, limit=8 * 1024)
         except FormError as error:
-            return refuse("bad_form", error.status)
+            return refuse(error.text_key if error.text_key == "control_chars" else "bad_form", error.status)
         if not self.sessions.csrf_ok(ws, form.get("csrf")):
             log.info("login refused", extra={"fields": {"reason": "csrf"}})
             return refuse("bad_form", 403)
-        address = request.client.host if request.client else "unknown"
-        if self._too_fast(address):
+        address = request.client.host if request.client else "unknown"  # a trusted proxy's client (edge.py)
+        if self.guard.too_fast(address):
             return refuse("too_fast", 429, headers={"retry-after": "60"})
         username = (form.get("username") or "").strip().lower()[:64]
         password = (form.get("password") or "")[:1024]
-        keys = [f"account:{username}", f"address:{address}"]
-        async with self.db.transaction() as session:
-            until = await analysts.locked_until(session, keys)
-            found = await analysts.credentials(session, username) if until is None and username else None
+        until = await self.guard.locked_until(username, address)
         if until is not None:
             log.info("login refused", extra={"fields": {"reason": "locked"}})
-            return refuse("locked", 429, username, headers={"retry-after": str(max(1, int(
-                (until - datetime.now(until.tzinfo)).total_seconds())))}, until=until.strftime("%H:%M"))
+            await self._audit_login(username, "refused", "locked")
+            return refuse("locked", 429, username, headers={"retry-after": str(self.guard.seconds_until(until))},
+                          until=until.strftime("%H:%M"))
+        await self.guard.slow_down(username)  # bounded: a stranger's failures never lock the analyst out
+        async with self.db.transaction() as session:
+            found = await analysts.credentials(session, username) if username else None
         ok, rehash = await verify_password_async(found[1] if found else None, password)
         if not ok or found is None:
-            async with self.db.transaction() as session:
-                began = await analysts.record_failure(
-                    session, {keys[0]: self.max_failures, keys[1]: 4 * self.max_failures}, self.lock, self.lock)
+            began = await self.guard.failed(username, address)
+            await self._audit_login(username if found else "", "refused", "locked" if began else "wrong")
             log.info("login failed", extra={"fields": {"locked": began is not None}})
             if began is not None:
-                return refuse("locked", 429, username, headers={"retry-after": str(int(self.lock.total_seconds()))},
+                return refuse("locked", 429, username, headers={"retry-after": str(self.guard.seconds_until(began))},
                               until=began.strftime("%H:%M"))
             return refuse("bad_login", 401, username)
         analyst = found[0]
+        await self.guard.succeeded(username, address)
         async with self.db.transaction() as session:
-            await analysts.clear_failures(session, keys[:1])
             await analysts.logged_in(session, analyst.id)
+            await audit.record(session, analyst.username, "login")
             if rehash:
                 await analysts.set_password_hash(session, analyst.id, rehash)
         log.info("analyst logged in", extra={"fields": {"analyst": analyst.id}})
         response = RedirectResponse("/analisi", status_code=303)
-        self.analyst_sessions.start(response, request, analyst.id, analyst.session_epoch)
+        self.analyst_sessions.start(response, request, analyst.id, analyst.session_key)
         return response
+
+    async def _audit_login(self, username: str, outcome: str, reason: str) -> None:
+        """A refused login in the audit log: the account's name only when it exists (never what was typed)."""
+        async with self.db.transaction() as session:
+            known = username and await analysts.credentials(session, username) is not None
+            await audit.record(session, username if known else "?", "login", outcome=outcome, detail={"reason": reason})
 
     async def _checked(self, request: Request) -> tuple[Analyst, AnalystCookie, Any] | Response:
         """The analyst and the form of a dashboard post, or the response refusing it."""
@@ -594,6 +596,9 @@ class Dashboard:
         content = await asyncio.to_thread(file_bytes, tables, name, fmt)
         stamp = tables.computed_at.strftime("%Y%m%dT%H%M")
         log.info("table downloaded", extra={"fields": {"analyst": who[0].id, "table": name, "format": fmt}})
+        async with self.db.transaction() as session:
+            await audit.record(session, who[0].username, "download", name,
+                               detail={"format": fmt, "rows": len(tables.tables[name].frame)})
         return Response(content, media_type=FORMATS[fmt], headers={
             "content-disposition": f'attachment; filename="{name}-{stamp}.{fmt}"', "cache-control": "no-store",
         })
@@ -606,6 +611,8 @@ class Dashboard:
         names = {n for n in form.getlist("table") if n in PUBLISHABLE}
         async with self.db.transaction() as session:
             await analysts.set_published(session, names, analyst.id)
+            await audit.record(session, analyst.username, "publish", ",".join(sorted(names)) or "-",
+                               detail={"tables": sorted(names)})
         log.info("results page changed", extra={"fields": {"analyst": analyst.id, "tables": sorted(names)}})
         return RedirectResponse("/analisi?salvato=1#pubblica", status_code=303)
 
@@ -672,6 +679,8 @@ class Dashboard:
                 raise APIError(404, f"no table {name!r}; see /api/tables")
             t = tables.tables[name]
             columns, rows = json_rows(t.frame)
+            async with self.db.transaction() as session:
+                await audit.record(session, analyst.username, "download", name, detail={"format": "json", "rows": len(rows)})
             return TableData(name=t.name, title=t.title, description=t.description, computed_at=tables.computed_at,
                              k=self.k, columns=columns, meanings=t.columns, rows=rows)
 
@@ -684,6 +693,7 @@ class Dashboard:
         app.add_api_route("/analisi/pubblica", self.publish, methods=["POST"], include_in_schema=False)
         app.add_api_route("/analisi/scarica/{name}.{fmt}", self.download, methods=["GET"], include_in_schema=False)
         app.add_api_route("/analisi", self.overview, methods=["GET"], include_in_schema=False)
+        app.add_api_route("/analisi/registro", audit_page(self), methods=["GET"], include_in_schema=False)
         app.add_api_route("/analisi/{section}", self.section, methods=["GET"], include_in_schema=False)
         app.add_api_route("/risultati", self.results, methods=["GET"], include_in_schema=False)
         router = self.router()

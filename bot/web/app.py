@@ -29,16 +29,20 @@ from starlette.types import ASGIApp, Message as ASGIMessage, Receive, Scope, Sen
 
 import dialogs
 from dialogs import Input, RunState
-from storage import Database, repository
+from dialogs.answers import has_control_characters, without_control_characters
+from storage import Database, register, repository
 from storage.group_commit import GroupCommitter
 from storage.models import Respondent
 
+from .. import personal_data
 from ..catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from ..conversation import CONSENT_KEY, Reply, conversation_from_settings
 from ..settings import Settings
 from ..texts import t
-from . import views
+from ..health import BotStatus
+from . import probes, views
 from .analysis import Dashboard
+from .edge import NoStore, ProxyHeadersMiddleware
 from .session import DEFAULT_KEY_FILE, Flash, FlashStore, Sessions, WebSession, load_secret_key
 from .texts import wt
 from .webhook import WEBHOOK_PATH, TelegramWebhook
@@ -48,6 +52,7 @@ log = logging.getLogger("scenari.web")
 CHANNEL = "web"
 INVITATION = "ascolto"
 MAX_FORM_BYTES = 64 * 1024
+ANSWER_TEXT = frozenset({"text"})  # the typed answer: refused by the engine, with the question again
 HERE = Path(__file__).parent
 
 SECURITY_HEADERS = [
@@ -89,8 +94,15 @@ class FormError(Exception):
         self.text_key = text_key
 
 
-async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> ImmutableMultiDict[str, str]:
-    """An urlencoded form body, at most ``limit`` bytes (our forms post nothing else)."""
+async def read_form(
+    request: Request, limit: int = MAX_FORM_BYTES, free_text: frozenset[str] = frozenset()
+) -> ImmutableMultiDict[str, str]:
+    """An urlencoded form body, at most ``limit`` bytes (our forms post nothing else).
+
+    A control character (a NUL, an escape…) in any field but the ``free_text`` ones refuses the
+    form (400, ``control_chars``): no id, token or name with one reaches the database. Typed
+    answers (``free_text``) go on to the engine, which refuses them with the question again.
+    """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise FormError(400, "bad_form")
@@ -108,6 +120,9 @@ async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> ImmutableM
         pairs = parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=200)
     except ValueError:
         raise FormError(400, "bad_form") from None
+    if any(has_control_characters(name) or (name not in free_text and has_control_characters(value))
+           for name, value in pairs):
+        raise FormError(400, "control_chars")
     return ImmutableMultiDict(pairs)
 
 
@@ -202,14 +217,27 @@ class WebChannel:
     async def _respondent(self, session: Any, ws: WebSession) -> Respondent:
         return await self.conversation.lookup(session, CHANNEL, ws.respondent_id, self._lang(ws))
 
+    async def _renew_identity(self, session: Any, ws: WebSession) -> WebSession:
+        """A new session id for the same respondent, at consent (a change of privilege).
+
+        OWASP's session rules: a cookie planted in the browser before (session fixation) must not
+        reach what the consent opens — the respondent's data follow the new id, the old reaches nothing.
+        """
+        fresh = self.sessions.renew()
+        fresh.lang_preference = ws.lang_preference
+        await repository.change_external_id(session, CHANNEL, ws.respondent_id, fresh.respondent_id)
+        return fresh
+
     def _form_refused(self, request: Request, ws: WebSession, error: FormError) -> Response:
         lang = self._lang(ws)
         return self.message_page(
             request, ws, lang, wt("error_title", lang), [wt(error.text_key, lang)], status=error.status, kind="error"
         )
 
-    async def _checked_form(self, request: Request, ws: WebSession) -> ImmutableMultiDict[str, str]:
-        form = await read_form(request)
+    async def _checked_form(
+        self, request: Request, ws: WebSession, free_text: frozenset[str] = frozenset()
+    ) -> ImmutableMultiDict[str, str]:
+        form = await read_form(request, free_text=free_text)
         if not self.sessions.csrf_ok(ws, form.get("csrf")):
             log.info("form refused", extra={"fields": {"reason": "csrf", "path": request.url.path}})
             raise FormError(403, "cookies_needed" if ws.is_new else "bad_form")
@@ -231,10 +259,15 @@ class WebChannel:
         })
 
     async def questionnaire(self, request: Request, qid: str) -> Response:
-        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog.ids()):
+        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog):
             return await self.invitation(request)
         ws = self.sessions.read(request)
-        if qid not in self.catalog.ids():
+        if qid not in self.catalog:
+            return self.not_found(request, ws)
+        closed = qid not in self.catalog.ids()
+        if closed and not await self._may_continue(ws, qid):
+            if qid == INVITATION:
+                return await self.invitation(request)  # no run yet: the link's token is needed
             return self.not_found(request, ws)
         flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
         async with self.transaction() as session:
@@ -245,7 +278,7 @@ class WebChannel:
                 "title": q.title.get(lang), "qid": qid, "action": f"/q/{quote(qid)}",
                 "description": q.description.get(lang) if q.description else None,
                 "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
-                "started_before": False, "errors": [],
+                "started_before": False, "errors": [], "closed": closed,
             }
             flash_messages = flash.messages if flash else []
             if respondent.id is None or not await self.conversation.has_consent(session, respondent):
@@ -261,8 +294,8 @@ class WebChannel:
                 return self.page(request, ws, lang, "questionnaire.html", context)
             run = await repository.open_run(session, respondent.id, qid, for_update=True)
             reply: Reply | None = None
-            if run is not None and run.status == "paused":
-                reply = await self.conversation.start(session, respondent, qid)  # resumes it
+            if run is not None and run.status == "paused":  # consent given, the run is theirs:
+                reply = await self.conversation.begin(session, respondent, qid)  # resume it
             elif run is not None:
                 reply = await self._show(session, respondent, run)
             if run is None and flash and flash.run_id:  # just completed: show what was answered
@@ -299,15 +332,22 @@ class WebChannel:
             return self.page(request, ws, lang, "questionnaire.html", context)
 
     async def answer(self, request: Request, qid: str) -> Response:
-        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog.ids()):
+        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog):
             return await self.invitation_post(request)
         ws = self.sessions.read(request)
-        if qid not in self.catalog.ids():
+        if qid not in self.catalog:
+            return self.not_found(request, ws)
+        if qid not in self.catalog.ids() and not await self._may_continue(ws, qid):
+            # a closed questionnaire is answered only on the run its invitation opened
+            if qid == INVITATION:
+                return await self.invitation_post(request)
             return self.not_found(request, ws)
         try:
-            form = await self._checked_form(request, ws)
+            form = await self._checked_form(request, ws, free_text=ANSWER_TEXT)
         except FormError as error:
             return self._form_refused(request, ws, error)
+        renewed: dict[str, WebSession] = {}  # a consent decision gives the browser a new session id
+
         async def work(session: Any) -> tuple[Reply, str | None, str]:
             draft: str | None = None
             respondent = await self._respondent(session, ws)
@@ -315,6 +355,7 @@ class WebChannel:
                 decision = form.get("consent")
                 if decision in ("yes", "no"):
                     reply = await self.conversation.decide_consent(session, respondent, decision == "yes", qid)
+                    renewed["ws"] = await self._renew_identity(session, ws)
                 else:
                     reply = self.conversation.consent_prompt(respondent.language, qid)
             elif "start" in form:
@@ -323,15 +364,32 @@ class WebChannel:
                 action = self._input(form)
                 reply = await self.conversation.handle(session, respondent, action, run_id=form.get("run") or None)
                 if reply.rejected and action.kind == "text" and "text" in form:
-                    draft = (action.value or "")[:20_000]
+                    draft = without_control_characters(action.value or "")[:20_000]
             return reply, draft, reply.lang or respondent.language
 
         # group commit (as the Telegram path): concurrent answers share one transaction and one
         # durable commit; the redirect is sent only once this answer is committed
         reply, draft, lang = await self.committer.run(work)
+        ws = renewed.get("ws", ws)
         target = reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
         self._flash(ws, target, reply, draft)
         return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
+
+    async def _may_continue(self, ws: WebSession, qid: str) -> bool:
+        """Whether this browser holds a run of the closed questionnaire ``qid`` (open or done).
+
+        A closed questionnaire (e.g. the listening interview) starts only through its
+        invitation, which binds the run to the browser that redeemed it; that browser may then
+        answer it here to the end, come back to it, and see it completed.
+        """
+        if ws.is_new:
+            return False
+        async with self.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            if respondent.id is None:
+                return False
+            statuses = await register.run_statuses(session, respondent.id, qid)
+        return bool(statuses & {"active", "paused", "completed"})
 
     async def _show(self, session: Any, respondent: Respondent, run: Any) -> Reply:
         """The current question of ``run``, without writing when looking changes nothing.
@@ -394,13 +452,14 @@ class WebChannel:
             decision = form.get("consent")
             if decision in ("yes", "no"):
                 reply = await self.conversation.decide_consent(session, respondent, decision == "yes", payload)
+                ws = await self._renew_identity(session, ws)
             else:
                 reply = await self.conversation.start(session, respondent, payload)
         return self._invitation_reply(request, ws, reply, token)
 
     def _invitation_reply(self, request: Request, ws: WebSession, reply: Reply, token: str) -> Response:
         lang = reply.lang
-        if reply.run_id and reply.questionnaire_id in self.catalog.ids():
+        if reply.run_id and reply.questionnaire_id in self.catalog:  # open or closed: /q/<id> serves its run
             self._flash(ws, reply.questionnaire_id, reply)  # type: ignore[arg-type]
             return self.redirect(request, ws, f"/q/{quote(reply.questionnaire_id)}#domanda", lang)  # type: ignore[arg-type]
         consent = next((m for m in reply.messages if m.question_key == CONSENT_KEY), None)
@@ -454,6 +513,18 @@ class WebChannel:
             "erased": t("erased", lang) if erased else None,
         }, status)
 
+    async def my_data(self, request: Request) -> Response:
+        """The privacy page's download (bot.personal_data): nothing held → back to the page."""
+        ws = self.sessions.read(request)
+        async with self.transaction() as session:
+            respondent = await self._respondent(session, ws)
+            data = await personal_data.export(session, respondent.id, "respondent") if respondent.id else None
+        if data is None:
+            return self.redirect(request, ws, "/privacy")
+        response = Response(data.content, media_type="application/json", headers={
+            "content-disposition": f'attachment; filename="{data.filename}"', "cache-control": "no-store"})
+        return self.sessions.attach(response, request, ws)
+
     async def erase(self, request: Request) -> Response:
         ws = self.sessions.read(request)
         try:
@@ -492,15 +563,21 @@ def create_app(
     *,
     catalog: QuestionnaireCatalog | None = None,
     key_file: Path = DEFAULT_KEY_FILE,
+    bot_status: BotStatus | None = None,
 ) -> FastAPI:
-    """The ASGI app of the web channel (and Telegram's webhook when ``TELEGRAM_WEBHOOK_URL`` is set)."""
+    """The ASGI app of the web channel (and Telegram's webhook when ``TELEGRAM_WEBHOOK_URL`` is set).
+
+    ``bot_status`` is the bot's state that ``/readyz`` reports (the polling bot's, kept by
+    `scenari serve`); with a webhook the webhook's own is used.
+    """
     secret_key = load_secret_key(settings.secret_key, key_file)
-    sessions = Sessions(secret_key)
+    sessions = Sessions(secret_key, secure=settings.cookie_secure)
     web = WebChannel(settings, db, catalog or QuestionnaireCatalog.load(settings.questionnaires_dir), sessions)
     dashboard = Dashboard(settings, db, sessions, secret_key, web.templates)
     telegram: TelegramWebhook | None = None
     if settings.telegram_bot_token and settings.telegram_webhook_url:
-        telegram = TelegramWebhook(settings, db, sessions.derived_secret("telegram-webhook"))
+        telegram = TelegramWebhook(settings, db, sessions.derived_secret("telegram-webhook"), status=bot_status)
+    bot_status = telegram.status if telegram is not None else (bot_status or BotStatus())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -521,6 +598,9 @@ def create_app(
     app.state.dashboard = dashboard
     app.state.telegram = telegram
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(NoStore)
+    if settings.forwarded_allow_ips:  # outermost: every layer sees the real client and scheme
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_api_route("/", web.index, methods=["GET"], include_in_schema=False)
     app.add_api_route("/q/{qid}", web.questionnaire, methods=["GET"], include_in_schema=False)
@@ -528,7 +608,9 @@ def create_app(
     app.add_api_route("/lingua", web.language, methods=["POST"], include_in_schema=False)
     app.add_api_route("/privacy", web.privacy, methods=["GET"], include_in_schema=False)
     app.add_api_route("/privacy", web.erase, methods=["POST"], include_in_schema=False)
+    app.add_api_route("/privacy/dati", web.my_data, methods=["GET"], include_in_schema=False)
     dashboard.install(app)
+    probes.install(app, db, bot_status)  # /healthz, /readyz
     if telegram is not None:
         app.add_api_route(WEBHOOK_PATH, telegram.receive, methods=["POST"], include_in_schema=False)
 

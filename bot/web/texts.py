@@ -26,6 +26,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "progress": {"it": "Domanda {k} di {n}", "en": "Question {k} of {n}"},
     "send": {"it": "Invia", "en": "Send"},
     "confirm_choices": {"it": "Conferma le scelte", "en": "Confirm choices"},
+    "confirm_order": {"it": "Conferma l'ordine", "en": "Confirm the order"},
+    "ranking_hint": {
+        "it": "Premi le voci in ordine, dalla più importante; premi di nuovo una voce per toglierla. Poi conferma.",
+        "en": "Press the items in order, most important first; press an item again to take it out. Then confirm.",
+    },
+    "rank_label": {"it": "{n}º", "en": "#{n}"},
+    "closed_done_title": {"it": "Intervista completata", "en": "Interview completed"},
+    "closed_completed": {
+        "it": "Hai già completato questa intervista: grazie per il tuo contributo!",
+        "en": "You have already completed this interview: thank you for your contribution!",
+    },
     "skip": {"it": "Salta la domanda", "en": "Skip the question"},
     "back": {"it": "Torna alla domanda precedente", "en": "Back to the previous question"},
     "your_answer": {"it": "La tua risposta", "en": "Your answer"},
@@ -51,6 +62,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "it": "Questo browser è collegato a un codice casuale, conservato in un cookie tecnico: nessun nome, nessun indirizzo email.",
         "en": "This browser is linked to a random code kept in a technical cookie: no name, no email address.",
     },
+    "download_title": {"it": "Scarica i tuoi dati", "en": "Download your data"},
+    "download_explain": {
+        "it": "Un file JSON con tutto ciò che conserviamo di te: consensi, questionari e risposte.",
+        "en": "A JSON file with everything we hold about you: consents, questionnaires and answers.",
+    },
+    "download_button": {"it": "Scarica i miei dati (JSON)", "en": "Download my data (JSON)"},
     "erase_title": {"it": "Cancella tutto", "en": "Erase everything"},
     "erase_explain": {
         "it": "La cancellazione elimina il consenso, le compilazioni e tutte le risposte. Non si può annullare.",
@@ -76,6 +93,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "too_large": {
         "it": "Il testo inviato è troppo lungo. Accorcialo e riprova.",
         "en": "What you sent is too long. Please shorten it and try again.",
+    },
+    "control_chars": {
+        "it": "Il modulo contiene caratteri di controllo (per esempio un carattere nullo) che non si possono "
+              "salvare. Torna indietro, riscrivi senza e riprova: le risposte già date sono salve.",
+        "en": "The form contains control characters (such as a null character) that cannot be saved. "
+              "Go back, type it again without them and retry: your answers so far are safe.",
     },
     "not_found_title": {"it": "Pagina non trovata", "en": "Page not found"},
     "not_found": {

@@ -63,7 +63,9 @@ async def test_convergence_scores_and_suppression(db):
     assert innov["categories_above"] == 3
     p = [1 / 2.6, 1 / 2.6, 0.6 / 2.6]
     assert innov["entropy"] == pytest.approx(-sum(x * math.log(x) for x in p) / math.log(3), abs=1e-4)
-    assert innov["units"] == 10  # a1–a7 and citizens 9, 10, 11
+    # 10 units (a1–a7, citizens 9–11) = 3 + 3 + 3 + the union's hidden 1: the total would give it away,
+    # so it is blanked too (secondary suppression); the indices do not use it
+    assert pd.isna(innov["units"])
     assert (innov["n_public_body"], innov["n_firm"], innov["n_citizen"]) == (3, 3, 3)
     assert innov["share_citizen"] == pytest.approx(0.6)
     assert pd.isna(innov["n_union"]) and pd.isna(innov["share_union"])  # 2 unions: the category is hidden
@@ -147,9 +149,13 @@ async def test_innovation_profiles_beside_baseline(db):
     assert beside["difference_pp"].tolist() == [17.6, 5.7, -23.2]
     profiles = tables["innovation_profiles"]
     g = _row(profiles, breakdown="sector", group="G")
-    assert (g["firms"], g["anticipatrice"], g["anticipatrice_pct"], g["non_innovativa"], g["non_innovativa_pct"]) == (
-        4, 0, 0.0, 3, 75.0)
+    assert (g["anticipatrice"], g["non_innovativa"]) == (0, 3)
     assert pd.isna(g["inseguitrice"]) and pd.isna(g["inseguitrice_pct"])  # one firm
+    # 4 − 0 − 3 would give the 1 back (and C's inseguitrici = 4 − 1): G's total, C's total and C's
+    # inseguitrici are blanked as complements, with the shares that would show them
+    assert pd.isna(g["firms"]) and pd.isna(g["non_innovativa_pct"])
+    c = _row(profiles, breakdown="sector", group="C")
+    assert pd.isna(c["firms"]) and pd.isna(c["inseguitrice"]) and c["anticipatrice"] == 3
     assert g["inseguitrice_baseline_pct"] == 34.3
     micro = _row(profiles, breakdown="size", group="micro")
     assert micro["firms"] == 5 and pd.isna(micro["anticipatrice"])  # 2 of 5

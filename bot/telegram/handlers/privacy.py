@@ -1,14 +1,15 @@
-"""/privacy, /cancella (with confirmation), /lingua and /aiuto."""
+"""/privacy, /imieidati (download my data), /cancella (with confirmation), /lingua and /aiuto."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Respondent
 
+from ... import personal_data
 from ...conversation import Conversation
 from ..callbacks import EraseButton, LanguageButton
 from ..outbox import Outbox
@@ -24,6 +25,25 @@ async def privacy(
     report = await conversation.privacy_report(session, respondent)
     for chunk in split_text(report):
         outbox.text(message.chat.id, chunk)
+
+
+async def my_data(
+    message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox,
+) -> None:
+    """The readable summary of /privacy, then the JSON file (sent once the transaction, audit row included, is in)."""
+    lang, chat_id = respondent.language, message.chat.id
+    data = await personal_data.export(session, respondent.id, "respondent") if respondent.id is not None else None
+    if data is None:
+        outbox.text(chat_id, tt("my_data_none", lang))
+        return
+    for chunk in split_text(await conversation.privacy_report(session, respondent)):
+        outbox.text(chat_id, chunk)
+    caption = tt("my_data_caption", lang, pseudonym=data.pseudonym)
+
+    async def send(bot: Bot) -> None:
+        await bot.send_document(chat_id, BufferedInputFile(data.content, filename=data.filename), caption=caption)
+
+    outbox.later(send)
 
 
 async def erase_request(message: Message, respondent: Respondent, outbox: Outbox) -> None:
@@ -90,6 +110,7 @@ def build_router() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="privacy")
     router.message.register(privacy, Command("privacy"))
+    router.message.register(my_data, Command("imieidati", "mydata"))
     router.message.register(erase_request, Command("cancella", "erase", "delete"))
     router.callback_query.register(erase_decision, EraseButton.filter())
     router.message.register(language, Command("lingua", "language"))
