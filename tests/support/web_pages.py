@@ -154,6 +154,24 @@ def asgi_client(app: object) -> httpx.AsyncClient:
     )
 
 
+#: The password the web tests give their analyst accounts.
+ANALYST_PASSWORD = "correct horse battery staple"
+
+
+def csrf_of(html: str, action: str) -> str:
+    """The CSRF token of the form on ``html`` that posts to ``action``."""
+    match = re.search(rf'action="{re.escape(action)}"[^>]*>\s*<input type="hidden" name="csrf" value="([^"]+)"', html)
+    assert match, f"no form posting to {action}"
+    return match.group(1)
+
+
+async def log_in(client: httpx.AsyncClient, username: str = "anna", password: str = ANALYST_PASSWORD) -> httpx.Response:
+    """Log an analyst in through the dashboard's login form, as a browser would."""
+    page = await client.get("/analisi/accesso")
+    return await client.post("/analisi/accesso", data={
+        "csrf": csrf_of(page.text, "/analisi/accesso"), "username": username, "password": password})
+
+
 class WebUser:
     """One browser (one cookie jar) answering through the forms, JavaScript off."""
 

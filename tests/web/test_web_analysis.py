@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import httpx
@@ -18,22 +17,10 @@ from bot.web import create_app
 from bot.web.auth import hash_password, new_token
 from storage import Database, analysts, upgrade_database
 from tests.support.convergence_city import build_city
-from tests.support.web_pages import asgi_client
+from tests.support.web_pages import ANALYST_PASSWORD as PASSWORD
+from tests.support.web_pages import asgi_client, csrf_of, log_in
 
 
-PASSWORD = "correct horse battery staple"
-
-
-def csrf_of(html: str, action: str) -> str:
-    match = re.search(rf'action="{re.escape(action)}"[^>]*>\s*<input type="hidden" name="csrf" value="([^"]+)"', html)
-    assert match, f"no form posting to {action}"
-    return match.group(1)
-
-
-async def log_in(client: httpx.AsyncClient, username: str = "anna", password: str = PASSWORD) -> httpx.Response:
-    page = await client.get("/analisi/accesso")
-    return await client.post("/analisi/accesso", data={
-        "csrf": csrf_of(page.text, "/analisi/accesso"), "username": username, "password": password})
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from bot.web.auth import hash_password
 from storage import Database, analysts
 from tests.support.convergence_city import build_city
 from tests.support.web_pages import asgi_client
-from tests.web.test_web_analysis import PASSWORD, csrf_of, log_in
+from tests.support.web_pages import ANALYST_PASSWORD as PASSWORD
+from tests.support.web_pages import csrf_of, log_in
 
 WRONG = "not the password at all"
 

@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from bot.web.auth import hash_password
 from storage import Database, analysts
 from tests.support.web_pages import WebUser
-from tests.web.test_web_analysis import PASSWORD, csrf_of
+from tests.support.web_pages import ANALYST_PASSWORD as PASSWORD
+from tests.support.web_pages import csrf_of
 from tests.web.test_web_invitations import expect, interview_answers, invite
 
 NUL = "\x00"

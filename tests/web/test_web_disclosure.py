@@ -5,14 +5,14 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import httpx
-import pytest
 
 from storage import Database, analysts
 from bot.web.auth import hash_password
 from tests.support.disclosure_attack import recovered
 from tests.support.firms import ISSUE_SECTOR_C, build_firms
 from tests.support.web_pages import asgi_client
-from tests.web.test_web_analysis import PASSWORD, csrf_of, log_in
+from tests.support.web_pages import ANALYST_PASSWORD as PASSWORD
+from tests.support.web_pages import csrf_of, log_in
 
 PROFILES = ("anticipatrice", "inseguitrice", "non_innovativa")
 

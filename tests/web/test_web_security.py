@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,21 +16,9 @@ from bot.web.auth import hash_password, new_token
 from bot.settings import Settings
 from storage import Database, analysts, upgrade_database
 from storage.models import AnalystAccount
-from tests.support.web_pages import WebUser, asgi_client
+from tests.support.web_pages import ANALYST_PASSWORD as PASSWORD
+from tests.support.web_pages import WebUser, asgi_client, log_in
 
-PASSWORD = "correct horse battery staple"
-
-
-def csrf_of(html: str, action: str) -> str:
-    match = re.search(rf'action="{re.escape(action)}"[^>]*>\s*<input type="hidden" name="csrf" value="([^"]+)"', html)
-    assert match, f"no form posting to {action}"
-    return match.group(1)
-
-
-async def log_in(client: httpx.AsyncClient, username: str = "anna", password: str = PASSWORD) -> httpx.Response:
-    page = await client.get("/analisi/accesso")
-    return await client.post("/analisi/accesso", data={
-        "csrf": csrf_of(page.text, "/analisi/accesso"), "username": username, "password": password})
 
 
 def _client(app: object, address: str = "127.0.0.1", scheme: str = "http") -> httpx.AsyncClient:
