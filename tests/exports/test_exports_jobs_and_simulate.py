@@ -138,14 +138,14 @@ async def test_lease_is_taken_by_one_expires_and_is_taken_over(db: Database) -> 
 
         async def claim(database: Database, holder: str) -> bool:
             async with database.transaction() as session:
-                return await jobs.claim(session, "probe", holder, 60)
+                return await jobs.claim(session, "probe", holder, 60, now=now)  # the test's clock, not the machine's
 
         results = await asyncio.gather(*(claim(db if i % 2 else other_db, f"h{i}") for i in range(8)))
         assert sum(results) == 1
         winner = f"h{results.index(True)}"
         async with db.transaction() as session:
-            assert await jobs.renew(session, "probe", winner, 60)
-            assert not await jobs.renew(session, "probe", "someone-else", 60)
+            assert await jobs.renew(session, "probe", winner, 60, now=now)
+            assert not await jobs.renew(session, "probe", "someone-else", 60, now=now)
             # the winner died: once its lease has expired another instance takes the job over
             assert await jobs.claim(session, "probe", "late", 60, now=now + timedelta(seconds=61))
             assert not await jobs.finish(session, "probe", winner, ok=True, next_run_at=now)  # not ours any more
