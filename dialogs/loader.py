@@ -19,6 +19,14 @@ from .checks import check
 from .expressions import suggest
 from .model import DEFAULT_LANGUAGE, Questionnaire, QuestionType
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same documents, the same
+# errors and marks, ~10x faster than the pure-Python one. The catalogue is read at every start-up.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+
 # Spelling variants authors coming from XLSForm or plain Italian are likely to write.
 TYPE_ALIASES = {
     "select_one": "single",
@@ -92,7 +100,7 @@ def check_file(path: str | Path, default_language: str | None = None) -> Report:
     """Every error and warning of one file (``scenari questionnaires validate``)."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         return _failed(str(path), "file", exc.strerror or str(exc))
     except yaml.YAMLError as exc:
@@ -233,7 +241,7 @@ def _with_shared_lists(raw: dict[str, Any], source: str, directory: Path | None)
         if path is None:
             raise DefinitionError(source, "shared_lists", f"no shared list {name!r} (looked for {name}.yaml)")
         try:
-            choices = yaml.safe_load(path.read_text(encoding="utf-8"))
+            choices = _yaml(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise DefinitionError(str(path), "file", f"not valid YAML: {exc}") from None
         if not isinstance(choices, list):

@@ -9,7 +9,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
 
@@ -25,6 +24,7 @@ from .handlers import all_routers
 from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
 from .outbox import PromptTracker
 from .retry import RetryMiddleware
+from .session import PollingSession
 from .texts import COMMANDS, tt
 
 log = logging.getLogger("scenari.telegram")
@@ -36,9 +36,9 @@ def build_bot(settings: Settings) -> Bot:
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     if settings.telegram_api_base:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+        session = PollingSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     else:
-        session = AiohttpSession()
+        session = PollingSession()
     session.middleware(RetryMiddleware())
     return Bot(settings.telegram_bot_token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
 

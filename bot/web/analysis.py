@@ -29,9 +29,8 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
@@ -41,9 +40,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from dialogs.i18n import translate
-from exports.convergence import Options, Table, Tables, build_tables
-from exports.safety import neutralise_frame
-from exports.tables import workbook_bytes
 from storage import Database, aggregates, analysts, audit
 from storage.analysts import Analyst
 
@@ -53,6 +49,11 @@ from .audit_page import audit_page
 from .auth import AnalystCookie, AnalystSessions, token_digest, verify_password_async
 from .login import LoginGuard
 from .session import Sessions, WebSession
+
+if TYPE_CHECKING:  # pandas and the tables load at the first dashboard request, not at start-up
+    import pandas as pd
+
+    from exports.convergence import Table, Tables
 
 log = logging.getLogger("scenari.web.analysis")
 
@@ -141,9 +142,9 @@ def _number(n: int) -> str:
 class TableCache:
     """The convergence tables and the activity table, rebuilt when older than ``ttl`` seconds."""
 
-    def __init__(self, db: Database, options: Options, k: int, ttl: float = CACHE_SECONDS) -> None:
+    def __init__(self, db: Database, k: int, lang: str, weights: Any = None, ttl: float = CACHE_SECONDS) -> None:
         self.db = db
-        self.options = options
+        self.lang, self.weights = lang, weights
         self.k = k
         self.ttl = ttl
         self._tables: Tables | None = None
@@ -159,7 +160,10 @@ class TableCache:
             async with self.db.transaction() as session:
                 data = await aggregates.load(session)
                 activity = await analysts.activity(session)
-            tables = await asyncio.to_thread(build_tables, data, self.options)
+            from exports.convergence import Options, build_tables
+
+            options = Options(k=self.k, lang=self.lang, weights=self.weights)
+            tables = await asyncio.to_thread(build_tables, data, options)
             tables.tables[ACTIVITY] = activity_table(activity, self.k)
             self._tables, self._made = tables, time.monotonic()
             return tables
@@ -169,6 +173,10 @@ class TableCache:
 
 
 def activity_table(rows: list[analysts.ActivityRow], k: int) -> Table:
+    import pandas as pd
+
+    from exports.convergence import Table
+
     frame = pd.DataFrame({
         "day": [r.day.isoformat() for r in rows],
         "questionnaire": [r.questionnaire_id for r in rows],
@@ -187,6 +195,9 @@ def activity_table(rows: list[analysts.ActivityRow], k: int) -> Table:
 
 def file_bytes(tables: Tables, name: str, fmt: str) -> bytes:
     """One table as XLSX (with the README sheet), CSV or Parquet: neutralised as the file exports."""
+    from exports.safety import neutralise_frame
+    from exports.tables import workbook_bytes
+
     if fmt == "xlsx":
         return workbook_bytes(tables, [name])
     frame = neutralise_frame(tables.tables[name].frame)
@@ -207,8 +218,15 @@ def json_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
 # --- HTML views of tables and charts -------------------------------------------------------------------
 
 
+def _missing(value: Any) -> bool:
+    """A suppressed or empty cell: None, NaN or pandas' NA (pandas is loaded once a table exists)."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _cell(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     if isinstance(value, bool):
         return "sì" if value else "no"
@@ -232,14 +250,16 @@ class TableView:
 
 def table_view(table: Table, columns: list[str] | None = None, limit: int = MAX_ROWS) -> TableView:
     frame = table.frame if columns is None else table.frame[[c for c in columns if c in table.frame.columns]]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    numeric = [is_numeric_dtype(frame[c]) and not is_bool_dtype(frame[c]) for c in frame.columns]
     rows = [[_cell(v) for v in row] for row in frame.head(limit).itertuples(index=False, name=None)]
     return TableView(table.name, table.title, table.description, [str(c) for c in frame.columns], rows, len(frame),
                      numeric)
 
 
 def _share(value: Any) -> float | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return None
     return float(value)
 
@@ -406,7 +426,7 @@ class Dashboard:
         self.analyst_sessions = AnalystSessions(secret_key, secure=settings.cookie_secure)
         k = settings.suppress_k
         self.k = k
-        self.cache = TableCache(db, Options(k=k, lang=settings.lang, weights=settings.rating_weights or None), k)
+        self.cache = TableCache(db, k, settings.lang, settings.rating_weights or None)
         self.templates = templates
         self.templates.env.globals["tx"] = tx
         # the login throttles (bot.web.login); tests replace its clock and sleep

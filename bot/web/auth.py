@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -33,8 +34,15 @@ MIN_PASSWORD = 10
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 _hasher = PasswordHasher()
-# verified when the account does not exist, so an unknown name takes as long as a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the account does not exist, so an unknown name takes as long as a wrong password.
+
+    Made at the first log-in, not at import: an argon2 hash costs ~0.1-0.2 s of start-up otherwise.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def check_username(username: str) -> str | None:
@@ -61,7 +69,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> tuple[bool, str | None]:
     """(matches, a new hash when the parameters changed and it should be stored)."""
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False, None
     if stored is None:

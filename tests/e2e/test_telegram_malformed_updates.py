@@ -85,3 +85,26 @@ async def test_a_nul_in_a_typed_answer_or_a_link_is_refused_politely(
     assert "update failed" not in caplog.text
     assert (await stored_answers(db, 3004))["innovation_example"] == "Robot di saldatura"
     assert await stored_answers(db, 3005) == {}
+
+
+async def test_an_update_aiogram_cannot_read_is_skipped_and_the_rest_of_its_batch_is_answered(
+    api: FakeBotAPI, dispatcher: Dispatcher, settings, caplog
+) -> None:
+    """One unreadable update used to fail its whole getUpdates batch, refetched for ever."""
+    from bot.telegram.app import build_bot
+
+    odd = api.user(user_id=3006)
+    user = api.user(user_id=3007)
+    bad = await odd.send_text("/start imprese")
+    bad["message"]["date"] = "ieri"  # no Message parses with this: aiogram rejects the whole list
+    await user.send_command("/start imprese")  # the same batch, after the bad one
+    async with api.polling(dispatcher, bot=build_bot(settings), handle_as_tasks=False):
+        await user.wait_text("Accetti di partecipare?")
+        await user.press("Accetto")
+        await user.wait_text("In quale settore")
+        await api.wait_idle()
+    assert api.confirmed_offset > bad["update_id"]  # Telegram is told to drop it: never fetched again
+    assert [u["update_id"] for u in api.delivered_updates].count(bad["update_id"]) == 1
+    assert odd.messages == [] and "update failed" not in caplog.text
+    assert "update unreadable, skipped" in caplog.text and "ieri" not in caplog.text
+    assert skipped(caplog) == ["no event this bot handles"]
