@@ -29,8 +29,8 @@ from aiogram.client.session.base import BaseSession  # noqa: E402
 from aiogram.methods import SendMessage, TelegramMethod  # noqa: E402
 from aiogram.types import Chat, Message, Update, User  # noqa: E402
 
-from bot.catalog import QuestionnaireCatalog  # noqa: E402
-from bot.conversation import Conversation  # noqa: E402
+from bot.service.catalog import QuestionnaireCatalog  # noqa: E402
+from bot.service.conversation import Conversation  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram.app import build_dispatcher  # noqa: E402
 from dialogs import load_data  # noqa: E402

@@ -174,8 +174,8 @@ async def telegram_rate(users: int, questions: int) -> float:
     from aiogram import Bot
 
     from bench.bench_bot import InstantSession, bench_questionnaire, drive, prepare_runs
-    from bot.catalog import QuestionnaireCatalog
-    from bot.conversation import Conversation
+    from bot.service.catalog import QuestionnaireCatalog
+    from bot.service.conversation import Conversation
     from bot.settings import Settings
     from bot.telegram.app import build_dispatcher
     from dialogs import load_data

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, alias="SCENARI_PORT", ge=1, le=65535)
     secret_key: str | None = Field(None, alias="SCENARI_SECRET_KEY", repr=False)
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
-    # the communication plan (bot.communication, bot.sender): the sender's global pace (messages
+    # the communication plan (bot.service.communication, bot.telegram.sender): the sender's global pace (messages
     # per second, 0 = no limit) and the spacing between two messages to one chat; reminders of
     # stopped runs (delays after the last answer, e.g. "24h,96h"; at most that many, or
     # SCENARI_REMINDER_MAX), never in the quiet hours of the city's time zone; the public results

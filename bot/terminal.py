@@ -14,7 +14,7 @@ from dialogs import Input, Message
 from dialogs.answers import fold
 from storage import Database
 
-from .conversation import CONSENT_KEY, Conversation, Reply
+from bot.service.conversation import CONSENT_KEY, Conversation, Reply
 
 CHANNEL = "cli"
 

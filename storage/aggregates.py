@@ -36,7 +36,7 @@ from .models import (
 )
 
 COMPLETED = "completed"
-PARTICIPATION = "participation"  # the consent purpose of bot.conversation (storage may not import bot)
+PARTICIPATION = "participation"  # the consent purpose of bot.service.conversation (storage may not import bot)
 DEFAULT_QUESTIONNAIRES = ("ascolto", "visione", "imprese", "progetto")
 
 

@@ -72,7 +72,7 @@ def normalise_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class ActorRow:
-    """One row of a register file, already checked (see :func:`bot.cli_actors`)."""
+    """One row of a register file, already checked (see :func:`bot.cli.actors`)."""
 
     code: str | None
     organisation: str

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.catalog import QuestionnaireCatalog
-from bot.conversation import Conversation
+from bot.service.catalog import QuestionnaireCatalog
+from bot.service.conversation import Conversation
 from dialogs import Questionnaire, load_file
 from dialogs.loader import builtin_directory
 from storage import Database, upgrade_database

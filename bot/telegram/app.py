@@ -15,9 +15,9 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
 from storage import Database, upgrade_database
 from storage.group_commit import GroupCommitter
 
-from ..catalog import QuestionnaireCatalog
-from ..conversation import conversation_from_settings
-from ..health import BotStatus, keep_trying
+from bot.service.catalog import QuestionnaireCatalog
+from bot.service.conversation import conversation_from_settings
+from bot.runtime.health import BotStatus, keep_trying
 from ..settings import Settings
 from .connection import QUIET_POLLING, ConnectionWatch
 from .handlers import all_routers

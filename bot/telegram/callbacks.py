@@ -44,7 +44,7 @@ class ExportButton(CallbackData, prefix="e"):
     questionnaire: str
 
 
-# --- the communication plan (bot.telegram.handlers.communication, bot.sender) ----------------------
+# --- the communication plan (bot.telegram.handlers.communication, bot.telegram.sender) ----------------------
 
 
 class NewsletterButton(CallbackData, prefix="nl"):

@@ -21,7 +21,7 @@ from storage import repository
 from storage.group_commit import GroupCommitter
 from storage.prefetch import prefetch
 
-from ..conversation import Conversation
+from bot.service.conversation import Conversation
 from ..settings import Settings
 from .outbox import Outbox, PromptTracker
 from .updates import chat_of, typed, unusable

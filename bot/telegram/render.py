@@ -8,8 +8,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from dialogs import Message, i18n
 
-from ..communication import NEWSLETTER_KEY
-from ..conversation import CONSENT_KEY
+from bot.service.communication import NEWSLETTER_KEY
+from bot.service.conversation import CONSENT_KEY
 from .callbacks import AnswerButton, ConsentButton, MenuButton, NavButton, NewsletterButton
 from .texts import tt
 
@@ -46,7 +46,7 @@ def keyboard(
             for o in message.options
         ]
         return InlineKeyboardMarkup(inline_keyboard=rows)
-    if message.question_key == NEWSLETTER_KEY:  # the opt-in asked at the end (bot.communication)
+    if message.question_key == NEWSLETTER_KEY:  # the opt-in asked at the end (bot.service.communication)
         return InlineKeyboardMarkup(inline_keyboard=[[
             InlineKeyboardButton(text=o.label, callback_data=NewsletterButton(granted=o.value == "yes").pack())
             for o in message.options

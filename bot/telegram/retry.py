@@ -17,7 +17,7 @@ believe, and a question asked twice looks like the first answer was lost), so th
   ``sendDocument`` and every method not listed (an unknown method counts as non-idempotent).
 
 Long polling (``getUpdates``) has its own back-off in aiogram and is passed through untouched.
-The broadcast sender (:mod:`bot.sender`) applies the same classification to its own retries and
+The broadcast sender (:mod:`bot.telegram.sender`) applies the same classification to its own retries and
 records "may have been delivered" as ``uncertain``.
 """
 

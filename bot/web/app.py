@@ -34,12 +34,12 @@ from storage import Database, register, repository
 from storage.group_commit import GroupCommitter
 from storage.models import Respondent
 
-from .. import personal_data
-from ..catalog import QuestionnaireCatalog, UnknownQuestionnaire
-from ..conversation import CONSENT_KEY, Reply, conversation_from_settings
+from bot.service import personal_data
+from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from bot.service.conversation import CONSENT_KEY, Reply, conversation_from_settings
 from ..settings import Settings
-from ..texts import t
-from ..health import BotStatus
+from bot.service.texts import t
+from bot.runtime.health import BotStatus
 from . import probes, views
 from .analysis import Dashboard
 from .edge import NoStore, ProxyHeadersMiddleware
@@ -514,7 +514,7 @@ class WebChannel:
         }, status)
 
     async def my_data(self, request: Request) -> Response:
-        """The privacy page's download (bot.personal_data): nothing held → back to the page."""
+        """The privacy page's download (bot.service.personal_data): nothing held → back to the page."""
         ws = self.sessions.read(request)
         async with self.transaction() as session:
             respondent = await self._respondent(session, ws)

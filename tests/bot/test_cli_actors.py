@@ -14,9 +14,9 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from bot.catalog import QuestionnaireCatalog
-from bot.conversation import Conversation
-from bot.listening import ListeningHooks
+from bot.service.catalog import QuestionnaireCatalog
+from bot.service.conversation import Conversation
+from bot.service.listening import ListeningHooks
 from dialogs import Input
 from storage import Database, ratings, repository
 

@@ -91,7 +91,7 @@ def test_tag_review_import_and_retag(tmp_path, monkeypatch, capsys):
     for name in [k for k in os.environ if k.startswith(("SCENARI_", "TELEGRAM_"))]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("SCENARI_DATABASE_URL", env["SCENARI_DATABASE_URL"])
-    monkeypatch.setattr("bot.logs.configure", lambda level: None)
+    monkeypatch.setattr("bot.runtime.logs.configure", lambda level: None)
     run = InProcess(capsys)  # the same commands as a user's, without a spaCy import each
 
     result = run("nlp", "tag", env=env)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from bot.catalog import QuestionnaireCatalog
+from bot.service.catalog import QuestionnaireCatalog
 from bot.cli import main
-from bot.conversation import Conversation
+from bot.service.conversation import Conversation
 from nlp.review import COLUMNS
 from storage import Database
 from storage import tags as tag_store
@@ -103,7 +103,7 @@ def test_train_then_tag_suggests_learned_themes_and_people_still_decide(tmp_path
     for name in [k for k in os.environ if k.startswith(("SCENARI_", "TELEGRAM_"))]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("SCENARI_DATABASE_URL", url)
-    monkeypatch.setattr("bot.logs.configure", lambda level: None)
+    monkeypatch.setattr("bot.runtime.logs.configure", lambda level: None)
     run = Cli(capsys)
     asyncio.run(_store(tmp_path, FOUNTAINS + OTHERS))
 

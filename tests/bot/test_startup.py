@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NO_TOKEN_SERVE = r"""
 import asyncio, json, os, signal, socket, sys
 import httpx
-from bot.cli_web import serve
+from bot.runtime.serve import serve
 from bot.settings import load_settings
 from storage import Database, upgrade_database
 
@@ -101,7 +101,7 @@ def test_serve_without_a_token_never_imports_aiogram(tmp_path: Path):
 FIRST_PAGES = r"""
 import asyncio, json, sys
 import httpx
-import bot.cli, bot.cli_web, bot.background, bot.health
+import bot.cli, bot.runtime.serve, bot.runtime.background, bot.runtime.health
 from bot.settings import load_settings
 from bot.web import create_app
 from storage import Database, upgrade_database

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import update
 
-from bot import communication
-from bot.catalog import QuestionnaireCatalog
-from bot.communication import Plan
-from bot.conversation import Conversation
-from bot.sender import Sender, build_sender_bot
+from bot.service import communication
+from bot.service.catalog import QuestionnaireCatalog
+from bot.service.communication import Plan
+from bot.service.conversation import Conversation
+from bot.telegram.sender import Sender, build_sender_bot
 from dialogs import RunState
 from sqlalchemy import select
 

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from storage import Database, audiences, outbox
 from storage.models import OutboxMessage
-from bot import communication
-from bot.communication import Plan
-from bot.sender import Sender, build_sender_bot
+from bot.service import communication
+from bot.service.communication import Plan
+from bot.telegram.sender import Sender, build_sender_bot
 from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
 
 from tests.communication.comm_helpers import Launches, SenderClock, sends_per_chat, subscribers

@@ -7,7 +7,7 @@ import pytest
 from aiogram import Dispatcher
 from sqlalchemy import select
 
-from bot import deliberation as service
+from bot.service import deliberation as service
 from bot.settings import Settings
 from bot.telegram.app import build_dispatcher
 from storage import Database, deliberation, register, repository

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aiogram import Dispatcher
 
-from bot.catalog import QuestionnaireCatalog
+from bot.service.catalog import QuestionnaireCatalog
 from bot.settings import Settings
 from bot.telegram.app import build_dispatcher
 from storage import Database, ratings, register

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.conversation import Conversation
+from bot.service.conversation import Conversation
 from dialogs import Input
 from dialogs.state import utcnow
 from storage import repository

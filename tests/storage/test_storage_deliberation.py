@@ -7,7 +7,7 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from bot import deliberation as service
+from bot.service import deliberation as service
 from exports.convergence import Options, build_tables
 from storage import Database, aggregates, deliberation, register, repository
 from storage.deliberation import DeliberationError

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import QuestionnaireCatalog
-from bot.conversation import Conversation
+from bot.service.catalog import QuestionnaireCatalog
+from bot.service.conversation import Conversation
 from dialogs import Input, load_file
 from storage import repository
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import invitations
-from bot.catalog import QuestionnaireCatalog
-from bot.conversation import Conversation
-from bot.listening import ListeningHooks
+from bot.service import invitations
+from bot.service.catalog import QuestionnaireCatalog
+from bot.service.conversation import Conversation
+from bot.service.listening import ListeningHooks
 from dialogs import Input
 from storage import Database, ratings, register, repository
 from storage.models import Actor, Card, CardScore, Invitation, Rating, RespondentActor, Run
@@ -293,7 +293,7 @@ def _table_of(change) -> str | None:  # type: ignore[no-untyped-def]
 def test_example_register_and_categories_ship_and_agree() -> None:
     import csv
 
-    from bot.cli_actors import read_register
+    from bot.cli.actors import read_register
 
     with (ROOT / "data" / "register" / "categories.csv").open(encoding="utf-8") as handle:
         listed = {row["code"]: (row["label_it"], row["label_en"]) for row in csv.DictReader(handle)}

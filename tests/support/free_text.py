@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.conversation import Conversation
+from bot.service.conversation import Conversation
 from dialogs import Input
 from storage import Database
 

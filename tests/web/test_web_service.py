@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from bot.cli_web import serve
+from bot.runtime.serve import serve
 from bot.settings import Settings
 from bot.web import create_app
 from bot.web.webhook import SECRET_HEADER, WEBHOOK_PATH

@@ -14,7 +14,7 @@ from exports import export_bytes
 from storage import Database, repository
 from storage.models import Respondent
 
-from ...conversation import Conversation
+from bot.service.conversation import Conversation
 from ...settings import Settings
 from ..callbacks import ExportButton
 from ..outbox import Outbox

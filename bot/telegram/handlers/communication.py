@@ -33,8 +33,8 @@ from dialogs.i18n import translate
 from storage import audiences, outbox as store
 from storage.models import Respondent
 
-from ... import communication
-from ...conversation import Conversation
+from bot.service import communication
+from bot.service.conversation import Conversation
 from ...settings import Settings
 from ..callbacks import BroadcastButton, NewsletterButton, ResumeButton, RsvpButton
 from ..outbox import Outbox
@@ -156,8 +156,8 @@ async def newsletter(
     message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, settings: Settings,
     outbox: Outbox,
 ) -> None:
-    from ...communication import parse_time, resolve_segment
-    from ...sender import telegram_method
+    from bot.service.communication import parse_time, resolve_segment
+    from bot.telegram.sender import telegram_method
 
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
@@ -223,7 +223,7 @@ async def preview(
     message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, settings: Settings,
     outbox: Outbox,
 ) -> None:
-    from ...sender import telegram_method
+    from bot.telegram.sender import telegram_method
 
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
@@ -244,7 +244,7 @@ async def preview(
 
 
 async def status(message: Message, session: AsyncSession, respondent: Respondent, settings: Settings, outbox: Outbox) -> None:
-    from ...communication import status_line
+    from bot.service.communication import status_line
 
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):

@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import deliberation
 from storage.models import DeliberationParticipant, DeliberationRound, Respondent, Statement
 
-from ... import deliberation as service
-from ...conversation import Conversation
-from ...deliberation import dt
+from bot.service import deliberation as service
+from bot.service.conversation import Conversation
+from bot.service.deliberation import dt
 from ...settings import Settings
 from ..callbacks import ModerateButton, VoteButton, VotePauseButton
 from ..outbox import Outbox

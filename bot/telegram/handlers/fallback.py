@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Respondent
 
-from ...conversation import Conversation
+from bot.service.conversation import Conversation
 from ..outbox import Outbox
 from ..texts import tt
 

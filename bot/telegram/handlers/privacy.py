@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Respondent
 
-from ... import personal_data
-from ...conversation import Conversation
+from bot.service import personal_data
+from bot.service.conversation import Conversation
 from ..callbacks import EraseButton, LanguageButton
 from ..outbox import Outbox
 from ..render import split_text

@@ -20,8 +20,8 @@ from dialogs.i18n import translate
 from storage import ratings, repository
 from storage.models import Respondent
 
-from ...conversation import Conversation
-from ...listening import RATING_QUESTIONNAIRE, card_summary
+from bot.service.conversation import Conversation
+from bot.service.listening import RATING_QUESTIONNAIRE, card_summary
 from ...settings import Settings
 from ..outbox import Outbox
 from .common import close_pressed

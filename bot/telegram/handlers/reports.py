@@ -35,7 +35,7 @@ from exports.scheduler import (
 from storage import Database, jobs
 from storage.models import Respondent
 
-from ...conversation import Conversation
+from bot.service.conversation import Conversation
 from ...settings import Settings
 from ..outbox import Outbox
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Respondent
 
-from ...conversation import Conversation
+from bot.service.conversation import Conversation
 from ..callbacks import ConsentButton, MenuButton
 from ..outbox import Outbox
 from .common import close_pressed

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs import Input, i18n
 from storage.models import Respondent
 
-from ...conversation import Conversation, Reply
+from bot.service.conversation import Conversation, Reply
 from ..callbacks import AnswerButton, NavButton
 from ..outbox import Outbox
 from .common import close_pressed

@@ -23,7 +23,7 @@ from storage.register import CATEGORIES, CODE_PATTERN, ActorRow, RegisterError
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
 
-    from .settings import Settings
+    from bot.settings import Settings
 
 HEADERS = {
     "code": "code", "codice": "code",
@@ -192,7 +192,7 @@ async def _list(db: Database) -> int:
 async def _invite(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from storage import register
 
-    from .invitations import deep_link
+    from bot.service.invitations import deep_link
 
     async with db.transaction() as session:
         if args.all_pending:
@@ -229,7 +229,7 @@ async def _invite(args: argparse.Namespace, settings: Settings, db: Database) ->
 async def _revoke(token: str, db: Database) -> int:
     from storage import register
 
-    from .invitations import PREFIX
+    from bot.service.invitations import PREFIX
 
     token = token.strip().rsplit("start=", 1)[-1].removeprefix("/start").strip().removeprefix(PREFIX)
     async with db.transaction() as session:

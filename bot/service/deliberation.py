@@ -5,7 +5,7 @@
 * :func:`create_statement` stores a statement with its content lemmas (the NLP pipeline) and a
   near-duplicate flag (:mod:`nlp.similarity`: lemma-set Jaccard ≥ 0.6 or difflib ratio ≥ 0.85).
 * :func:`invite` adds a round's segment to its participants and writes one invitation per person
-  to the communication plan's durable outbox (:mod:`storage.outbox`; :mod:`bot.sender` delivers).
+  to the communication plan's durable outbox (:mod:`storage.outbox`; :mod:`bot.telegram.sender` delivers).
 * :func:`summarise` (when a round closes) writes to each voter who opted in to the plan's news a
   short personal summary: the statements most shared across categories.
 """
@@ -177,7 +177,7 @@ async def invite(db: Database, round_id: int, settings: Any) -> tuple[int, int]:
 
     Returns (new participants, invitations enqueued).
     """
-    from .communication import Plan
+    from bot.service.communication import Plan
 
     plan = Plan.from_settings(settings)
     async with db.transaction() as session:
@@ -217,7 +217,7 @@ async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) ->
     """A personal summary to every voter of the round who opted in to the plan's news; returns how many."""
     from exports.consensus import top_shared
 
-    from .communication import Plan
+    from bot.service.communication import Plan
 
     plan = Plan.from_settings(settings)
     async with db.transaction() as session:

@@ -1,6 +1,6 @@
 """Invitation links: `/start ascolto_<token>` opens the listening interview for one actor.
 
-Called by :meth:`bot.conversation.Conversation.start` when the payload is an invitation. The
+Called by :meth:`bot.service.conversation.Conversation.start` when the payload is an invitation. The
 token is checked before anything is stored (an unknown, revoked or someone else's token gets a
 polite message); consent comes first and the payload rides through the consent button, then
 the token is redeemed: marked used by this respondent, the respondent linked to the actor, and
@@ -20,7 +20,7 @@ from storage import register
 from storage.models import Respondent, Run
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .conversation import Conversation, Reply
+    from bot.service.conversation import Conversation, Reply
 
 PREFIX = "ascolto_"
 INTERVIEW = "ascolto"  # the questionnaire an invitation opens
@@ -85,7 +85,7 @@ def deep_link(token: str, bot_username: str | None) -> str:
 
 
 async def start(conversation: Conversation, session: AsyncSession, respondent: Respondent, payload: str) -> Reply:
-    from .conversation import Reply
+    from bot.service.conversation import Reply
 
     lang = respondent.language
     token = payload[len(PREFIX):]

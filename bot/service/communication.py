@@ -1,7 +1,7 @@
 """The communication plan, channel-neutral: opt-in, segments, messages, reminders, feedback, events.
 
 Everything here decides *what* to send and to whom, and writes it to the durable outbox
-(:mod:`storage.outbox`); :mod:`bot.sender` delivers it through Telegram at Telegram's pace.
+(:mod:`storage.outbox`); :mod:`bot.telegram.sender` delivers it through Telegram at Telegram's pace.
 
 * **Opt-in**: :class:`NewsletterOptIn` is an ``on_completed`` hook of the conversation: when a
   Telegram respondent completes a questionnaire and was never asked, it asks (buttons

@@ -1,7 +1,7 @@
 """The sender: delivers the outbox (storage.outbox) through the Bot API at Telegram's pace.
 
 One asyncio task per process (``scenari serve`` / ``scenari bot`` start it from
-:mod:`bot.background`; ``scenari broadcast send`` runs it in the foreground). It is the only
+:mod:`bot.runtime.background`; ``scenari broadcast send`` runs it in the foreground). It is the only
 place the communication plan talks to Telegram. The loop:
 
 1. **claim** a batch of due rows with a lease (one short transaction; two instances never hold
@@ -60,10 +60,10 @@ from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarku
 from storage import Database, outbox
 from storage.models import utcnow
 
-from . import communication
-from .communication import Composed, Plan
-from .telegram.callbacks import MenuButton, ResumeButton, RsvpButton
-from .telegram.retry import MAYBE_DELIVERED, never_reached_telegram
+from bot.service import communication
+from bot.service.communication import Composed, Plan
+from bot.telegram.callbacks import MenuButton, ResumeButton, RsvpButton
+from bot.telegram.retry import MAYBE_DELIVERED, never_reached_telegram
 
 log = logging.getLogger("scenari.sender")
 
@@ -510,7 +510,7 @@ async def communication_loop(
 @contextlib.asynccontextmanager
 async def sender_task(settings: Any, db: Database) -> Any:
     """Run the sender and the communication loop beside the bot; stop both on exit."""
-    from .catalog import QuestionnaireCatalog
+    from bot.service.catalog import QuestionnaireCatalog
 
     if not settings.telegram_bot_token:
         yield None

@@ -1,6 +1,6 @@
 """`scenari privacy export --respondent PSEUDONYM [--out FILE]`: a person's data, for a request by post.
 
-The same JSON as `/imieidati` in Telegram and the web privacy page's button (bot.personal_data);
+The same JSON as `/imieidati` in Telegram and the web privacy page's button (bot.service.personal_data);
 the export is written to the audit log as done by ``cli``.
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
 
-    from .settings import Settings
+    from bot.settings import Settings
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,7 +29,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
     """Run `privacy …`; None if ``args`` is another command."""
     if args.command != "privacy":
         return None
-    from .personal_data import export, respondent_by_pseudonym
+    from bot.service.personal_data import export, respondent_by_pseudonym
 
     async with db.transaction() as session:
         respondent_id = await respondent_by_pseudonym(session, args.respondent)

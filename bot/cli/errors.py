@@ -48,7 +48,7 @@ def _setting_for(path: Path, settings: Any) -> str:
     parsed = make_url(settings.database_url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         candidates.append((Path(parsed.database), "the database file is set by SCENARI_DATABASE_URL"))
-    from .web.session import DEFAULT_KEY_FILE  # the web app's module: only when reporting
+    from bot.web.session import DEFAULT_KEY_FILE  # the web app's module: only when reporting
 
     candidates.append((DEFAULT_KEY_FILE, "the web's secret key is kept there unless SCENARI_SECRET_KEY is set"))
     exports = getattr(settings, "exports_dir", None)

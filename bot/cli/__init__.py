@@ -12,23 +12,22 @@ from typing import TYPE_CHECKING
 
 from dialogs import DefinitionError
 
-from . import (
-    cli_actors,
-    cli_analysts,
-    cli_communication,
-    cli_deliberation,
-    cli_exports,
-    cli_nlp,
-    cli_privacy,
-    cli_questionnaires,
-    cli_web,
-)
-from .settings import Settings, SettingsError, load_settings
+from bot.runtime import serve as cli_web
+
+from . import actors as cli_actors
+from . import analysts as cli_analysts
+from . import communication as cli_communication
+from . import deliberation as cli_deliberation
+from . import exports as cli_exports
+from . import nlp as cli_nlp
+from . import privacy as cli_privacy
+from . import questionnaires as cli_questionnaires
+from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from storage import Database
 
-    from .catalog import QuestionnaireCatalog
+    from bot.service.catalog import QuestionnaireCatalog
 
 log = logging.getLogger("scenari.cli")
 
@@ -89,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from .logs import configure
+    from bot.runtime.logs import configure
 
     configure(settings.log_level)
     try:
@@ -100,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from .cli_errors import operator_error
+        from bot.cli.errors import operator_error
 
         line = operator_error(exc, settings)  # the database or a folder: one line, not a traceback
         if line is None:
@@ -112,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from storage import Database, upgrade_database
 
-    from .catalog import QuestionnaireCatalog
+    from bot.service.catalog import QuestionnaireCatalog
 
     if args.command == "questionnaires":  # list
         catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
@@ -132,10 +131,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             if not settings.telegram_bot_token:
                 print(NO_TOKEN_HINT)
                 return 2
-            from .telegram.app import serve_bot
+            from bot.telegram.app import serve_bot
 
             print(f"Scenari bot: long polling via {settings.telegram_api_base or 'api.telegram.org'} (Ctrl+C stops).")
-            from .background import background_jobs
+            from bot.runtime.background import background_jobs
 
             async with background_jobs(settings, db) as scheduler:
                 await serve_bot(settings, db, scheduler=scheduler)
@@ -176,8 +175,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _chat(args: argparse.Namespace, settings: Settings, db: "Database", catalog: "QuestionnaireCatalog") -> int:
-    from .conversation import conversation_from_settings
-    from .terminal import run_chat
+    from bot.service.conversation import conversation_from_settings
+    from bot.terminal import run_chat
 
     # an author may try any questionnaire, open or not
     conversation = conversation_from_settings(settings, catalog, open_only=False)  # type: ignore[arg-type]
@@ -192,7 +191,7 @@ async def _export(args: argparse.Namespace, db: "Database", catalog: "Questionna
     from exports import write_export
     from storage import repository
 
-    from .catalog import UnknownQuestionnaire
+    from bot.service.catalog import UnknownQuestionnaire
 
     try:
         q = catalog.current(args.questionnaire)  # type: ignore[attr-defined]

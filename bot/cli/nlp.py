@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
 
-    from .settings import Settings
+    from bot.settings import Settings
 
 DEFAULT_EVAL_DATA = Path("tests/data/nlp_eval.yaml")
 
@@ -283,7 +283,7 @@ def _spacy_model_setting() -> str | None:
     """SCENARI_SPACY_MODEL as the settings read it (environment or .env), even if another setting is wrong."""
     import os
 
-    from .settings import SettingsError, load_settings
+    from bot.settings import SettingsError, load_settings
 
     try:
         return load_settings().spacy_model

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
 
-    from .settings import Settings
+    from bot.settings import Settings
 
 COMMANDS = ("audience", "broadcast", "event", "reminders", "feedback")
 
@@ -123,8 +123,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
 async def _dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from storage import audiences
 
-    from . import communication
-    from .catalog import QuestionnaireCatalog
+    from bot.service import communication
+    from bot.service.catalog import QuestionnaireCatalog
 
     plan = communication.Plan.from_settings(settings)
     zone = settings.city_timezone
@@ -160,9 +160,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, db: Database) 
 async def _broadcast(args: argparse.Namespace, settings: Settings, db: Database, plan: Any, zone: str) -> int:
     from storage import audiences, outbox
 
-    from . import communication
-    from .communication import parse_time, resolve_segment, status_line
-    from .catalog import QuestionnaireCatalog
+    from bot.service import communication
+    from bot.service.communication import parse_time, resolve_segment, status_line
+    from bot.service.catalog import QuestionnaireCatalog
 
     catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
     if args.action == "create":
@@ -206,7 +206,7 @@ async def _broadcast(args: argparse.Namespace, settings: Settings, db: Database,
         if args.to is not None:
             if not settings.telegram_bot_token:
                 raise ValueError("TELEGRAM_BOT_TOKEN is not set: cannot send the preview")
-            from .sender import build_sender_bot, send_preview
+            from bot.telegram.sender import build_sender_bot, send_preview
 
             bot = build_sender_bot(settings.telegram_bot_token, settings.telegram_api_base)
             try:
@@ -256,7 +256,7 @@ async def _broadcast(args: argparse.Namespace, settings: Settings, db: Database,
 async def _send(args: argparse.Namespace, settings: Settings, db: Database, plan: Any, catalog: Any) -> int:
     import dataclasses
 
-    from .sender import Sender, build_sender_bot
+    from bot.telegram.sender import Sender, build_sender_bot
 
     if not settings.telegram_bot_token:
         print("TELEGRAM_BOT_TOKEN is not set: nothing can be sent.", file=sys.stderr)
@@ -283,8 +283,8 @@ async def _send(args: argparse.Namespace, settings: Settings, db: Database, plan
 async def _event(args: argparse.Namespace, db: Database, plan: Any, zone: str) -> int:
     from storage import audiences, events, outbox
 
-    from . import communication
-    from .communication import parse_time, resolve_segment
+    from bot.service import communication
+    from bot.service.communication import parse_time, resolve_segment
 
     if args.action == "create":
         at = parse_time(args.at, zone)

@@ -1,7 +1,7 @@
 """What follows the completion of a listening questionnaire, and how a project card reads.
 
 :class:`ListeningHooks` is the default ``on_completed`` hook of
-:class:`bot.conversation.Conversation`: it runs in the transaction of the answer that
+:class:`bot.service.conversation.Conversation`: it runs in the transaction of the answer that
 completed a run and
 
 * ``ascolto`` (an interview): marks the respondent's actor as answered;
@@ -23,8 +23,8 @@ from dialogs.i18n import translate
 from storage import ratings
 from storage.models import Card, Respondent, Run
 
-from . import invitations
-from .catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from bot.service import invitations
+from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 
 CARD_QUESTIONNAIRE = "progetto"
 RATING_QUESTIONNAIRE = "valutazione"

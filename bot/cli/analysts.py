@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
 
-    from .settings import Settings
+    from bot.settings import Settings
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,7 +61,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
         return None
     from storage import analysts, audit
 
-    from .web.auth import check_password, check_username, hash_password, new_token
+    from bot.web.auth import check_password, check_username, hash_password, new_token
 
     if args.action == "list":
         async with db.transaction() as session:

@@ -19,11 +19,11 @@ from dialogs.summary import outcome_report
 from storage import repository
 from storage.models import Respondent, Run
 
-from . import invitations
-from .catalog import QuestionnaireCatalog, UnknownQuestionnaire
-from .listening import ListeningHooks
-from .settings import Settings
-from .texts import t
+from bot.service import invitations
+from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from bot.service.listening import ListeningHooks
+from bot.settings import Settings
+from bot.service.texts import t
 
 # An ``on_completed`` hook: (session, respondent, run, questionnaire, final state) → messages.
 CompletionHook = Callable[[AsyncSession, Respondent, Run, Questionnaire, RunState], Awaitable[list[Message]]]
@@ -63,7 +63,7 @@ class Conversation:
         # False for an author trying questionnaires in the terminal: closed ones start too.
         self.open_only = open_only
         # Run when a run completes, in its transaction; messages they return are shown after
-        # the outro. Default: interviews mark their actor, project cards, ratings (bot.listening).
+        # the outro. Default: interviews mark their actor, project cards, ratings (bot.service.listening).
         self.on_completed: list[CompletionHook] = (
             list(on_completed) if on_completed is not None else [ListeningHooks()]
         )
@@ -257,7 +257,7 @@ class Conversation:
             lines.append(t("privacy_run", lang, title=q.title.get(lang), status=t(f"status_{status}", lang), n=len(rows)))
             for key, index, value in rows:
                 lines.append(_describe_row(q, key, index, value, lang))
-        from .communication import privacy_lines  # the newsletter, a blocked bot, meeting answers
+        from bot.service.communication import privacy_lines  # the newsletter, a blocked bot, meeting answers
 
         extra = await privacy_lines(session, respondent)
         if extra:
@@ -301,8 +301,8 @@ def conversation_from_settings(settings: Settings, catalog: QuestionnaireCatalog
     (Interviews mark their actor, projects become cards, ratings are scored, Telegram
     respondents are asked about the newsletter.)
     """
-    from .communication import NewsletterOptIn
-    from .listening import ListeningHooks
+    from bot.service.communication import NewsletterOptIn
+    from bot.service.listening import ListeningHooks
 
     return Conversation(
         catalog,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
 
-    from .settings import Settings
+    from bot.settings import Settings
 
 STATUSES = ("pending", "approved", "rejected", "merged")
 
@@ -81,7 +81,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
 async def _statements(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from storage import deliberation
 
-    from . import deliberation as service
+    from bot.service import deliberation as service
 
     if args.action == "list":
         async with db.transaction() as session:
@@ -129,8 +129,8 @@ async def _statements(args: argparse.Namespace, settings: Settings, db: Database
 async def _round(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from storage import deliberation
 
-    from . import deliberation as service
-    from .communication import describe_segment, parse_time, resolve_segment
+    from bot.service import deliberation as service
+    from bot.service.communication import describe_segment, parse_time, resolve_segment
 
     if args.action == "open":
         async with db.transaction() as session:

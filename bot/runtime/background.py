@@ -16,8 +16,8 @@ from typing import Any
 
 from storage import Database
 
-from .imports import import_off_loop
-from .settings import Settings
+from bot.runtime.imports import import_off_loop
+from bot.settings import Settings
 
 log = logging.getLogger("scenari.service")
 TAGGING_INTERVAL_SECONDS = 20.0
@@ -32,8 +32,8 @@ async def background_jobs(settings: Settings, db: Database) -> AsyncIterator[Any
     tagging = await import_off_loop("nlp.worker")
     sending = None
     if settings.telegram_bot_token:
-        await import_off_loop("bot.telegram")  # before bot.sender imports aiogram: its lazy schemas
-        sending = await import_off_loop("bot.sender")
+        await import_off_loop("bot.telegram")  # before bot.telegram.sender imports aiogram: its lazy schemas
+        sending = await import_off_loop("bot.telegram.sender")
     worker = tagging.start_tagging(db, settings.spacy_model, TAGGING_INTERVAL_SECONDS)
     scheduler = scheduling.start_scheduler(settings, db)
     log.info("background jobs started", extra={"fields": {"tagging_every_s": TAGGING_INTERVAL_SECONDS}})

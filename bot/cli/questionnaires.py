@@ -15,7 +15,7 @@ import yaml
 from dialogs import DefinitionError, load_directory
 from dialogs.loader import Report, check_file
 
-from .settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_settings
 
 XLSFORM_SUFFIXES = (".xlsx", ".xls")
 

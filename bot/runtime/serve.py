@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
 
-    from .settings import Settings
+    from bot.settings import Settings
 
 log = logging.getLogger("scenari.serve")
 
@@ -49,14 +49,14 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
 
     The web comes first and never waits for Telegram: the socket is bound and the first page
     served before aiogram, spaCy or the background jobs are loaded; those then load off the event
-    loop (bot.imports), the bot connects with capped backoff for as long as it takes (its state
+    loop (bot.runtime.imports), the bot connects with capped backoff for as long as it takes (its state
     is in ``/readyz``), and a bot that fails leaves the web serving.
     """
     import uvicorn
 
-    from .background import background_jobs
-    from .health import BotStatus
-    from .web import create_app
+    from bot.runtime.background import background_jobs
+    from bot.runtime.health import BotStatus
+    from bot.web import create_app
 
     try:
         listening = _listen(host, port)
@@ -149,7 +149,7 @@ async def _supervise(tasks: dict[str, asyncio.Task[object]], stop: asyncio.Event
 
 
 async def _polling(settings: Settings, db: Database, stop: asyncio.Event, notifier: Any, status: Any) -> None:
-    from .imports import import_off_loop
+    from bot.runtime.imports import import_off_loop
 
     telegram = await import_off_loop("bot.telegram.app")  # aiogram: seconds of imports the web need not wait for
     await telegram.serve_bot(settings, db, stop=stop, scheduler=notifier, status=status)

@@ -1,0 +1,1 @@
+"""The service process: `scenari serve`, its background jobs, probes and logs."""

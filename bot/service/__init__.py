@@ -1,0 +1,1 @@
+"""The channel-neutral application: what the bot does, whatever carries the messages."""
