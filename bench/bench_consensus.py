@@ -18,7 +18,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exports.consensus import ConsensusOptions, consensus_frames  # noqa: E402
+from exports.tables.consensus import ConsensusOptions, consensus_frames  # noqa: E402
 
 CATEGORIES = ("public_body", "trade_association", "firm", "university_training", "union", "third_sector", "credit",
               "culture", "citizen")

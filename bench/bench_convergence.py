@@ -7,7 +7,7 @@ synthetic runs — interviews of register actors, citizens' visions, the busines
 cards and their ratings, theme tags of the free texts — then times, in the same run:
 
 * read: the queries of storage.aggregates.load (one transaction);
-* pandas: exports.convergence.build_tables (every table) + the XLSX workbook;
+* pandas: exports.tables.build_tables (every table) + the XLSX workbook;
 * naive: the same convergence counts, Borda points and profile counts with per-row Python loops
   over the same rows (the baseline), checked equal to the pandas results.
 """
@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
 
-from exports.convergence import CONVERGENCE_TEXT_KEYS, Options, build_tables  # noqa: E402
-from exports.tables import workbook_bytes  # noqa: E402
+from exports.tables import Options, build_tables, workbook_bytes  # noqa: E402
+from exports.tables.convergence import CONVERGENCE_TEXT_KEYS  # noqa: E402
 from exports.vocabulary import CITIZEN, VISION_THEMES, vocabulary  # noqa: E402
 from storage import Database, upgrade_database  # noqa: E402
 from storage import aggregates  # noqa: E402

@@ -6,7 +6,7 @@ For each size a database is filled by ``storage.simulate`` (seeded; not timed), 
 subprocess* does the rebuild work once and reports wall time and its peak RSS
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), so one size's memory does not leak into the next:
 
-* after: ``exports.scheduler.compute_tables`` (Core read of only the questions the tables use,
+* after: ``exports.tables.compute_tables`` (Core read of only the questions the tables use,
   JSON decoded in bulk, the total counted with GROUP BY) + ``write_tables(…, "xlsx")``;
 * before (``--before``): the first version's path — ``storage.aggregates.load`` (ORM rows, one
   dataclass per answer, every question) + ``build_tables`` + the workbook.
@@ -45,9 +45,7 @@ async def _fill(url: str, respondents: int, seed: int) -> dict:
 
 
 async def _measure(url: str, mode: str, out: str) -> dict:
-    from exports.convergence import Options, build_tables
-    from exports.scheduler import compute_tables
-    from exports.tables import write_tables
+    from exports.tables import Options, build_tables, compute_tables, write_tables
     from storage import Database, aggregates
 
     db = Database(url)

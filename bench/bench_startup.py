@@ -2,7 +2,7 @@
 
 A restart after a crash is downtime, so the figures are measured from the moment the process is
 spawned: time to the first HTTP 200 on ``/`` without a Telegram token, the same with a token
-(long polling against a local fake Bot API, tests/support/fake_bot_api.py), and time until that
+(long polling against a local fake Bot API, tests/support/fake_bot_api/), and time until that
 fake Bot API sees the bot's first ``getUpdates``. The database is an up-to-date temporary SQLite
 file (migrated once before the runs), as after a restart.
 

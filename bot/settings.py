@@ -10,6 +10,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from exports.options import Options as TableOptions, ScheduleOptions
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/scenari.db"
 
 
@@ -115,7 +117,7 @@ class Settings(BaseSettings):
     # https; true behind a TLS-terminating proxy); the proxies whose X-Forwarded-For/-Proto are
     # believed (unset: none). Logins: N failures of an account from one address lock that pair,
     # 4N from one address lock the address, for the lock's duration; an account's failures from
-    # everywhere only slow its logins, by a bounded delay (bot.web.login)
+    # everywhere only slow its logins, by a bounded delay (bot.web.dashboard.throttle)
     cookie_secure: bool | None = Field(None, alias="SCENARI_COOKIE_SECURE")
     forwarded_allow_ips: str | None = Field(None, alias="SCENARI_FORWARDED_ALLOW_IPS")
     login_max_failures: int = Field(5, alias="SCENARI_LOGIN_MAX_FAILURES", ge=1)
@@ -183,6 +185,20 @@ class Settings(BaseSettings):
 
     def is_moderator(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.moderator_ids
+
+    # What exports needs of these settings, as its own dataclasses (exports never imports bot).
+    def table_options(self) -> TableOptions:
+        """The convergence tables' k, language and rating weights."""
+        return TableOptions(k=self.suppress_k, lang=self.lang, weights=self.rating_weights or None)
+
+    def schedule_options(self) -> ScheduleOptions:
+        """The scheduled jobs': the tables, where they go, how often, the nightly package, retention."""
+        return ScheduleOptions(
+            tables=self.table_options(), exports_dir=self.exports_dir, aggregate_minutes=self.aggregate_minutes,
+            spacy_model=self.spacy_model, report_time=self.report_time, report_timezone=self.report_timezone,
+            report_package=self.report_package or None, retention_free_text_days=self.retention_free_text_days,
+            retention_contact_days=self.retention_contact_days, audit_retention_days=self.audit_retention_days,
+        )
 
     @field_validator("telegram_bot_username")
     @classmethod

@@ -14,7 +14,8 @@ from dialogs import Input, Message
 from dialogs.answers import fold
 from storage import Database
 
-from bot.service.conversation import CONSENT_KEY, Conversation, Reply
+from bot.service.conversation import Conversation
+from bot.service.reply import CONSENT_KEY, Reply
 
 CHANNEL = "cli"
 

@@ -2,7 +2,7 @@
 
 Primary suppression (a count of 1 … k−1 is blank) is not enough when a table also prints its
 totals: a reader subtracts the visible cells from the total (sector C: 10 firms − 3 − 6 = 1).
-Every table builder of :mod:`exports.convergence` describes its additive structure as *lines*
+Every table builder of :mod:`exports.tables` describes its additive structure as *lines*
 — ``total = Σ members`` — over cells keyed by anything hashable, and calls :func:`protect`,
 which hides more cells until no hidden one is determined:
 

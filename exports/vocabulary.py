@@ -80,7 +80,7 @@ def _shared(name: str) -> dict[str, dict[str, str]]:
 def vocabulary() -> Vocabulary:
     themes = _shared("themes")
     try:  # taxonomy themes that are not in the shared list (e.g. "giovani") still get a label
-        from nlp.taxonomy import load_taxonomy
+        from nlp.taxonomy import load_taxonomy  # the nlp package imports spaCy (seconds): not at import time
 
         for theme in load_taxonomy().themes:
             themes.setdefault(theme.id, {"it": theme.label("it"), "en": theme.label("en")})

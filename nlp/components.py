@@ -242,7 +242,16 @@ class ThemeMatcher:
 
 
 def _drop_nested(matches: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
-    """Per theme, keep only maximal matches (longest first); overlaps across themes are kept."""
+    """Keep the matches that are not part of a longer one.
+
+    Inside one theme, overlapping matches keep only the longest ("consumo di
+    suolo" does not also count "suolo"). Across themes, a match lying strictly
+    inside a longer match of another theme yields to it: the longer
+    expression fixes the sense of its words ("libri di testo" is school, not
+    reading; "cassa integrazione" is work, not integration; "reddito di
+    cittadinanza" is welfare, not participation). Matches of the same span in
+    several themes are all kept (the tagger splits their weight).
+    """
     if len(matches) < 2:
         return matches
     by_theme: dict[str, list[tuple[int, int, str, str]]] = {}
@@ -258,6 +267,12 @@ def _drop_nested(matches: list[tuple[int, int, str, str]]) -> list[tuple[int, in
             if taken.isdisjoint(range(match[0], match[1])):
                 kept.append(match)
                 taken.update(range(match[0], match[1]))
+    longer = [(m[0], m[1], m[2]) for m in kept if m[1] - m[0] > 1]
+    if longer:
+        kept = [
+            m for m in kept
+            if not any(s <= m[0] and m[1] <= e and e - s > m[1] - m[0] and t != m[2] for s, e, t in longer)
+        ]
     kept.sort()
     return kept
 

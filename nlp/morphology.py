@@ -52,6 +52,11 @@ FALSE_DERIVATIONS = frozenset(
         "carrierista", "immaginario", "immaginativo", "consultivo", "consultorio", "fiduciario",
         "decisionista", "energico", "tassista", "salutista", "immobilistico", "tradizionalista",
         "camionale", "immigratorio", "legalitario", "patrimoniale",
+        # automatic is not automation, diplomatic not a diploma, a mistral wind not a teacher
+        "automatico", "diplomatico", "maestrale", "borsistico", "negoziale", "acquario", "operista",
+        "operistico", "incidentale", "cantieristico", "sussidiario", "comunitario", "sindacale", "fondale",
+        "fondista", "ordinativo", "furtivo", "mediale", "mediatico", "generico", "dignitario", "costitutivo",
+        "armamentario",
     }
 )
 

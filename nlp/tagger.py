@@ -27,7 +27,7 @@ from spacy.tokens import Doc
 from .components import MATCH_KEY, ThemeMatcher
 from .negation import rejected_at
 from .pipeline import LEMMATIZER, META_KEY, THEME_MATCHER, add_scenari_components, has_vectors, stop_words
-from .salience import KIND_WEIGHT, Evidence, confidence, salience, select
+from .salience import KIND_WEIGHT, Evidence, confidence, position_weight, salience, select
 from .senses import SenseRules
 from .taxonomy import Taxonomy
 from .text import match_key
@@ -193,7 +193,7 @@ class ThemeTagger:
                     theme_id = self._senses.resolve(theme_id, key, norms, start, end)
                     if theme_id is None:
                         continue
-                weight = KIND_WEIGHT[kind] / sharing[(start, end)]
+                weight = KIND_WEIGHT[kind] / sharing[(start, end)] * position_weight(start)
                 evidence.setdefault(theme_id, Evidence()).add(key, (start, end), weight, kind != "weak")
             for ev in evidence.values():
                 ev.resolve_surfaces(lambda start, end: _surface(strings, columns, start, end))

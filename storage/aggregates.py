@@ -1,6 +1,6 @@
 """Read-only queries behind the convergence tables: plain rows out, no pandas, no commits.
 
-``exports.convergence`` turns these rows into tables; everything here is one short read
+``exports.tables`` turns these rows into tables; everything here is one short read
 transaction (the caller owns it). Only completed runs count, and of them only current, not
 skipped answers. Themes of free-text answers follow :mod:`storage.tags`: a theme counts when a
 person confirmed or added it, or when the machine found it (not only rejected) and no person
@@ -113,7 +113,7 @@ class RatingRow:
 
 class Columns:
     """Rows as columns (name → list), read without a Python object per row: the fast path of
-    :func:`load` for large data. ``len()`` is the number of rows; ``exports.convergence`` turns it
+    :func:`load` for large data. ``len()`` is the number of rows; ``exports.tables`` turns it
     into a frame directly."""
 
     def __init__(self, data: dict[str, list[Any]]) -> None:
@@ -162,7 +162,7 @@ class AggregateData:
     ratings: list[RatingRow] = field(default_factory=list)
     read_at: datetime = field(default_factory=utcnow)
     answer_total: int | None = None  # current answers of completed runs, all keys (when ``answers`` is filtered)
-    votes: Any = None  # storage.deliberation.VoteData: the deliberation rounds' votes (exports.consensus)
+    votes: Any = None  # storage.deliberation.VoteData: the deliberation rounds' votes (exports.tables.consensus)
 
 
 def _completed_runs(questionnaires: Sequence[str]) -> Any:

@@ -5,7 +5,7 @@ digests. Nothing in this module knows a clear password or token.
 
 Throttling (:func:`locked_until`, :func:`record_failure`, :func:`failure_count`,
 :func:`clear_failures`): failures are counted per key (the keys and their limits are the
-caller's policy, :mod:`bot.web.login`) within a window; a key with a limit is locked until
+caller's policy, :mod:`bot.web.dashboard.throttle`) within a window; a key with a limit is locked until
 ``locked_until`` when it reaches it, a key without one is only counted. Rows live in the
 database so a restart resets nothing.
 """

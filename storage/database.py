@@ -42,7 +42,22 @@ def make_engine(url: str, echo: bool = False, schema: str | None = None) -> Asyn
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        _close_instead_of_terminate(engine)
     return engine
+
+
+def _close_instead_of_terminate(engine: AsyncEngine) -> None:
+    """A SQLite connection invalidated by a cancelled query is closed, never "terminated".
+
+    SQLAlchemy's asyncio terminate runs a shielded graceful close and, when it is cancelled
+    again (asyncio.run's shutdown cancels every task still running), stops aiosqlite's worker
+    thread beside it; aiosqlite (>= 0.22) then awaits a reply from the thread it just stopped,
+    and the process never exits (a stopped `scenari serve`, a test's event loop; the same
+    deadlock as wapiti-scanner/wapiti#802). A plain close waits for the thread, which answers.
+    """
+    dialect = engine.sync_engine.dialect
+    dialect.has_terminate = False  # a garbage-collected connection is left to its (daemon) thread
+    dialect.do_terminate = dialect.do_close  # type: ignore[method-assign]
 
 
 def private_sqlite_file(path: Path) -> None:

@@ -394,7 +394,7 @@ class ReportSubscription(Base):
     last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-# --- analyst accounts of the web dashboard (bot.web.analysis; scenari analysts …) ---------------
+# --- analyst accounts of the web dashboard (bot.web.dashboard; scenari analysts …) --------------
 #
 # * ``analyst_accounts``: who may open /analisi and call /api: a user name, an argon2 hash of the
 #   password (never the password), optionally the analyst's Telegram id, the SHA-256 of an API

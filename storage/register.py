@@ -72,7 +72,7 @@ def normalise_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class ActorRow:
-    """One row of a register file, already checked (see :func:`bot.cli.actors`)."""
+    """One row of a register file, already checked (see :func:`storage.register_file.read_register`)."""
 
     code: str | None
     organisation: str

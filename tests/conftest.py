@@ -1,10 +1,10 @@
-"""Shared fixtures: real databases (SQLite always, PostgreSQL when configured), real files."""
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when configured), real files, a fake Bot API."""
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from bot.service.conversation import Conversation
 from dialogs import Questionnaire, load_file
 from dialogs.loader import builtin_directory
 from storage import Database, upgrade_database
+from tests.support.fake_bot_api import FakeBotAPI
 
 POSTGRES_URL = os.environ.get("SCENARI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -65,6 +66,32 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+COUNTED_TABLES = (
+    "respondents", "consents", "questionnaire_versions", "runs", "answers", "run_outcomes", "processed_updates",
+)
+
+
+@pytest.fixture
+def table_counts(db: Database) -> Callable[[], Awaitable[dict[str, int]]]:
+    """``await table_counts()`` → rows per table, read in a fresh transaction: what the database really holds."""
+
+    async def _counts() -> dict[str, int]:
+        async with db.transaction() as session:
+            return {
+                table: (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                for table in COUNTED_TABLES
+            }
+
+    return _counts
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """A fresh fake Telegram Bot API server on a free local port (see tests/support/fake_bot_api)."""
+    async with FakeBotAPI() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,105 +1,92 @@
-"""The `scenari` command line: database, questionnaires, terminal chat, exports, the bot."""
+"""The `scenari` command line: a table of commands, one module per command group, each with its handlers.
+
+:data:`COMMANDS` names, for each command, the module of this package that adds its arguments
+and its handlers (``<module>.COMMANDS[command](parser)``), and what each handler needs first
+(:mod:`bot.cli.commands`): only files (the authors' checks), the settings, or the migrated
+database. :func:`main` imports the module of the command being run and no other: the modules
+import storage (SQLAlchemy), pandas, spaCy … at their top, and `questionnaires validate` or
+`scenari --help` need not wait for them. It then parses, prepares what the handler needs and
+calls it; a failure of the machine around it — the database, a folder — is one line on
+standard error and exit status 2 (:mod:`bot.cli.errors`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import importlib
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Sequence
 
 from dialogs import DefinitionError
 
-from bot.runtime import serve as cli_web
-
-from . import actors as cli_actors
-from . import analysts as cli_analysts
-from . import communication as cli_communication
-from . import deliberation as cli_deliberation
-from . import exports as cli_exports
-from . import nlp as cli_nlp
-from . import privacy as cli_privacy
-from . import questionnaires as cli_questionnaires
+from bot.runtime import logs
 from bot.settings import Settings, SettingsError, load_settings
 
-if TYPE_CHECKING:
-    from storage import Database
+from .commands import Needs
 
-    from bot.service.catalog import QuestionnaireCatalog
+# command: (its module in bot.cli, its line in `scenari --help`), in the order of the help
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("database", "database schema"),
+    "questionnaires": ("questionnaires", "questionnaire definitions"),
+    "chat": ("chat", "answer a questionnaire in the terminal"),
+    "bot": ("serve", "run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN"),
+    "export": ("exports", "export raw answers (pseudonymous)"),
+    "themes": ("themes", "the theme taxonomy of free-text answers"),
+    "nlp": ("nlp", "themes and keywords of free-text answers"),
+    "actors": ("actors", "the stakeholder register and its invitation links"),
+    "serve": ("serve", "migrate, then serve the web channel (and the Telegram bot when a token is set)"),
+    "analysts": ("analysts", "analyst accounts of the web dashboard (/analisi)"),
+    "audit": ("analysts", "the audit log: logins, downloads, publications, account changes …"),
+    "privacy": ("privacy", "data protection requests (download my data)"),
+    "tables": ("exports", "convergence tables for analysts (themes, priorities, visions …)"),
+    "simulate": ("exports", "fill the database with synthetic runs of every questionnaire"),
+    "audience": ("communication", "newsletter subscribers and segments (counts only)"),
+    "broadcast": ("communication", "newsletters to a segment, delivered at Telegram's pace"),
+    "event": ("events", "workshops and meetings: invitations, RSVP, attendance"),
+    "reminders": ("events", "reminders of stopped questionnaires"),
+    "feedback": ("events", "personal summaries of the results"),
+    "statements": ("deliberation", "statements put to the vote in deliberation rounds"),
+    "round": ("deliberation", "deliberation rounds: participants vote on the statements"),
+}
 
-log = logging.getLogger("scenari.cli")
 
-NO_TOKEN_HINT = (
-    "No Telegram token: set TELEGRAM_BOT_TOKEN (from @BotFather, in the environment or .env) to run "
-    "the bot; meanwhile `make run` serves the web channel and `.venv/bin/scenari chat --questionnaire "
-    "imprese` works in this terminal."
-)
+def build_parser(load: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the arguments and handlers of the commands in ``load`` (default: every command).
 
-
-def build_parser() -> argparse.ArgumentParser:
+    The other commands are there by name and help line only, for `scenari --help`.
+    """
     parser = argparse.ArgumentParser(prog="scenari", description="Listening to a city by chat.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    db = commands.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
-    db.add_parser("upgrade", help="apply the migrations (create or update the schema)")
-
-    qs = commands.add_parser("questionnaires", help="questionnaire definitions").add_subparsers(
-        dest="action", required=True
-    )
-    qs.add_parser("list", help="list the available questionnaires")
-    cli_questionnaires.add_commands(qs)  # validate, import (XLSForm), export --format xlsform
-
-    chat = commands.add_parser("chat", help="answer a questionnaire in the terminal")
-    chat.add_argument("--questionnaire", "-q", required=True)
-    chat.add_argument("--respondent", default="terminal", help="who is answering (a local name; default: terminal)")
-    chat.add_argument("--lang", choices=("it", "en"), default=None)
-
-    commands.add_parser("bot", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
-
-    export = commands.add_parser("export", help="export raw answers (pseudonymous)")
-    which = export.add_mutually_exclusive_group(required=True)  # runs of a questionnaire, or a table
-    which.add_argument("--questionnaire", "-q")
-    which.add_argument("--table", "-t", choices=cli_actors.TABLES, help="the register, project cards or ratings")
-    export.add_argument("--format", "-f", choices=("csv", "xlsx"), default="xlsx")
-    export.add_argument("--out", "-o", type=Path, required=True)
-    cli_nlp.add_commands(commands)
-    cli_actors.add_commands(commands)
-    cli_web.add_commands(commands)
-    cli_analysts.add_commands(commands)
-    cli_privacy.add_commands(commands)
-    cli_exports.add_commands(commands)
-    cli_communication.add_commands(commands)
-    cli_deliberation.add_commands(commands)
+    for name, (module, text) in COMMANDS.items():
+        command = commands.add_parser(name, help=text)
+        if load is None or name in load:
+            importlib.import_module(f"{__name__}.{module}").COMMANDS[name](command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    result = cli_questionnaires.run(args)  # validate, import, export: no database needed
-    if result is not None:
-        return result
-    result = cli_nlp.run_without_database(args)  # themes validate, nlp evaluate
-    if result is not None:
-        return result
+    """Run one command; its exit status (2: a setting, an argument or the machine is wrong)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)  # the only top-level option is -h
+    args = build_parser(load=[command] if command else []).parse_args(argv)
+    if args.needs is Needs.FILES:
+        return args.func(args)  # type: ignore[no-any-return]
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from bot.runtime.logs import configure
-
-    configure(settings.log_level)
+    logs.configure(settings.log_level)
     try:
-        return asyncio.run(_dispatch(args, settings))
+        return asyncio.run(_run(args, settings))
     except DefinitionError as exc:
         print(f"Questionnaire error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from bot.cli.errors import operator_error
+        from .errors import operator_error  # SQLAlchemy's exception classes: loaded only once something failed
 
         line = operator_error(exc, settings)  # the database or a folder: one line, not a traceback
         if line is None:
@@ -108,101 +95,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import Database, upgrade_database
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.needs is Needs.SETTINGS:
+        return await args.func(args, settings)  # type: ignore[no-any-return]
+    from storage import Database, upgrade_database  # SQLAlchemy and the models (~1 s): database commands only
 
-    from bot.service.catalog import QuestionnaireCatalog
-
-    if args.command == "questionnaires":  # list
-        catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
-        for qid in catalog.ids(open_only=False):
-            q = catalog.current(qid)
-            state = "open" if q.open else "closed"
-            print(f"{q.id:<12} v{q.version:<3} {state:<7} {len(q.questions):>3} questions  {q.title.get(settings.lang)}")
-        return 0
     db = Database(settings.database_url)
     try:
-        if args.command == "db":
-            await upgrade_database(db)
-            print(f"Database schema is up to date ({db.backend}).")
-            return 0
-        if args.command == "bot":
-            await upgrade_database(db)
-            if not settings.telegram_bot_token:
-                print(NO_TOKEN_HINT)
-                return 2
-            from bot.telegram.app import serve_bot
-
-            print(f"Scenari bot: long polling via {settings.telegram_api_base or 'api.telegram.org'} (Ctrl+C stops).")
-            from bot.runtime.background import background_jobs
-
-            async with background_jobs(settings, db) as scheduler:
-                await serve_bot(settings, db, scheduler=scheduler)
-            return 0
         await upgrade_database(db)  # a fresh clone must work without a separate step
-        result = await cli_nlp.dispatch(args, settings, db)
-        if result is not None:
-            return result
-        result = await cli_actors.dispatch(args, settings, db)  # actors …, export --table
-        if result is not None:
-            return result
-        result = await cli_web.dispatch(args, settings, db)  # serve: the web app (+ the bot)
-        if result is not None:
-            return result
-        result = await cli_analysts.dispatch(args, settings, db)  # analysts add|remove|list|token
-        if result is not None:
-            return result
-        result = await cli_privacy.dispatch(args, settings, db)  # privacy export --respondent
-        if result is not None:
-            return result
-        result = await cli_exports.dispatch(args, settings, db)  # tables export / rebuild
-        if result is not None:
-            return result
-        result = await cli_communication.dispatch(args, settings, db)  # audience, broadcast, event …
-        if result is not None:
-            return result
-        result = await cli_deliberation.dispatch(args, settings, db)  # statements …, round …
-        if result is not None:
-            return result
-        catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
-        if args.command == "chat":
-            return await _chat(args, settings, db, catalog)
-        if args.command == "export":
-            return await _export(args, db, catalog)
+        return await args.func(args, settings, db)  # type: ignore[no-any-return]
     finally:
         await db.dispose()
-    return 2
-
-
-async def _chat(args: argparse.Namespace, settings: Settings, db: "Database", catalog: "QuestionnaireCatalog") -> int:
-    from bot.service.conversation import conversation_from_settings
-    from bot.terminal import run_chat
-
-    # an author may try any questionnaire, open or not
-    conversation = conversation_from_settings(settings, catalog, open_only=False)  # type: ignore[arg-type]
-    if args.questionnaire not in catalog.ids(open_only=False):  # type: ignore[attr-defined]
-        known = ", ".join(catalog.ids(open_only=False))  # type: ignore[attr-defined]
-        print(f"Unknown questionnaire {args.questionnaire!r}; known: {known}", file=sys.stderr)
-        return 2
-    return await run_chat(db, conversation, args.questionnaire, args.respondent, args.lang or settings.lang)  # type: ignore[arg-type]
-
-
-async def _export(args: argparse.Namespace, db: "Database", catalog: "QuestionnaireCatalog") -> int:
-    from exports import write_export
-    from storage import repository
-
-    from bot.service.catalog import UnknownQuestionnaire
-
-    try:
-        q = catalog.current(args.questionnaire)  # type: ignore[attr-defined]
-    except UnknownQuestionnaire:
-        print(f"Unknown questionnaire {args.questionnaire!r}", file=sys.stderr)
-        return 2
-    async with db.transaction() as session:  # type: ignore[attr-defined]
-        runs = await repository.export_runs(session, q.id)
-    path = write_export(q, runs, args.format, args.out)
-    print(f"Exported {len(runs)} runs of {q.id} to {path}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,153 +1,50 @@
-"""`scenari actors …` (the stakeholder register and its invitations) and `scenari export --table`.
+"""`scenari actors …`: the stakeholder register and its invitation links.
 
-Registered by :mod:`bot.cli` (``add_commands``); :func:`dispatch` runs once the database is
-migrated and returns None for commands that are not its own.
+    scenari actors import FILE          # add or update actors from a CSV or XLSX file (idempotent)
+    scenari actors list
+    scenari actors invite --actor CODE … | --all-pending [--new]
+    scenari actors revoke TOKEN|LINK
 
-Register files (CSV with ``,`` or ``;``, or XLSX, first sheet) have a header row with
-``organisation`` and ``category`` and optionally ``code`` and ``contact_person`` (Italian
-headers work too: organizzazione, categoria, codice, referente). Categories are the codes of
-:data:`storage.register.CATEGORIES` or their Italian/English labels.
+The register file's format is :mod:`storage.register_file`'s; its tables are exported with
+`scenari export --table` (:mod:`bot.cli.exports`).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from storage.register import CATEGORIES, CODE_PATTERN, ActorRow, RegisterError
+from storage import Database, register
+from storage.register import RegisterError
+from storage.register_file import read_register
 
-if TYPE_CHECKING:  # pragma: no cover
-    from storage import Database
+from bot.service.invitations import PREFIX, deep_link
+from bot.settings import Settings
 
-    from bot.settings import Settings
-
-HEADERS = {
-    "code": "code", "codice": "code",
-    "organisation": "organisation", "organization": "organisation", "organizzazione": "organisation",
-    "ente": "organisation", "name": "organisation", "nome": "organisation",
-    "category": "category", "categoria": "category",
-    "contact_person": "contact_person", "contact": "contact_person", "referente": "contact_person",
-}
-TABLES = ("actors", "cards", "ratings")
+from .commands import with_database
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    actors = subparsers.add_parser("actors", help="the stakeholder register and its invitation links").add_subparsers(
-        dest="action", required=True
-    )
+def add_actors(parser: argparse.ArgumentParser) -> None:
+    actors = parser.add_subparsers(dest="action", required=True)
     imp = actors.add_parser("import", help="add or update actors from a CSV or XLSX file (idempotent)")
     imp.add_argument("file", type=Path)
-    actors.add_parser("list", help="list the actors, their state and invitations")
+    with_database(imp, _import)
+    with_database(actors.add_parser("list", help="list the actors, their state and invitations"), _list)
     invite = actors.add_parser("invite", help="make invitation links (/start ascolto_<token>)")
     which = invite.add_mutually_exclusive_group(required=True)
     which.add_argument("--actor", "-a", action="append", metavar="CODE", help="an actor's code (repeatable)")
     which.add_argument("--all-pending", action="store_true", help="every actor that has not answered yet")
     invite.add_argument("--new", action="store_true", help="a fresh token even if an unused one exists")
+    with_database(invite, _invite)
     revoke = actors.add_parser("revoke", help="withdraw an invitation token (or link)")
     revoke.add_argument("token")
+    with_database(revoke, _revoke)
 
 
-async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int | None:
-    """Run an `actors` command or `export --table`; None if ``args`` is another command."""
-    if args.command == "export" and getattr(args, "table", None):
-        return await _export(args, settings, db)
-    if args.command != "actors":
-        return None
-    if args.action == "import":
-        return await _import(args.file, db)
-    if args.action == "list":
-        return await _list(db)
-    if args.action == "invite":
-        return await _invite(args, settings, db)
-    if args.action == "revoke":
-        return await _revoke(args.token, db)
-    return 2
-
-
-# --- reading register files ------------------------------------------------------------------
-
-
-def read_register(path: Path) -> list[ActorRow]:
-    """The rows of a register file; raises :class:`RegisterError` listing every bad row."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table = _xlsx_rows(path)
-    else:
-        table = _csv_rows(path)
-    if not table:
-        raise RegisterError([f"{path.name}: the file is empty"])
-    header_line, header = table[0]
-    columns = [HEADERS.get(str(cell or "").strip().lower().replace(" ", "_")) for cell in header]
-    missing = [name for name in ("organisation", "category") if name not in columns]
-    if missing:
-        raise RegisterError([f"riga {header_line}: missing column(s) {', '.join(missing)} (header: {', '.join(map(str, header))})"])
-    labels = {code: code for code in CATEGORIES}
-    for code, (it, en) in CATEGORIES.items():
-        labels[it.casefold()] = code
-        labels[en.casefold()] = code
-    rows: list[ActorRow] = []
-    errors: list[str] = []
-    for line, cells in table[1:]:
-        record: dict[str, str] = {}
-        for name, cell in zip(columns, cells):
-            if name is not None:
-                record[name] = " ".join(str(cell).split()) if cell is not None else ""
-        if not any(record.values()):
-            continue  # a blank line
-        problems = []
-        organisation = record.get("organisation", "")
-        if not organisation:
-            problems.append("organisation is empty")
-        elif len(organisation) > 200:
-            problems.append("organisation is longer than 200 characters")
-        category = labels.get(record.get("category", "").casefold().replace(" ", "_")) or labels.get(
-            record.get("category", "").casefold()
-        )
-        if category is None:
-            problems.append(f"unknown category {record.get('category', '')!r} (known: {', '.join(CATEGORIES)})")
-        code = record.get("code", "").lower() or None
-        if code is not None and not CODE_PATTERN.match(code):
-            problems.append(f"code {code!r} must be 1-24 characters a-z, 0-9, _ or - (starting with a letter or digit)")
-        contact = record.get("contact_person") or None
-        if contact is not None and len(contact) > 200:
-            problems.append("contact_person is longer than 200 characters")
-        if problems:
-            errors.append(f"riga {line}: " + "; ".join(problems))
-            continue
-        rows.append(ActorRow(code, organisation, category, contact, line))  # type: ignore[arg-type]
-    if errors:
-        raise RegisterError(errors)
-    return rows
-
-
-def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    content = path.read_text(encoding="utf-8-sig")
-    first = content.splitlines()[0] if content.strip() else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-
-
-def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-    return [
-        (number, list(row))
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-        if any(cell not in (None, "") for cell in row)
-    ]
-
-
-# --- commands ------------------------------------------------------------------------------------
-
-
-async def _import(path: Path, db: Database) -> int:
-    from storage import register
-
+async def _import(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    path: Path = args.file
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
@@ -167,9 +64,7 @@ async def _import(path: Path, db: Database) -> int:
     return 0
 
 
-async def _list(db: Database) -> int:
-    from storage import register
-
+async def _list(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     async with db.transaction() as session:
         actors = await register.list_actors(session)
         invitations = await register.invitations_of(session)
@@ -190,10 +85,6 @@ async def _list(db: Database) -> int:
 
 
 async def _invite(args: argparse.Namespace, settings: Settings, db: Database) -> int:
-    from storage import register
-
-    from bot.service.invitations import deep_link
-
     async with db.transaction() as session:
         if args.all_pending:
             actors = await register.actors_by_state(session, register.STATE_NEW, register.STATE_INVITED)
@@ -226,12 +117,8 @@ async def _invite(args: argparse.Namespace, settings: Settings, db: Database) ->
     return 0
 
 
-async def _revoke(token: str, db: Database) -> int:
-    from storage import register
-
-    from bot.service.invitations import PREFIX
-
-    token = token.strip().rsplit("start=", 1)[-1].removeprefix("/start").strip().removeprefix(PREFIX)
+async def _revoke(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    token = args.token.strip().rsplit("start=", 1)[-1].removeprefix("/start").strip().removeprefix(PREFIX)
     async with db.transaction() as session:
         invitation = await register.revoke_invitation(session, token)
         if invitation is None:
@@ -244,18 +131,4 @@ async def _revoke(token: str, db: Database) -> int:
     return 0
 
 
-async def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
-    from exports.register import write_table
-    from storage import ratings, register
-
-    async with db.transaction() as session:
-        cards = None
-        if args.table == "actors":
-            rows: list[Any] = await register.export_actors(session)
-        else:
-            await ratings.recompute_all(session, settings.rating_weights)  # current weights and raters
-            cards = await ratings.export_cards(session)
-            rows = cards if args.table == "cards" else await ratings.export_ratings(session, settings.rating_weights)
-    path = write_table(args.table, rows, args.format, args.out, cards=cards)
-    print(f"Exported {len(rows)} {args.table} to {path}")
-    return 0
+COMMANDS = {"actors": add_actors}

@@ -4,9 +4,10 @@
 be reached or does not exist, a folder cannot be written (a read-only file system, a path
 whose parent is a file) — and a traceback of a hundred lines says none of it plainly, while its
 SQL parameters can hold a password's hash or an answer. :func:`operator_error` turns such an
-exception into one line (``bot.cli.main`` prints it and exits 2); anything else is a bug and
-keeps its traceback. The line shows the database URL with its password masked and the driver's
-own message, never SQLAlchemy's, which carries the statement and its parameters.
+exception into one line (``bot.cli.main`` prints it and exits 2, importing this module only
+then); anything else is a bug and keeps its traceback. The line shows the database URL with
+its password masked and the driver's own message, never SQLAlchemy's, which carries the
+statement and its parameters.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from bot.web.session import DEFAULT_KEY_FILE
 
 UNREACHABLE = (ConnectionError, TimeoutError, socket.gaierror)
 FILE_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.ENOENT, errno.ENOSPC}
@@ -48,8 +51,6 @@ def _setting_for(path: Path, settings: Any) -> str:
     parsed = make_url(settings.database_url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         candidates.append((Path(parsed.database), "the database file is set by SCENARI_DATABASE_URL"))
-    from bot.web.session import DEFAULT_KEY_FILE  # the web app's module: only when reporting
-
     candidates.append((DEFAULT_KEY_FILE, "the web's secret key is kept there unless SCENARI_SECRET_KEY is set"))
     exports = getattr(settings, "exports_dir", None)
     if exports:

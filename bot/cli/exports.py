@@ -1,52 +1,78 @@
-"""`scenari tables …`: the convergence tables for analysts (exports.convergence).
+"""`scenari export`, `scenari tables …` and `scenari simulate`: what analysts take away.
 
+    scenari export --questionnaire ID | --table actors|cards|ratings --format xlsx|csv --out PATH
     scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3]
     scenari tables rebuild [--out-dir var/exports] [--no-tag]
-    scenari simulate --respondents N [--seed S]
+    scenari simulate --respondents N [--seed S] [--votes N]
 
-A subcommand of its own, so ``scenari export --questionnaire/--table`` (raw answers, the
-register) keeps its meaning. ``export`` writes the tables as they are now (run ``scenari nlp
-tag`` first for the newest themes); ``rebuild`` is the scheduled job run once: tag the pending
-texts, then write ``convergence-latest.xlsx`` and a timestamped copy, under the job's database
-lease (an instance already rebuilding is not doubled) and recorded as a snapshot. ``simulate``
-fills the database with seeded synthetic runs of every questionnaire (storage.simulate).
-Registered by :mod:`bot.cli` (``add_commands``, then :func:`dispatch` once the database is migrated).
+``export`` writes the raw answers of a questionnaire (pseudonymous), or a table of the register:
+actors, project cards, ratings. ``tables`` are the convergence tables (exports.tables):
+``tables export`` writes them as they are now (run ``scenari nlp tag`` first for the newest
+themes); ``tables rebuild`` is the scheduled job run once: tag the pending texts, then write
+``convergence-latest.xlsx`` and a timestamped copy, under the job's database lease (an instance
+already rebuilding is not doubled) and recorded as a snapshot. ``simulate`` fills the database
+with seeded synthetic runs of every questionnaire (storage.simulate).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from storage import Database
+from exports.lease import new_holder, run_job_now
+from exports.options import DEFAULT_THRESHOLD, Options
+from exports.raw import write_export
+from exports.register import write_table
+from exports.scheduler import ConvergenceJob, convergence_spec
+from exports.tables import TABLE_NAMES, compute_tables, write_tables
+from storage import Database, ratings, register, repository
+from storage.deliberation import simulate_votes
+from storage.simulate import simulate
 
-    from bot.settings import Settings
+from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from bot.settings import Settings
+
+from .commands import with_database
 
 ALL = "convergence"
+TABLES = ("actors", "cards", "ratings")  # `scenari export --table`
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    tables = subparsers.add_parser("tables", help="convergence tables for analysts (themes, priorities, visions …)")
-    actions = tables.add_subparsers(dest="action", required=True)
-    export = actions.add_parser("export", help="write the convergence tables (XLSX workbook, or CSV/Parquet files)")
-    export.add_argument("--tables", "-t", default=ALL,
-                        help="'convergence' (every table, the default) or comma-separated table names")
-    export.add_argument("--format", "-f", choices=("xlsx", "csv", "parquet"), default="xlsx")
-    export.add_argument("--out", "-o", type=Path, required=True,
-                        help="xlsx: a file (or a folder); csv/parquet: a folder, or a file ending in .zip")
-    _options(export)
+def add_export(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)  # runs of a questionnaire, or a table
+    which.add_argument("--questionnaire", "-q")
+    which.add_argument("--table", "-t", choices=TABLES, help="the register, project cards or ratings")
+    parser.add_argument("--format", "-f", choices=("csv", "xlsx"), default="xlsx")
+    parser.add_argument("--out", "-o", type=Path, required=True)
+    with_database(parser, _export)
+
+
+def add_tables(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    written = actions.add_parser("export", help="write the convergence tables (XLSX workbook, or CSV/Parquet files)")
+    written.add_argument("--tables", "-t", default=ALL,
+                         help="'convergence' (every table, the default) or comma-separated table names")
+    written.add_argument("--format", "-f", choices=("xlsx", "csv", "parquet"), default="xlsx")
+    written.add_argument("--out", "-o", type=Path, required=True,
+                         help="xlsx: a file (or a folder); csv/parquet: a folder, or a file ending in .zip")
+    _options(written)
+    with_database(written, _tables_export)
     rebuild = actions.add_parser("rebuild", help="tag pending texts, then rebuild the tables into var/exports now")
     rebuild.add_argument("--out-dir", type=Path, default=None, help="default: var/exports")
     rebuild.add_argument("--no-tag", action="store_true", help="skip the tagging pass")
     _options(rebuild)
-    simulate = subparsers.add_parser("simulate", help="fill the database with synthetic runs of every questionnaire")
-    simulate.add_argument("--respondents", "-n", type=int, required=True, help="how many respondents to add")
-    simulate.add_argument("--seed", type=int, default=1, help="the same seed gives the same data (default 1)")
-    simulate.add_argument("--votes", type=int, default=0,
-                          help="also a deliberation round: about N votes per respondent on 40 statements (default 0)")
+    with_database(rebuild, _tables_rebuild)
+
+
+def add_simulate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--respondents", "-n", type=int, required=True, help="how many respondents to add")
+    parser.add_argument("--seed", type=int, default=1, help="the same seed gives the same data (default 1)")
+    parser.add_argument("--votes", type=int, default=0,
+                        help="also a deliberation round: about N votes per respondent on 40 statements (default 0)")
+    with_database(parser, _simulate)
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -54,44 +80,59 @@ def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, default=None, help="share at which a category shares a theme (0.2)")
 
 
-async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int | None:
-    """Run a `tables` or `simulate` command on the migrated database; None if ``args`` is another command."""
-    if args.command == "simulate":
-        return await _simulate(args, db)
-    if args.command != "tables":
-        return None
-    from exports.convergence import DEFAULT_THRESHOLD, TABLE_NAMES, Options
+# --- export ----------------------------------------------------------------------------------------
 
+
+async def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    if args.table:
+        return await _register_table(args, settings, db)
+    catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
     try:
-        options = Options(
+        q = catalog.current(args.questionnaire)
+    except UnknownQuestionnaire:
+        print(f"Unknown questionnaire {args.questionnaire!r}", file=sys.stderr)
+        return 2
+    async with db.transaction() as session:
+        runs = await repository.export_runs(session, q.id)
+    path = write_export(q, runs, args.format, args.out)
+    print(f"Exported {len(runs)} runs of {q.id} to {path}")
+    return 0
+
+
+async def _register_table(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    async with db.transaction() as session:
+        cards = None
+        if args.table == "actors":
+            rows: list[Any] = await register.export_actors(session)
+        else:
+            await ratings.recompute_all(session, settings.rating_weights)  # current weights and raters
+            cards = await ratings.export_cards(session)
+            rows = cards if args.table == "cards" else await ratings.export_ratings(session, settings.rating_weights)
+    path = write_table(args.table, rows, args.format, args.out, cards=cards)
+    print(f"Exported {len(rows)} {args.table} to {path}")
+    return 0
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _table_options(args: argparse.Namespace, settings: Settings) -> Options | None:
+    """The analyses' options from the flags and the settings; None, said on standard error, if one is wrong."""
+    try:
+        return Options(
             k=args.k if args.k is not None else getattr(settings, "suppress_k", 3),
             threshold=args.threshold if args.threshold is not None else DEFAULT_THRESHOLD,
             lang=settings.lang, weights=settings.rating_weights or None,
         )
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return None
+
+
+async def _tables_export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    options = _table_options(args, settings)
+    if options is None:
         return 2
-    if args.action == "rebuild":
-        from exports.scheduler import ConvergenceJob, convergence_spec, exports_dir, new_holder, run_job_now
-
-        job = ConvergenceJob(db, args.out_dir or exports_dir(settings), options, spacy_model=settings.spacy_model,
-                             tag=not args.no_tag)
-        job.holder = new_holder()
-        outcome = await run_job_now(db, convergence_spec(settings, job), holder=job.holder)
-        if not outcome.ran:
-            print("Another instance is rebuilding the convergence tables right now; try again in a moment.",
-                  file=sys.stderr)
-            return 1
-        if not outcome.ok:
-            print(f"Error: the rebuild failed: {outcome.error}", file=sys.stderr)
-            return 1
-        result = outcome.result
-        print(f"Rebuilt the convergence tables in {result.seconds:.1f} s from {result.counts.get('answers', 0)} "
-              f"answers ({result.tagged} texts newly tagged): {result.latest}, {result.snapshot}")
-        return 0
-    from exports.scheduler import compute_tables
-    from exports.tables import write_tables
-
     names = None if args.tables.strip() == ALL else [n.strip() for n in args.tables.split(",") if n.strip()]
     unknown = [n for n in names or () if n not in TABLE_NAMES]
     if unknown:
@@ -104,11 +145,32 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
     return 0
 
 
-async def _simulate(args: argparse.Namespace, db: Database) -> int:
-    import time
+async def _tables_rebuild(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    options = _table_options(args, settings)
+    if options is None:
+        return 2
+    schedule = settings.schedule_options()
+    job = ConvergenceJob(db, args.out_dir or schedule.exports_dir, options, spacy_model=settings.spacy_model,
+                         tag=not args.no_tag)
+    job.holder = new_holder()
+    outcome = await run_job_now(db, convergence_spec(schedule, job), holder=job.holder)
+    if not outcome.ran:
+        print("Another instance is rebuilding the convergence tables right now; try again in a moment.",
+              file=sys.stderr)
+        return 1
+    if not outcome.ok:
+        print(f"Error: the rebuild failed: {outcome.error}", file=sys.stderr)
+        return 1
+    result = outcome.result
+    print(f"Rebuilt the convergence tables in {result.seconds:.1f} s from {result.counts.get('answers', 0)} "
+          f"answers ({result.tagged} texts newly tagged): {result.latest}, {result.snapshot}")
+    return 0
 
-    from storage.simulate import simulate
 
+# --- simulate ------------------------------------------------------------------------------------
+
+
+async def _simulate(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     if args.respondents < 1:
         print("Error: --respondents must be at least 1", file=sys.stderr)
         return 2
@@ -120,11 +182,12 @@ async def _simulate(args: argparse.Namespace, db: Database) -> int:
           f"{counts.get('runs', 0)} runs, {counts.get('answers', 0)} answers, {counts.get('answer_tags', 0)} tags, "
           f"{counts.get('actors', 0)} actors, {counts.get('cards', 0)} cards, {counts.get('ratings', 0)} ratings "
           f"({db.backend}).")
-    if getattr(args, "votes", 0) > 0:  # a simulated deliberation round (storage.deliberation)
-        from storage.deliberation import simulate_votes
-
+    if args.votes > 0:  # a simulated deliberation round (storage.deliberation)
         async with db.transaction() as session:
             made = await simulate_votes(session, args.seed, args.votes)
         print(f"Simulated a deliberation round: {made['votes']} votes of {made['participants']} participants on "
               f"{made['statements']} statements.")
     return 0
+
+
+COMMANDS = {"export": add_export, "tables": add_tables, "simulate": add_simulate}

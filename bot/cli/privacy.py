@@ -9,28 +9,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover
-    from storage import Database
+from storage import Database
 
-    from bot.settings import Settings
+from bot.service.personal_data import export, respondent_by_pseudonym
+from bot.settings import Settings
 
-
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    privacy = subparsers.add_parser("privacy", help="data protection requests (download my data)")
-    actions = privacy.add_subparsers(dest="action", required=True)
-    export = actions.add_parser("export", help="everything held about one respondent, as JSON")
-    export.add_argument("--respondent", required=True, help="the respondent's pseudonym (as in the exports)")
-    export.add_argument("--out", "-o", type=Path, default=None, help="write to this file (default: standard output)")
+from .commands import with_database
 
 
-async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int | None:
-    """Run `privacy …`; None if ``args`` is another command."""
-    if args.command != "privacy":
-        return None
-    from bot.service.personal_data import export, respondent_by_pseudonym
+def add_privacy(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    exported = actions.add_parser("export", help="everything held about one respondent, as JSON")
+    exported.add_argument("--respondent", required=True, help="the respondent's pseudonym (as in the exports)")
+    exported.add_argument("--out", "-o", type=Path, default=None, help="write to this file (default: standard output)")
+    with_database(exported, _export)
 
+
+async def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     async with db.transaction() as session:
         respondent_id = await respondent_by_pseudonym(session, args.respondent)
         data = await export(session, respondent_id, "cli") if respondent_id is not None else None
@@ -43,3 +39,6 @@ async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -
         args.out.write_bytes(data.content)
         print(f"Wrote the data of {data.pseudonym} ({data.questionnaires} questionnaires) to {args.out}.")
     return 0
+
+
+COMMANDS = {"privacy": add_privacy}

@@ -1,7 +1,8 @@
-"""`scenari questionnaires validate | import | export`: the authors' commands.
+"""`scenari questionnaires list | validate | import | export`: the authors' commands.
 
-They need no database: validation reads files, import turns an XLSForm into a questionnaire
-file, export writes a questionnaire (built in, or from SCENARI_QUESTIONNAIRES_DIR) as XLSForm.
+``list`` reads the settings (SCENARI_QUESTIONNAIRES_DIR); the others need neither settings nor
+database: validation reads files, import turns an XLSForm into a questionnaire file, export
+writes a questionnaire (built in, or from SCENARI_QUESTIONNAIRES_DIR) as XLSForm.
 """
 
 from __future__ import annotations
@@ -15,34 +16,53 @@ import yaml
 from dialogs import DefinitionError, load_directory
 from dialogs.loader import Report, check_file
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
+
+from .commands import files_only, with_settings
 
 XLSFORM_SUFFIXES = (".xlsx", ".xls")
 
 
-def add_commands(questionnaires: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_questionnaires(parser: argparse.ArgumentParser) -> None:
+    questionnaires = parser.add_subparsers(dest="action", required=True)
+    with_settings(questionnaires.add_parser("list", help="list the available questionnaires"), _list)
     validate = questionnaires.add_parser(
         "validate", help="check questionnaire files (YAML or XLSForm) and report every error and warning"
     )
     validate.add_argument("files", nargs="+", type=Path)
+    files_only(validate, _validate)
     imported = questionnaires.add_parser("import", help="read an XLSForm (.xlsx) into a questionnaire file")
     imported.add_argument("form", type=Path)
     imported.add_argument("--out", "-o", type=Path, help="the YAML file to write (default: standard output)")
+    files_only(imported, _import)
     exported = questionnaires.add_parser("export", help="write a questionnaire as an XLSForm")
     exported.add_argument("questionnaire", help="its id (scenari questionnaires list)")
     exported.add_argument("--format", "-f", choices=("xlsform",), default="xlsform")
     exported.add_argument("--out", "-o", type=Path, required=True)
+    files_only(exported, _export)
 
 
-def run(args: argparse.Namespace) -> int | None:
-    """Handle the command if it is one of these; None for the others (list needs settings)."""
-    if args.command != "questionnaires" or args.action not in ("validate", "import", "export"):
-        return None
-    if args.action == "validate":
-        return validate(args.files, _default_language())
-    if args.action == "import":
-        return import_form(args.form, args.out, _default_language())
+def _validate(args: argparse.Namespace) -> int:
+    return validate(args.files, _default_language())
+
+
+def _import(args: argparse.Namespace) -> int:
+    return import_form(args.form, args.out, _default_language())
+
+
+def _export(args: argparse.Namespace) -> int:
     return export_form(args.questionnaire, args.out)
+
+
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.service.catalog import QuestionnaireCatalog  # it imports storage (SQLAlchemy): not for validate
+
+    catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
+    for qid in catalog.ids(open_only=False):
+        q = catalog.current(qid)
+        state = "open" if q.open else "closed"
+        print(f"{q.id:<12} v{q.version:<3} {state:<7} {len(q.questions):>3} questions  {q.title.get(settings.lang)}")
+    return 0
 
 
 def _default_language() -> str | None:
@@ -54,6 +74,7 @@ def _default_language() -> str | None:
 
 
 def check(path: Path, default_language: str | None) -> Report:
+    """The report of one questionnaire file, YAML or XLSForm."""
     if path.suffix.lower() in XLSFORM_SUFFIXES:
         from dialogs.xlsform import check_xlsform  # pyxform + lark cost ~2 s: only the XLSForm commands pay it
 
@@ -62,6 +83,7 @@ def check(path: Path, default_language: str | None) -> Report:
 
 
 def validate(files: list[Path], default_language: str | None) -> int:
+    """Print every error and warning of each file; 1 if any file has an error."""
     status = 0
     for path in files:
         report = check(path, default_language)
@@ -79,6 +101,7 @@ def validate(files: list[Path], default_language: str | None) -> int:
 
 
 def import_form(form: Path, out: Path | None, default_language: str | None) -> int:
+    """Write the questionnaire file of an XLSForm (to ``out`` or standard output); 1 if it has errors."""
     from dialogs.xlsform import check_xlsform, questionnaire_data  # slow import (pyxform): only here
 
     report = check_xlsform(form, default_language)
@@ -104,6 +127,7 @@ def import_form(form: Path, out: Path | None, default_language: str | None) -> i
 
 
 def export_form(questionnaire_id: str, out: Path) -> int:
+    """Write a questionnaire (built in, or from SCENARI_QUESTIONNAIRES_DIR) as an XLSForm."""
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -125,3 +149,6 @@ def export_form(questionnaire_id: str, out: Path) -> int:
     path = write_xlsform(q, out)
     print(f"Exported {q.id} v{q.version} as XLSForm to {path}")
     return 0
+
+
+COMMANDS = {"questionnaires": add_questionnaires}

@@ -35,7 +35,7 @@ async def background_jobs(settings: Settings, db: Database) -> AsyncIterator[Any
         await import_off_loop("bot.telegram")  # before bot.telegram.sender imports aiogram: its lazy schemas
         sending = await import_off_loop("bot.telegram.sender")
     worker = tagging.start_tagging(db, settings.spacy_model, TAGGING_INTERVAL_SECONDS)
-    scheduler = scheduling.start_scheduler(settings, db)
+    scheduler = scheduling.start_scheduler(settings.schedule_options(), db)
     log.info("background jobs started", extra={"fields": {"tagging_every_s": TAGGING_INTERVAL_SECONDS}})
     try:
         # the communication plan's sender (outbox → Telegram) and its scans, when a bot token is set

@@ -1,15 +1,14 @@
 """`scenari serve`: the one service process — the web channel and, with a token, the Telegram bot.
 
-Registered by :mod:`bot.cli` (``add_commands``, then :func:`dispatch` once the database is
-migrated). uvicorn runs programmatically in this event loop; the bot runs beside it, by long
-polling, or — with ``TELEGRAM_WEBHOOK_URL`` — by webhook on the web server itself. SIGINT and
-SIGTERM stop both cleanly: uvicorn finishes the requests in flight, polling stops, the bot's
-session and the database are closed.
+:func:`serve` is the process, given the settings and the migrated database; its command line
+(``--host``, ``--port``) is :mod:`bot.cli.serve`. uvicorn runs programmatically in this event
+loop; the bot runs beside it, by long polling, or — with ``TELEGRAM_WEBHOOK_URL`` — by webhook
+on the web server itself. SIGINT and SIGTERM stop both cleanly: uvicorn finishes the requests in
+flight, polling stops, the bot's session and the database are closed.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -25,23 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.settings import Settings
 
 log = logging.getLogger("scenari.serve")
-
-
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    serve = subparsers.add_parser(
-        "serve", help="migrate, then serve the web channel (and the Telegram bot when a token is set)"
-    )
-    serve.add_argument("--host", default=None, help="address to listen on (default: SCENARI_HOST, 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port (default: SCENARI_PORT, 8000)")
-
-
-async def dispatch(args: argparse.Namespace, settings: Settings, db: Database) -> int | None:
-    """Run `serve` on the migrated database; None if ``args`` is another command."""
-    if args.command != "serve":
-        return None
-    host = args.host or settings.host
-    port = args.port if args.port is not None else settings.port
-    return await serve(settings, db, host, port)
 
 
 async def serve(settings: Settings, db: Database, host: str, port: int) -> int:

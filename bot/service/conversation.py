@@ -8,7 +8,6 @@ run state and the update's idempotency mark are committed together before anythi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,29 +21,12 @@ from storage.models import Respondent, Run
 from bot.service import invitations
 from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from bot.service.listening import ListeningHooks
+from bot.service.reply import CONSENT_KEY, PARTICIPATION, Reply
 from bot.settings import Settings
 from bot.service.texts import t
 
 # An ``on_completed`` hook: (session, respondent, run, questionnaire, final state) → messages.
 CompletionHook = Callable[[AsyncSession, Respondent, Run, Questionnaire, RunState], Awaitable[list[Message]]]
-
-CONSENT_KEY = "_consent"
-PARTICIPATION = "participation"
-
-
-@dataclass
-class Reply:
-    """What to show, and enough context for a transport to tie buttons to a run."""
-
-    messages: list[Message] = field(default_factory=list)
-    lang: str = "it"
-    run_id: str | None = None
-    questionnaire_id: str | None = None
-    stored: bool = False
-    completed: bool = False
-    rejected: bool = False
-    answer_text: str | None = None
-
 
 class Conversation:
     def __init__(

@@ -206,7 +206,7 @@ def _start_button(settings: Any, lang: str) -> list[dict[str, str]]:
 
 
 async def round_frames(db: Database, round_id: int, k: int, lang: str = "it") -> dict[str, Any]:
-    from exports.consensus import ConsensusOptions, consensus_frames
+    from exports.tables.consensus import ConsensusOptions, consensus_frames
 
     async with db.transaction() as session:
         data = await deliberation.load_votes(session, [round_id])
@@ -215,7 +215,7 @@ async def round_frames(db: Database, round_id: int, k: int, lang: str = "it") ->
 
 async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) -> int:
     """A personal summary to every voter of the round who opted in to the plan's news; returns how many."""
-    from exports.consensus import top_shared
+    from exports.tables.consensus import top_shared
 
     from bot.service.communication import Plan
 

@@ -19,8 +19,10 @@ from dialogs.i18n import translate
 from storage import register
 from storage.models import Respondent, Run
 
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.service.conversation import Conversation, Reply
+from bot.service.reply import Reply
+
+if TYPE_CHECKING:  # pragma: no cover - the conversation calls this module: a type only
+    from bot.service.conversation import Conversation
 
 PREFIX = "ascolto_"
 INTERVIEW = "ascolto"  # the questionnaire an invitation opens
@@ -85,8 +87,6 @@ def deep_link(token: str, bot_username: str | None) -> str:
 
 
 async def start(conversation: Conversation, session: AsyncSession, respondent: Respondent, payload: str) -> Reply:
-    from bot.service.conversation import Reply
-
     lang = respondent.language
     token = payload[len(PREFIX):]
     if has_control_characters(token):  # no real token has one (and PostgreSQL could not compare it)

@@ -31,15 +31,20 @@ log = logging.getLogger("scenari.telegram")
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
-def build_bot(settings: Settings) -> Bot:
-    """A Bot whose every call goes to ``TELEGRAM_API_BASE`` (Telegram's server by default)."""
+def build_bot(settings: Settings, *, retry: bool = True) -> Bot:
+    """A Bot whose every call goes to ``TELEGRAM_API_BASE`` (Telegram's server by default).
+
+    ``retry=False`` leaves out the replies' :class:`RetryMiddleware`: the broadcast sender
+    (:mod:`bot.telegram.sender`) paces, retries and records 429s and errors itself.
+    """
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     if settings.telegram_api_base:
         session = PollingSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     else:
         session = PollingSession()
-    session.middleware(RetryMiddleware())
+    if retry:
+        session.middleware(RetryMiddleware())
     return Bot(settings.telegram_bot_token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
 
 

@@ -24,7 +24,7 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.service.conversation import Reply
+from bot.service.reply import Reply
 from .render import keyboard, message_html
 
 log = logging.getLogger("scenari.telegram")

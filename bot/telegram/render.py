@@ -1,16 +1,24 @@
-"""Engine messages → Telegram text (HTML) and inline keyboards."""
+"""Telegram's drawing of what the service says: text as HTML, the one place inline keyboards are built.
+
+Engine messages (:func:`message_html`, :func:`keyboard`) and the communication plan's messages
+(:func:`plan_keyboard`, :func:`telegram_method`): the plan's rich text is already the HTML
+subset Telegram's parse mode takes, its buttons are data drawn here.
+"""
 
 from __future__ import annotations
 
 import html
+from typing import Any
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.enums import ParseMode
+from aiogram.methods import SendDocument, SendMessage
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from dialogs import Message, i18n
 
-from bot.service.communication import NEWSLETTER_KEY
-from bot.service.conversation import CONSENT_KEY
-from .callbacks import AnswerButton, ConsentButton, MenuButton, NavButton, NewsletterButton
+from bot.service.communication import NEWSLETTER_KEY, Composed
+from bot.service.reply import CONSENT_KEY
+from .callbacks import AnswerButton, ConsentButton, MenuButton, NavButton, NewsletterButton, ResumeButton, RsvpButton
 from .texts import tt
 
 MENU_KEY = "_menu"
@@ -91,6 +99,38 @@ def _mark(rank: int | None, selected: bool) -> str:
     if rank is not None:
         return f"{rank}. "
     return "✓ " if selected else ""
+
+
+def plan_keyboard(buttons: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:
+    """The communication plan's buttons (data: a link, ``start``, ``resume``, ``rsvp``) as a keyboard.
+
+    A link, a questionnaire to start and a run to resume get a row each; the RSVP answers
+    share the first row. A button of any other kind is not drawn.
+    """
+    rows: list[list[InlineKeyboardButton]] = []
+    rsvp: list[InlineKeyboardButton] = []
+    for b in buttons:
+        if b.get("url"):
+            rows.append([InlineKeyboardButton(text=b["text"], url=b["url"])])
+        elif b.get("action") == "start":
+            rows.append([InlineKeyboardButton(text=b["text"], callback_data=MenuButton(questionnaire=b["questionnaire"]).pack())])
+        elif b.get("action") == "resume" and b.get("run"):
+            rows.append([InlineKeyboardButton(text=b["text"], callback_data=ResumeButton(run=b["run"]).pack())])
+        elif b.get("action") == "rsvp":
+            rsvp.append(InlineKeyboardButton(text=b["text"], callback_data=RsvpButton(event=b["event"], answer=b["answer"]).pack()))
+    if rsvp:
+        rows.insert(0, rsvp)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def telegram_method(chat_id: int, message: Composed) -> SendMessage | SendDocument:
+    """The Bot API call that delivers one of the plan's messages (a document's caption is its text)."""
+    markup = plan_keyboard(message.buttons)
+    if message.document_file_id or message.document_path:
+        document: Any = message.document_file_id or FSInputFile(message.document_path)  # type: ignore[arg-type]
+        return SendDocument(chat_id=chat_id, document=document, caption=message.html or None, parse_mode=ParseMode.HTML,
+                            reply_markup=markup)
+    return SendMessage(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT - 96) -> list[str]:

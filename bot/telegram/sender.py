@@ -21,9 +21,10 @@ place the communication plan talks to Telegram. The loop:
    message: the row becomes ``uncertain`` at once (policy ``hold``: never twice) or goes back in
    line with the backoff (policy ``resend``: never skipped), exactly like a kill in the window.
 
-Time: pacing, backoff and pauses read the injected ``monotonic`` clock and wait with the
-injected ``sleep`` (defaults: :func:`time.monotonic`, :func:`asyncio.sleep`), so tests drive
-the schedule with a fake clock; ``clock`` (UTC datetimes) stamps the database rows.
+Time: pacing (:mod:`bot.telegram.pacing`), backoff and pauses read the injected
+``monotonic`` clock and wait with the injected ``sleep`` (defaults: :func:`time.monotonic`,
+:func:`asyncio.sleep`), so tests drive the schedule with a fake clock; ``clock`` (UTC
+datetimes) stamps the database rows.
 
 Killed at any moment, a restarted sender goes on: rows it had claimed but not attempted return
 to the queue when their lease expires; rows it had *in flight* are the one window no Bot API
@@ -49,20 +50,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.methods import SendDocument, SendMessage
-from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from storage import Database, outbox
 from storage.models import utcnow
 
 from bot.service import communication
+from bot.service.catalog import QuestionnaireCatalog
 from bot.service.communication import Composed, Plan
-from bot.telegram.callbacks import MenuButton, ResumeButton, RsvpButton
+from bot.telegram.app import build_bot
+from bot.telegram.pacing import Pacing
+from bot.telegram.render import telegram_method
 from bot.telegram.retry import MAYBE_DELIVERED, never_reached_telegram
 
 log = logging.getLogger("scenari.sender")
@@ -70,38 +68,6 @@ log = logging.getLogger("scenari.sender")
 
 def new_holder() -> str:
     return f"sender:{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def build_sender_bot(token: str, api_base: str | None) -> Bot:
-    """A Bot without the reply path's retry middleware: the sender handles 429 and errors itself."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
-    return Bot(token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
-
-
-def keyboard(buttons: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:
-    rows: list[list[InlineKeyboardButton]] = []
-    rsvp: list[InlineKeyboardButton] = []
-    for b in buttons:
-        if b.get("url"):
-            rows.append([InlineKeyboardButton(text=b["text"], url=b["url"])])
-        elif b.get("action") == "start":
-            rows.append([InlineKeyboardButton(text=b["text"], callback_data=MenuButton(questionnaire=b["questionnaire"]).pack())])
-        elif b.get("action") == "resume" and b.get("run"):
-            rows.append([InlineKeyboardButton(text=b["text"], callback_data=ResumeButton(run=b["run"]).pack())])
-        elif b.get("action") == "rsvp":
-            rsvp.append(InlineKeyboardButton(text=b["text"], callback_data=RsvpButton(event=b["event"], answer=b["answer"]).pack()))
-    if rsvp:
-        rows.insert(0, rsvp)
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-
-
-def telegram_method(chat_id: int, message: Composed) -> Any:
-    markup = keyboard(message.buttons)
-    if message.document_file_id or message.document_path:
-        document: Any = message.document_file_id or FSInputFile(message.document_path)  # type: ignore[arg-type]
-        return SendDocument(chat_id=chat_id, document=document, caption=message.html or None, parse_mode=ParseMode.HTML,
-                            reply_markup=markup)
-    return SendMessage(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def send_preview(bot: Bot, chat_id: int, message: Composed) -> Any:
@@ -121,7 +87,9 @@ class SenderStats:
     started: float = field(default_factory=time.monotonic)
 
 
-class Sender:
+class Sender(Pacing):
+    """Delivers the outbox at Telegram's pace (see the module's docstring); :meth:`run` is the loop."""
+
     def __init__(
         self,
         db: Database,
@@ -256,96 +224,6 @@ class Sender:
         self._queue.extend(rows)
         # an empty queue is looked at again a little later, not on every turn of the loop
         self._next_claim = 0.0 if rows else self.monotonic() + 0.25
-
-    def _promote_later(self, now: float) -> None:
-        held = []
-        while self._later and self._later[0][0] <= now:
-            item = heapq.heappop(self._later)
-            if item[2].id in self._unrecorded:  # its retry is not committed yet: not before it is
-                held.append((now + 0.01, item[1], item[2]))
-                continue
-            self._queue.appendleft(item[2])
-        for item in held:
-            heapq.heappush(self._later, item)
-
-    def _tokens(self, now: float) -> int:
-        free = self.concurrency - len(self._inflight)
-        if free <= 0 or now < self._paused_until:
-            return 0
-        rate = self.plan.rate
-        if rate <= 0:
-            return free
-        interval = 1.0 / rate
-        burst = max(2, int(rate * 0.05))  # slots a short stall (a commit) may catch up, at most
-        if self._next_slot < now - burst * interval:
-            self._next_slot = now - (burst - 1) * interval  # idle for a while: no bigger catch-up burst
-        if now < self._next_slot:
-            return 0
-        return min(free, burst, int((now - self._next_slot) / interval) + 1)
-
-    def _take(self, now: float) -> list[outbox.Claimed]:
-        tokens = self._tokens(now)
-        if tokens <= 0:
-            return []
-        group: list[outbox.Claimed] = []
-        spacing = self.plan.chat_spacing
-        chats: set[int] = set()
-        skipped: list[outbox.Claimed] = []
-        scanned = 0
-        while self._queue and len(group) < tokens and scanned < tokens + 200:
-            row = self._queue.popleft()
-            scanned += 1
-            last = self._last_chat.get(row.chat_id)
-            waiting_upload = row.broadcast_id in self._uploading
-            if row.chat_id in chats or (last is not None and now - last < spacing) or waiting_upload:
-                skipped.append(row)
-                continue
-            broadcast = self._broadcasts.get(row.broadcast_id) if row.broadcast_id else None
-            if broadcast is not None and broadcast.document_path and row.broadcast_id not in self._file_ids:
-                self._uploading.add(row.broadcast_id)  # first upload alone; then its file id for the rest
-            chats.add(row.chat_id)
-            group.append(row)
-        self._queue.extendleft(reversed(skipped))
-        if group and self.plan.rate > 0:
-            self._next_slot += len(group) / self.plan.rate
-        return group
-
-    async def _wait_next(self, stop: asyncio.Event) -> None:
-        """Wait for the next moment that can change what may be sent.
-
-        At full concurrency only a call finishing can (an event, no timer). Otherwise the
-        earliest pacing instant — the next slot, the end of a 429 pause, a retry falling due, a
-        chat's spacing, the next look for new rows — on the injected clock, or a call finishing.
-        """
-        if len(self._inflight) >= self.concurrency:
-            await self._pause(None, stop)
-            return
-        now = self.monotonic()
-        candidates = [self._paused_until]
-        if self._later:
-            candidates.append(self._later[0][0])
-        if self._queue:
-            if self.plan.rate > 0:
-                candidates.append(self._next_slot)
-            if self.plan.chat_spacing > 0:
-                last = (self._last_chat.get(row.chat_id) for row in itertools.islice(self._queue, 200))
-                candidates.extend(t + self.plan.chat_spacing for t in last if t is not None)
-        else:
-            candidates.append(self._next_claim)
-        future = [c for c in candidates if c > now]
-        await self._pause(min(future) - now if future else 1.0, stop)
-
-    async def _pause(self, seconds: float | None, stop: asyncio.Event) -> None:
-        """The injected sleep for ``seconds`` (``None``: no timer), cut short by a call finishing or a stop."""
-        self._wake.clear()
-        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-        if seconds is not None:
-            waits.append(asyncio.ensure_future(self.sleep(seconds)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
 
     async def _launch(self, group: list[outbox.Claimed]) -> None:
         missing = {r.broadcast_id for r in group if r.broadcast_id and r.broadcast_id not in self._broadcasts}
@@ -488,39 +366,21 @@ class Sender:
                 log.exception("renewing the sender's lease failed")
 
 
-# --- the service's communication loop ------------------------------------------------------------
-
-
-async def communication_loop(
-    db: Database, plan: Plan, catalog: Any, stop: asyncio.Event, every_seconds: float = 60.0
-) -> None:
-    """Reminders, event reminders and feedback of new snapshots, every minute (all idempotent)."""
-    while not stop.is_set():
-        for job in (communication.scan_reminders(db, plan, catalog),
-                    communication.scan_event_reminders(db, plan),
-                    communication.scan_feedback(db, plan, catalog)):
-            try:
-                await job
-            except Exception:
-                log.exception("communication scan failed")
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every_seconds)
+# --- beside the service ------------------------------------------------------------------------
 
 
 @contextlib.asynccontextmanager
 async def sender_task(settings: Any, db: Database) -> Any:
     """Run the sender and the communication loop beside the bot; stop both on exit."""
-    from bot.service.catalog import QuestionnaireCatalog
-
     if not settings.telegram_bot_token:
         yield None
         return
     plan = Plan.from_settings(settings)
     catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
-    bot = build_sender_bot(settings.telegram_bot_token, settings.telegram_api_base)
+    bot = build_bot(settings, retry=False)
     sender = Sender(db, bot, plan, catalog)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(sender.run(stop)), asyncio.create_task(communication_loop(db, plan, catalog, stop))]
+    tasks = [asyncio.create_task(sender.run(stop)), asyncio.create_task(communication.communication_loop(db, plan, catalog, stop))]
     log.info("sender started", extra={"fields": {"rate": plan.rate, "holder": sender.holder}})
     try:
         yield sender

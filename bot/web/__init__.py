@@ -4,6 +4,12 @@ A second transport beside :mod:`bot.telegram`: it turns HTML form posts into
 :class:`dialogs.Input` and shows the returned :class:`dialogs.Message` list as a chat thread,
 which also proves that ``dialogs/`` knows nothing of any transport.
 
+Where things are: :mod:`.app` builds the ASGI app (``create_app``) from :mod:`.citizen` and
+:mod:`.privacy` (the citizens' pages, shown through :mod:`.views` and :mod:`.texts`),
+:mod:`.dashboard` (the analysts' package: login, pages, downloads, API), :mod:`.probes` and
+:mod:`.webhook`; both sides read posts with :mod:`.forms`, render with :mod:`.rendering`, keep
+sessions with :mod:`.session` (:mod:`.auth` for analysts), behind the middlewares of :mod:`.edge`.
+
 Why FastAPI (on Starlette) + Jinja2, served by uvicorn:
 
 * The pages are server-rendered HTML forms (they must work with JavaScript off), so the core

@@ -1,4 +1,5 @@
-"""What the web app does at its edge, before any route: believe a trusted proxy, forbid caching.
+"""What the web app does at its edge, before any route: believe a trusted proxy, forbid caching,
+send the security headers.
 
 * **Proxies.** Behind a TLS-terminating proxy every request reaches us over http from the
   proxy's address. With ``SCENARI_FORWARDED_ALLOW_IPS`` set, uvicorn's own
@@ -10,6 +11,9 @@
 * **No caching.** Every response under ``/api`` and ``/analisi`` (JSON tables with free-text
   quotes, dashboard pages, downloads) carries ``Cache-Control: no-store``, so no shared cache
   or browser history keeps an analyst's data.
+* **Security headers.** Every response carries a strict Content-Security-Policy (no inline
+  script or style, no frames), ``nosniff``, ``DENY`` framing and no referrer (invitation tokens
+  travel in URLs).
 """
 
 from __future__ import annotations
@@ -19,7 +23,18 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 PRIVATE_PREFIXES = ("/api", "/analisi")
 
-__all__ = ["NoStore", "PRIVATE_PREFIXES", "ProxyHeadersMiddleware", "private_path"]
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),  # invitation tokens travel in URLs
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+__all__ = ["NoStore", "PRIVATE_PREFIXES", "ProxyHeadersMiddleware", "SECURITY_HEADERS", "SecurityHeaders",
+           "private_path"]
 
 
 def private_path(path: str) -> bool:
@@ -45,3 +60,24 @@ class NoStore:
             await send(message)
 
         await self.app(scope, receive, send_no_store)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (a plain ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                present = {name.lower() for name, _ in message["headers"]}
+                message["headers"].extend(h for h in SECURITY_HEADERS if h[0] not in present)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,4 +1,5 @@
-"""From engine messages and run state to what the templates show: bubbles and one question form.
+"""From engine messages and run state to what the templates show: bubbles and one question form
+(and back: :func:`input_of` reads an answer form as the engine's input).
 
 Rendering is generic on purpose: a message kind or question type this module does not know
 still shows its text, its options and a way to answer (typing), so new engine features degrade
@@ -11,9 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.datastructures import ImmutableMultiDict
+
 import dialogs
-from dialogs import Message, Questionnaire, RunState
+from dialogs import Input, Message, Questionnaire, RunState
 from dialogs.flow import has_value, position, value_at
+
+from bot.service.catalog import QuestionnaireCatalog
 
 from .texts import wt
 
@@ -53,6 +58,45 @@ class PromptView:
     can_go_back: bool = False
     errors: list[str] = field(default_factory=list)
     draft: str | None = None
+
+
+def open_questionnaires(catalog: QuestionnaireCatalog, lang: str) -> list[dict[str, str]]:
+    """The questionnaires anyone may start, as the home page and the message pages list them."""
+    items = []
+    for qid in catalog.ids():
+        q = catalog.current(qid)
+        items.append({
+            "id": qid, "title": q.title.get(lang),
+            "description": q.description.get(lang) if q.description else "",
+        })
+    return items
+
+
+def consent_view(consent: Message) -> dict[str, Any]:
+    """The consent question as the page shows it: the notice's lines, the question, yes and no."""
+    lines = [line for line in consent.text.split("\n") if line.strip()]
+    return {
+        "notice": lines[:-1], "question": lines[-1] if lines else "",
+        "options": [{"value": o.value, "label": o.label} for o in consent.options],
+    }
+
+
+def input_of(form: ImmutableMultiDict[str, str]) -> Input:
+    """The engine's input from an answer form: a button pressed, boxes ticked, text typed, back or skip."""
+    key = form.get("key") or None
+    if "choice" in form:
+        return Input("choice", form.get("choice", ""), question_key=key)
+    action = form.get("action", "answer")
+    if action in ("back", "skip"):
+        return Input(action, question_key=key)  # type: ignore[arg-type]
+    if action == "done":
+        selected = [value for value in form.getlist("selected") if value.strip()]
+        if not selected:
+            return Input("done", question_key=key)
+        return Input("text", ",".join(selected), question_key=key)
+    if action == "answer":
+        return Input("text", form.get("text", ""), question_key=key)
+    return Input("show", question_key=key)
 
 
 def css_kind(kind: str) -> str:

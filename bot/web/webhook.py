@@ -79,6 +79,7 @@ class TelegramWebhook:
             log.exception("the bot could not start (the web goes on)")
 
     async def _register(self) -> None:
+        # bot.telegram imports aiogram: loaded off the event loop by _run() already, never by the web alone
         from ..telegram.app import ALLOWED_UPDATES, register_commands
         from ..telegram.handlers.reports import register_analyst_commands
         from ..telegram.texts import COMMANDS
@@ -96,7 +97,7 @@ class TelegramWebhook:
         """Have ``scheduler`` send the nightly package through this bot (now, or once it is built)."""
         self.scheduler = scheduler
         if scheduler is not None and self.bot is not None:
-            from ..telegram.handlers.reports import telegram_notifier
+            from ..telegram.handlers.reports import telegram_notifier  # aiogram: loaded by now (the bot is built)
 
             scheduler.attach_notifier(telegram_notifier(self.bot))
 

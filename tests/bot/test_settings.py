@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+from exports.scheduler import RETENTION_ID, retention_spec
+from tests.support.convergence_city import T0
 
 SCENARI = Path(sys.executable).with_name("scenari")
 
@@ -100,3 +103,10 @@ def test_scenari_export_stops_on_a_bad_setting(tmp_path, variable, value, line):
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out.csv").exists()
     assert not (tmp_path / "var").exists()  # no database was created either
+
+
+def test_the_service_schedules_the_retention_job_daily(db):
+    spec = retention_spec(Settings(SCENARI_RETENTION_FREE_TEXT_DAYS="30").schedule_options(), db)  # type: ignore[call-arg]
+    assert spec.name == RETENTION_ID and spec.work.policy.free_text_days == 30  # type: ignore[attr-defined]
+    first = spec.next_after(T0)
+    assert spec.next_after(first) - first == timedelta(days=1)

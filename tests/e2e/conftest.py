@@ -1,8 +1,10 @@
-"""A simulated person talks to the real bot (aiogram polling) through a local Bot API server."""
+"""A simulated person talks to the real bot (aiogram polling) through a local Bot API server.
+
+The ``api`` fixture (the fake server) is shared by every test: tests/conftest.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +16,6 @@ from storage import Database
 from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
 
 ANALYST_ID = 4242
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""What the e2e tests share: starting the business survey, and reading the database."""
+"""What the e2e tests share: walking into the business survey, and reading the database."""
 
 from __future__ import annotations
 
@@ -16,6 +16,19 @@ async def start_survey(user: SimulatedUser) -> None:
     assert notice.buttons == ["Accetto", "Non accetto"]
     await user.press("Accetto")
     await user.wait_text("In quale settore")
+
+
+FIRST_CHOICES = ("Manifattura e industria", "1–9", "Crema")
+"""Sector, size and town: the three choice questions before the innovations."""
+
+
+async def answer_until_free_text(user: SimulatedUser, innovations: str = "1,2") -> None:
+    """From the first question, answer the choices and the innovations up to the first free-text question."""
+    for text in FIRST_CHOICES:
+        await user.press(text)
+        await user.wait_for(lambda m: m.buttons and "✅" not in m.text)
+    await user.send_text(innovations)
+    await user.wait_text("innovazione più importante")
 
 
 async def stored_answers(db: Database, user_id: int, questionnaire: str = "imprese") -> dict[str, object]:

@@ -7,8 +7,8 @@ import asyncio
 from aiogram import Dispatcher
 
 from storage import Database
-from tests.e2e.helpers import answer_rows, start_survey, stored_answers
-from tests.support.fake_bot_api import FakeBotAPI, SimulatedUser
+from tests.e2e.helpers import answer_rows, answer_until_free_text, start_survey, stored_answers
+from tests.support.fake_bot_api import FakeBotAPI
 
 
 
@@ -30,11 +30,7 @@ async def test_number_out_of_range_and_text_too_long(api: FakeBotAPI, dispatcher
     user = api.user(user_id=2002)
     async with api.polling(dispatcher):
         await start_survey(user)
-        for text in ("Manifattura e industria", "1–9", "Crema"):
-            await user.press(text)
-            await user.wait_for(lambda m: m.buttons and "✅" not in m.text)
-        await user.send_text("1,2")
-        await user.wait_text("innovazione più importante")
+        await answer_until_free_text(user)
         await user.send_text("x" * 601)
         assert "601 caratteri" in (await user.wait_text("troppo lungo")).text
         await user.send_text("Robot di saldatura")
@@ -72,11 +68,7 @@ async def test_edited_message_group_chat_and_unknown_command(api: FakeBotAPI, di
         await user.send_command("/pizza")
         reply = await user.wait_text("Non conosco questo comando")
         assert "/indietro" in reply.text
-        for text in ("Manifattura e industria", "1–9", "Crema"):
-            await user.press(text)
-            await user.wait_for(lambda m: m.buttons and "✅" not in m.text)
-        await user.send_text("1")
-        await user.wait_text("innovazione più importante")
+        await answer_until_free_text(user, innovations="1")
         await user.send_text("Nuovo forno")
         await user.wait_text("ricerca e sviluppo")
         await user.edit_last_text("Nuovo forno a induzione")

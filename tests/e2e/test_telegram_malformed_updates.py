@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from storage import Database
 from storage.models import ProcessedUpdate, Respondent
-from tests.e2e.helpers import start_survey, stored_answers
+from tests.e2e.helpers import answer_until_free_text, start_survey, stored_answers
 from tests.support.fake_bot_api import FakeBotAPI
 
 
@@ -70,11 +70,7 @@ async def test_a_nul_in_a_typed_answer_or_a_link_is_refused_politely(
     stranger = api.user(user_id=3005, language_code="en")
     async with api.polling(dispatcher):
         await start_survey(user)
-        for text in ("Manifattura e industria", "1–9", "Crema"):
-            await user.press(text)
-            await user.wait_for(lambda m: m.buttons and "✅" not in m.text)
-        await user.send_text("1,2")
-        await user.wait_text("innovazione più importante")
+        await answer_until_free_text(user)
         await user.send_text("Robot\x00 di saldatura")
         refusal = await user.wait_text("caratteri di controllo")
         assert "\x00" not in (refusal.text or "")

@@ -13,8 +13,8 @@ from aiogram import Dispatcher
 from bot.settings import Settings
 from bot.telegram.app import build_dispatcher
 from storage import Database
-from tests.e2e.helpers import answer_rows, start_survey, stored_answers
-from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, SimulatedUser
+from tests.e2e.helpers import answer_rows, answer_until_free_text, start_survey, stored_answers
+from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
 
 SCENARI = Path(sys.executable).with_name("scenari")
 
@@ -24,11 +24,7 @@ async def test_redelivered_update_stores_one_answer(api: FakeBotAPI, dispatcher:
     user = api.user(user_id=3001)
     async with api.polling(dispatcher):
         await start_survey(user)
-        for text in ("Manifattura e industria", "1–9", "Crema"):
-            await user.press(text)
-            await user.wait_for(lambda m: m.buttons and "✅" not in m.text)
-        await user.send_text("1")
-        await user.wait_text("innovazione più importante")
+        await answer_until_free_text(user, innovations="1")
         update = await user.send_text("Forno nuovo")
         await user.wait_text("ricerca e sviluppo")
         await api.redeliver(update)

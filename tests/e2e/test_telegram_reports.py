@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.telegram.app import build_dispatcher
 from bot.telegram.handlers.reports import register_analyst_commands, telegram_notifier
 from bot.telegram.texts import COMMANDS
-from exports.convergence import Options
+from exports.tables import Options
 from exports.scheduler import ConvergenceJob, NightlyPackage
 from storage import Database, jobs
 from storage.models import ReportSnapshot, ReportSubscription

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from exports.consensus import ConsensusOptions, consensus_frames, prop_test, top_shared, two_prop_test
+from exports.tables.consensus import ConsensusOptions, consensus_frames, prop_test, top_shared, two_prop_test
 
 ROUNDS = {1: ("giugno", 1, 1), 2: ("luglio", 1, 1)}
 TEXTS = {1: "Più piste ciclabili", 2: "Un nuovo parcheggio in centro", 3: "Più verde nei quartieri", 4: "Musei aperti la sera"}

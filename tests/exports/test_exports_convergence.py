@@ -11,7 +11,8 @@ import math
 import pandas as pd
 import pytest
 
-from exports.convergence import Options, build_tables, group_score, normalised_entropy, suppress
+from exports.tables import Options, build_tables, suppress
+from exports.tables.convergence import group_score, normalised_entropy
 from storage import aggregates
 from storage import tags as tag_store
 from tests.support.convergence_city import build_city

@@ -8,15 +8,14 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from exports.convergence import TABLE_NAMES, Options
-from exports.scheduler import LATEST, ConvergenceJob, compute_tables, start_scheduler
-from exports.tables import write_tables
+from exports.options import ScheduleOptions
+from exports.scheduler import LATEST, ConvergenceJob, start_scheduler
+from exports.tables import TABLE_NAMES, Options, compute_tables, write_tables
 from storage import Database, upgrade_database
 from tests.support.convergence_city import build_city
 
@@ -147,8 +146,8 @@ async def test_rebuild_tags_pending_texts_first(sqlite_db, tmp_path, theme_tagge
 
 
 async def test_scheduler_runs_the_job_and_survives_a_failure(city, tmp_path, caplog):
-    settings = SimpleNamespace(aggregate_minutes=15, suppress_k=3, lang="it", rating_weights=None, spacy_model=None)
-    scheduler = start_scheduler(settings, city, out_dir=tmp_path)
+    options = ScheduleOptions(tables=Options(k=3, lang="it"), aggregate_minutes=15, spacy_model=None)
+    scheduler = start_scheduler(options, city, out_dir=tmp_path)
     job = scheduler.convergence_job
     job.tag = False
     try:

@@ -11,7 +11,7 @@ import random
 import pandas as pd
 import pytest
 
-from exports.convergence import Options, build_tables
+from exports.tables import Options, build_tables
 from exports.disclosure import line, protect
 from storage import aggregates
 from tests.support.convergence_city import build_city

@@ -7,30 +7,23 @@ import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from exports.convergence import ANSWER_KEYS, Options, build_tables
-from exports.scheduler import (
-    JOB_ID,
-    NIGHTLY_ID,
-    ConvergenceJob,
-    compute_tables,
-    convergence_spec,
-    run_job_now,
-    start_scheduler,
-)
+from exports.lease import run_job_now
+from exports.options import ScheduleOptions
+from exports.scheduler import JOB_ID, NIGHTLY_ID, ConvergenceJob, convergence_spec, start_scheduler
+from exports.tables import ANSWER_KEYS, Options, build_tables, compute_tables
 from storage import Database, aggregates, jobs
 from storage.models import Answer, ReportSnapshot
 from storage.simulate import simulate
 from tests.conftest import make_database
 from tests.support.convergence_city import build_city
 
-SETTINGS = SimpleNamespace(aggregate_minutes=15, suppress_k=3, lang="it", rating_weights=None, spacy_model=None,
+SETTINGS = ScheduleOptions(tables=Options(k=3, lang="it"), aggregate_minutes=15, spacy_model=None,
                            report_time="02:30", report_timezone="Europe/Rome", report_package=None)
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from dialogs import load_file
-from exports import answers_frame, codebook_frame, neutralise_cell, write_export
+from exports.raw import answers_frame, codebook_frame, write_export
+from exports.safety import neutralise_cell
 from storage.repository import ExportRun
 
 STARTED = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 import pandas as pd
 import pytest
 
-from exports import neutralise_cell, neutralise_frame
+from exports.safety import neutralise_cell, neutralise_frame
 from exports.safety import restore_cell
 
 FORMULA_LIKE = [

@@ -35,6 +35,18 @@ def test_packaged_taxonomy_is_valid(taxonomy):
         assert t.terms and t.label_it and t.label_en and t.description
 
 
+def test_questionnaire_theme_list_shows_the_taxonomy_labels(taxonomy):
+    """The priorities people rank and the themes found in their words are counted together, so the
+    shared list offered in the questionnaires must name each theme as the taxonomy does."""
+    shared = DEFAULT_TAXONOMY_PATH.parents[2] / "dialogs" / "questionnaires" / "lists" / "themes.yaml"
+    items = yaml.safe_load(shared.read_text(encoding="utf-8"))
+    assert items
+    for item in items:
+        assert item["value"] in taxonomy, item["value"]
+        theme = taxonomy.get(item["value"])
+        assert item["label"] == {"it": theme.label_it, "en": theme.label_en}, item["value"]
+
+
 def test_duplicate_ids_name_file_and_theme(tmp_path):
     path = write(tmp_path, {"version": "1", "themes": [theme(id="a"), theme(id="a")]}, "mine.yaml")
     with pytest.raises(TaxonomyError) as err:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -16,6 +15,7 @@ from nlp.worker import TaggingWorker, retag_all, start_tagging, tag_pending
 from storage import tags as tag_store
 from storage.models import AnswerTag, TaggedAnswer, TagReview
 from tests.support.free_text import answer_imprese
+from tests.support.polling import until
 
 TRAINS = "servono piu treni x Milano e piste ciclabili, nn serve piu turismo"
 VIOLINS = "Un nuovo laboratorio per i liutai insieme all'universita"
@@ -76,23 +76,15 @@ class FlakyTagger:
         return self.tagger.tag_many(texts, batch_size=batch_size)
 
 
-async def _until(condition, timeout=120.0):  # bounded polling, generous; no duration asserted
-    for _ in range(int(timeout / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
-
-
 async def test_worker_logs_errors_and_goes_on(db, conversation, theme_tagger, caplog):
     await answer_imprese(db, conversation, "1", TRAINS)
     flaky = FlakyTagger(theme_tagger)
     worker = TaggingWorker(db, flaky, interval=0.1).start()  # type: ignore[arg-type]
     try:
         with caplog.at_level(logging.ERROR, logger="scenari.nlp.worker"):
-            await _until(lambda: _has(db, 1))
+            await until(lambda: _has(db, 1))
         await answer_imprese(db, conversation, "2", VIOLINS)  # stored while the worker runs
-        await _until(lambda: _has(db, 2))
+        await until(lambda: _has(db, 2))
     finally:
         await worker.stop()
     assert not worker.running and worker.errors == 1 and worker.tagged == 2
@@ -108,7 +100,7 @@ async def test_start_tagging_loads_the_pipeline_in_a_thread(db, conversation):
     worker = start_tagging(db, None, interval=30)
     try:
         assert await worker.wait_ready(timeout=30)
-        await _until(lambda: _has(db, 1))
+        await until(lambda: _has(db, 1))
     finally:
         await worker.stop()
     assert not worker.running

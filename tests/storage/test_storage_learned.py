@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage import Database
 from storage import learned as model_store
+from tests.support.schema import schema_drift
 
 
 async def test_the_newest_model_of_the_taxonomy_version_is_the_one_served(db: Database) -> None:
@@ -32,15 +33,4 @@ async def test_the_newest_model_of_the_taxonomy_version_is_the_one_served(db: Da
 
 
 async def test_learned_models_migration_matches_the_model(db: Database) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from storage.models import Base
-    from tests.storage.test_storage_register import _table_of
-
-    def diff(connection):  # type: ignore[no-untyped-def]
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return [d for d in compare_metadata(context, Base.metadata) if _table_of(d) == "learned_models"]
-
-    async with db.engine.connect() as connection:
-        assert await connection.run_sync(diff) == []
+    assert await schema_drift(db, {"learned_models"}) == []

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 from sqlalchemy import func, select
 
-from exports.convergence import Options, build_tables
-from exports.scheduler import RETENTION_ID, retention_spec
+from exports.tables import Options, build_tables
 from storage import aggregates, audit
 from storage import tags as tag_store
 from storage.models import Actor, Answer
 from storage.retention import Policy, RetentionJob
-from tests.support.convergence_city import T0, build_city
+from tests.support.convergence_city import build_city
 
 NOW = datetime.now(timezone.utc)  # the city's answers are stamped when inserted; the job's clock is injected
 COUNTS = ["theme", "units", "n_public_body", "n_firm", "n_union", "n_citizen", "group_score"]
@@ -60,12 +59,3 @@ async def test_nothing_is_erased_before_its_time(db):
     result = await RetentionJob(db, Policy(free_text_days=365), clock=lambda: NOW + timedelta(days=300))()
     assert result.free_texts == 0
     assert not (await _tables(db))["quotes"].empty
-
-
-def test_the_service_schedules_the_retention_job_daily(db):
-    from bot.settings import Settings
-
-    spec = retention_spec(Settings(SCENARI_RETENTION_FREE_TEXT_DAYS="30"), db)  # type: ignore[call-arg]
-    assert spec.name == RETENTION_ID and spec.work.policy.free_text_days == 30  # type: ignore[attr-defined]
-    first = spec.next_after(T0)
-    assert spec.next_after(first) - first == timedelta(days=1)

@@ -21,15 +21,10 @@ from bot.web.webhook import SECRET_HEADER, WEBHOOK_PATH
 from storage import Database
 from storage.models import ProcessedUpdate, Respondent
 from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
+from tests.support.polling import until
 from tests.support.web_pages import asgi_client
 
 WEBHOOK_URL = "https://scenari.example.org/telegram/webhook"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
 
 
 def bot_settings(api: FakeBotAPI, tmp_path: Path, **extra: str) -> Settings:
@@ -116,18 +111,19 @@ async def test_serve_runs_web_and_bot_in_one_process_and_stops_on_sigterm(
     port = free_port()
     service = asyncio.create_task(serve(bot_settings(api, tmp_path), sqlite_db, "127.0.0.1", port))
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        for _ in range(100):
+        pages: list[httpx.Response] = []
+
+        async def served() -> bool:
             try:
-                response = await client.get("/q/imprese")
-                break
+                pages.append(await client.get("/q/imprese"))
             except httpx.TransportError:
-                await asyncio.sleep(0.05)
-        assert response.status_code == 200 and "Accetti di partecipare?" in response.text
-    for _ in range(100):  # the bot polls the (fake) Bot API in the same event loop
-        if api.count("getUpdates"):
-            break
-        await asyncio.sleep(0.05)
-    assert api.count("getUpdates") >= 1 and api.count("setMyCommands") >= 1
+                return False
+            return True
+
+        await until(served)
+        assert pages[-1].status_code == 200 and "Accetti di partecipare?" in pages[-1].text
+    await until(lambda: api.count("getUpdates") >= 1)  # the bot polls the (fake) Bot API in the same event loop
+    assert api.count("setMyCommands") >= 1
     user = api.user(1003, "Carla", language_code="it")
     await user.send_command("/start imprese")
     assert "Accetti di partecipare?" in ((await user.wait_reply()).text or "")
@@ -162,10 +158,7 @@ async def test_serve_in_webhook_mode_registers_the_webhook_and_hands_reports_to_
     port = free_port()
     settings = bot_settings(api, tmp_path, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, SCENARI_ANALYSTS="4242")
     service = asyncio.create_task(serve(settings, sqlite_db, "127.0.0.1", port))
-    for _ in range(1200):
-        if api.count("setWebhook") and attached:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: api.webhook_url == WEBHOOK_URL and bool(attached))  # the answer, not the request, counts
     assert api.webhook_url == WEBHOOK_URL
     assert api.get_commands(scope={"type": "chat", "chat_id": 4242})  # the analyst's own menu
     assert attached and attached[0] is not None  # nightly reports go out through the webhook's bot

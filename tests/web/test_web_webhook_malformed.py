@@ -46,12 +46,6 @@ MALFORMED = {
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def webhook_app(api: FakeBotAPI, db: Database, tmp_path: Path) -> AsyncIterator[FastAPI]:
     settings = Settings(  # type: ignore[call-arg]
         SCENARI_DATABASE_URL=f"sqlite:///{tmp_path / 'unused.db'}",

@@ -10,7 +10,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from exports import export_bytes
+from exports.raw import export_bytes
 from storage import Database, repository
 from storage.models import Respondent
 

@@ -38,6 +38,7 @@ from bot.service.conversation import Conversation
 from ...settings import Settings
 from ..callbacks import BroadcastButton, NewsletterButton, ResumeButton, RsvpButton
 from ..outbox import Outbox
+from ..render import telegram_method
 from .common import close_pressed
 
 log = logging.getLogger("scenari.telegram")
@@ -156,9 +157,6 @@ async def newsletter(
     message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, settings: Settings,
     outbox: Outbox,
 ) -> None:
-    from bot.service.communication import parse_time, resolve_segment
-    from bot.telegram.sender import telegram_method
-
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, tx("not_analyst", lang))
@@ -169,8 +167,8 @@ async def newsletter(
         return
     plan = communication.Plan.from_settings(settings)
     try:
-        segment = await resolve_segment(session, spec)
-        at = parse_time(at_text, plan.timezone)
+        segment = await communication.resolve_segment(session, spec)
+        at = communication.parse_time(at_text, plan.timezone)
         buttons = [communication.parse_button(b, conversation.catalog) for b in button_specs]
     except ValueError as exc:
         outbox.text(message.chat.id, tx("error", lang, error=exc))
@@ -223,8 +221,6 @@ async def preview(
     message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, settings: Settings,
     outbox: Outbox,
 ) -> None:
-    from bot.telegram.sender import telegram_method
-
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, tx("not_analyst", lang))
@@ -244,8 +240,6 @@ async def preview(
 
 
 async def status(message: Message, session: AsyncSession, respondent: Respondent, settings: Settings, outbox: Outbox) -> None:
-    from bot.service.communication import status_line
-
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, tx("not_analyst", lang))
@@ -256,7 +250,7 @@ async def status(message: Message, session: AsyncSession, respondent: Respondent
         items = [found] if found is not None else []
     else:
         items = await store.list_broadcasts(session, limit=10)
-    lines = [status_line(b, await store.counts(session, b.id)) for b in items]
+    lines = [communication.status_line(b, await store.counts(session, b.id)) for b in items]
     outbox.text(message.chat.id, "\n".join(lines) if lines else tx("none", lang))
 
 

@@ -23,15 +23,8 @@ from aiogram.types import FSInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.i18n import translate
-from exports.scheduler import (
-    ConvergenceJob,
-    Notify,
-    caption,
-    convergence_spec,
-    exports_dir,
-    options_from_settings,
-    run_job_now,
-)
+from exports.lease import run_job_now
+from exports.scheduler import ConvergenceJob, Notify, caption, convergence_spec
 from storage import Database, jobs
 from storage.models import Respondent
 
@@ -136,10 +129,11 @@ async def convergence_tables(
 
 async def _build(db: Database, settings: Settings) -> jobs.Snapshot | None:
     """Rebuild now under the convergence job's lease (or wait for the instance rebuilding)."""
-    job = ConvergenceJob(db, exports_dir(settings), options_from_settings(settings), tag=False)
+    options = settings.schedule_options()
+    job = ConvergenceJob(db, options.exports_dir, options.tables, tag=False)
     job.kind = "on_demand"
     try:
-        outcome = await run_job_now(db, convergence_spec(settings, job), wait_seconds=BUILD_WAIT_SECONDS)
+        outcome = await run_job_now(db, convergence_spec(options, job), wait_seconds=BUILD_WAIT_SECONDS)
     except Exception:
         log.exception("building the convergence tables on demand failed")
         return None

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs import Input, i18n
 from storage.models import Respondent
 
-from bot.service.conversation import Conversation, Reply
+from bot.service.conversation import Conversation
+from bot.service.reply import Reply
 from ..callbacks import AnswerButton, NavButton
 from ..outbox import Outbox
 from .common import close_pressed

@@ -1,0 +1,36 @@
+"""`scenari themes validate [FILE]`: check a theme taxonomy (default: the one in use), no database.
+
+A module of its own so that checking a file loads the nlp package alone, not the taggers'
+storage and models that the `scenari nlp …` commands (bot.cli.nlp) import.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nlp import DEFAULT_TAXONOMY_PATH, TaxonomyError, validate_taxonomy_file
+
+from .commands import files_only
+
+
+def add_themes(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    validate = actions.add_parser("validate", help="check a taxonomy file (default: the one in use)")
+    validate.add_argument("file", nargs="?", type=Path)
+    files_only(validate, _validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    path: Path | None = args.file
+    try:
+        taxonomy = validate_taxonomy_file(path)
+    except TaxonomyError as exc:
+        for line in str(exc).splitlines():
+            print(f"ERROR {line}")
+        return 1
+    print(f"OK    {path or DEFAULT_TAXONOMY_PATH}: version {taxonomy.version}, {len(taxonomy.themes)} themes")
+    return 0
+
+
+COMMANDS = {"themes": add_themes}

@@ -1,0 +1,74 @@
+"""The newsletter opt-in: asked once at the end of a questionnaire, given or revoked by command.
+
+:class:`NewsletterOptIn` is an ``on_completed`` hook of the conversation: a respondent the
+plan can reach (the channel :mod:`storage.audiences` covers) who was never asked gets a
+sì / no question; ``/iscriviti`` and ``/disiscrivi`` change the answer. Both are consents of
+purpose ``newsletter``; the privacy report shows them with a blocked bot and meeting answers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs import Message, Option, Questionnaire, RunState
+from storage import audiences, repository
+from storage.models import Event, EventRsvp, Respondent, Run
+
+from .texts import text
+
+NEWSLETTER_KEY = "_newsletter"  # the pseudo-prompt of the opt-in question (not a questionnaire's question)
+NOTICE_VERSION = "newsletter-1"
+
+
+class NewsletterOptIn:
+    """``on_completed`` hook: ask a respondent the plan can reach, once, whether they want its news."""
+
+    channels = (audiences.CHANNEL,)  # the channel whose respondents the audiences and the outbox reach
+
+    async def __call__(
+        self, session: AsyncSession, respondent: Respondent, run: Run, q: Questionnaire, state: RunState
+    ) -> list[Message]:
+        if respondent.channel not in self.channels or respondent.id is None:
+            return []
+        if await audiences.subscribed(session, respondent.id) is not None:
+            return []  # asked before: the answer stands until /iscriviti or /disiscrivi
+        lang = state.lang
+        options = (Option(value="yes", label=text("optin_yes", lang)), Option(value="no", label=text("optin_no", lang)))
+        return [Message(kind="prompt", text=text("optin_question", lang), question_key=NEWSLETTER_KEY,
+                        question_type="single", options=options)]
+
+
+async def set_subscription(session: AsyncSession, respondent: Respondent, granted: bool) -> str:
+    """Record the decision; returns the text to show."""
+    lang = respondent.language
+    if respondent.id is None:
+        return text("was_not_subscribed", lang)
+    before = await audiences.subscribed(session, respondent.id)
+    await repository.record_consent(session, respondent.id, audiences.NEWSLETTER, granted, NOTICE_VERSION)
+    if granted:
+        await audiences.clear_unreachable(session, respondent.id)
+        return text("subscribed", lang)
+    return text("unsubscribed" if before else ("not_subscribed" if before is None else "was_not_subscribed"), lang)
+
+
+async def privacy_lines(session: AsyncSession, respondent: Respondent) -> list[str]:
+    """What the privacy report adds: the subscription, a blocked bot, meeting answers."""
+    if respondent.id is None:
+        return []
+    lang = respondent.language
+    decision = await audiences.subscribed(session, respondent.id)
+    lines = [] if decision is None else [text("privacy_newsletter_on" if decision else "privacy_newsletter_off", lang)]
+    if await audiences.is_unreachable(session, respondent.id):
+        lines.append(text("privacy_unreachable", lang))
+    for event, status in await _rsvps_of(session, respondent.id):
+        lines.append(text("privacy_rsvp", lang, title=event, status=text(f"rsvp_{status}", lang)))
+    return lines
+
+
+async def _rsvps_of(session: AsyncSession, respondent_id: int) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(Event.title, EventRsvp.status).join(EventRsvp, EventRsvp.event_id == Event.id)
+        .where(EventRsvp.respondent_id == respondent_id).order_by(Event.starts_at)
+    )
+    return [(title, status) for title, status in rows]

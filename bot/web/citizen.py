@@ -1,0 +1,377 @@
+"""The citizens' pages: the open questionnaires, answering one, invitations, language.
+
+Every page that changes something is a form POST checked against the session's CSRF token; it
+runs in one database transaction (answer, run state, consent — all or nothing), then redirects
+(post/redirect/get) so the next page is shown only once the change is committed, and a reload
+never answers twice. The privacy pages are :mod:`bot.web.privacy`; the routes are wired in
+:func:`bot.web.app.create_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import ImmutableMultiDict
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+import dialogs
+from dialogs import Input, RunState
+from dialogs.answers import without_control_characters
+from storage import Database, register, repository
+from storage.group_commit import GroupCommitter
+from storage.models import Respondent
+
+from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from bot.service.conversation import conversation_from_settings
+from bot.service.reply import CONSENT_KEY, Reply
+from ..settings import Settings
+from . import views
+from .forms import FormError, read_form, safe_next
+from .rendering import page_language, render_page
+from .session import Flash, FlashStore, Sessions, WebSession
+from .texts import wt
+
+log = logging.getLogger("scenari.web")
+
+CHANNEL = "web"
+INVITATION = "ascolto"
+ANSWER_TEXT = frozenset({"text"})  # the typed answer: refused by the engine, with the question again
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class _SerialCommitter(GroupCommitter):
+    """Group commit whose transactions queue on the channel's SQLite lock like every other one."""
+
+    def __init__(self, db: Database, channel: WebChannel) -> None:
+        super().__init__(db, max_batch=64)
+        self.channel = channel
+
+    async def _commit(self, batch: list[Any]) -> list[Any]:
+        async with self.channel.transaction() as session:
+            return [await unit.work(session) for unit in batch]
+
+
+class WebChannel:
+    """The web transport of the Conversation service: forms in, chat-like pages out."""
+
+    def __init__(
+        self, settings: Settings, db: Database, catalog: QuestionnaireCatalog, sessions: Sessions
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.catalog = catalog
+        self.sessions = sessions
+        self.flashes = FlashStore()
+        self._serial: asyncio.Lock | None = asyncio.Lock() if db.backend == "sqlite" else None
+        self.committer = _SerialCommitter(db, self)
+        self.conversation = conversation_from_settings(settings, catalog)
+        self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        self.templates.env.globals["wt"] = wt
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        """A transaction of this channel; on SQLite one at a time in this process.
+
+        SQLite has one writer and every transaction here begins IMMEDIATE: concurrent requests
+        would otherwise wait in SQLite's busy handler, which sleeps (up to 100 ms a turn) —
+        queueing on an asyncio lock instead costs nothing and keeps the latency flat.
+        """
+        if self._serial is None:
+            async with self.db.transaction() as session:
+                yield session
+            return
+        async with self._serial:
+            async with self.db.transaction() as session:
+                yield session
+
+    def lang(self, ws: WebSession) -> str:
+        return page_language(ws, self.settings.lang)
+
+    def page(
+        self, request: Request, ws: WebSession, lang: str, name: str, context: dict[str, Any], status: int = 200
+    ) -> Response:
+        return render_page(self.templates, self.sessions, request, ws, lang, name, context, status=status)
+
+    def redirect(self, request: Request, ws: WebSession, target: str, lang: str | None = None) -> Response:
+        return self.sessions.attach(RedirectResponse(target, status_code=303), request, ws, lang)
+
+    def message_page(
+        self, request: Request, ws: WebSession, lang: str, title: str, texts: list[str], status: int = 200,
+        kind: str = "info",
+    ) -> Response:
+        return self.page(request, ws, lang, "message.html", {
+            "title": title, "texts": texts, "kind": kind,
+            "questionnaires": views.open_questionnaires(self.catalog, lang),
+        }, status)
+
+    def not_found(self, request: Request, ws: WebSession | None = None) -> Response:
+        ws = ws or self.sessions.read(request)
+        lang = self.lang(ws)
+        return self.message_page(request, ws, lang, wt("not_found_title", lang), [wt("not_found", lang)], status=404)
+
+    async def respondent(self, session: Any, ws: WebSession) -> Respondent:
+        return await self.conversation.lookup(session, CHANNEL, ws.respondent_id, self.lang(ws))
+
+    async def _renew_identity(self, session: Any, ws: WebSession) -> WebSession:
+        """A new session id for the same respondent, at consent (a change of privilege).
+
+        OWASP's session rules: a cookie planted in the browser before (session fixation) must not
+        reach what the consent opens — the respondent's data follow the new id, the old reaches nothing.
+        """
+        fresh = self.sessions.renew()
+        fresh.lang_preference = ws.lang_preference
+        await repository.change_external_id(session, CHANNEL, ws.respondent_id, fresh.respondent_id)
+        return fresh
+
+    def form_refused(self, request: Request, ws: WebSession, error: FormError) -> Response:
+        lang = self.lang(ws)
+        return self.message_page(
+            request, ws, lang, wt("error_title", lang), [wt(error.text_key, lang)], status=error.status, kind="error"
+        )
+
+    async def checked_form(
+        self, request: Request, ws: WebSession, free_text: frozenset[str] = frozenset()
+    ) -> ImmutableMultiDict[str, str]:
+        form = await read_form(request, free_text=free_text)
+        if not self.sessions.csrf_ok(ws, form.get("csrf")):
+            log.info("form refused", extra={"fields": {"reason": "csrf", "path": request.url.path}})
+            raise FormError(403, "cookies_needed" if ws.is_new else "bad_form")
+        return form
+
+    def _flash(self, ws: WebSession, where: str, reply: Reply, draft: str | None = None) -> None:
+        messages = [(m.kind, m.text) for m in reply.messages if m.kind != "prompt" and m.text]
+        if messages or reply.run_id:
+            self.flashes.put(ws.respondent_id, where, Flash(messages, reply.run_id, draft))
+
+    # --- the questionnaires ---------------------------------------------------------------------
+
+    async def index(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        async with self.transaction() as session:
+            lang = (await self.respondent(session, ws)).language
+        return self.page(request, ws, lang, "index.html", {
+            "title": wt("open_questionnaires", lang), "questionnaires": views.open_questionnaires(self.catalog, lang),
+        })
+
+    async def questionnaire(self, request: Request, qid: str) -> Response:
+        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog):
+            return await self.invitation(request)
+        ws = self.sessions.read(request)
+        if qid not in self.catalog:
+            return self.not_found(request, ws)
+        closed = qid not in self.catalog.ids()
+        if closed and not await self._may_continue(ws, qid):
+            if qid == INVITATION:
+                return await self.invitation(request)  # no run yet: the link's token is needed
+            return self.not_found(request, ws)
+        flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
+        async with self.transaction() as session:
+            respondent = await self.respondent(session, ws)
+            lang = respondent.language
+            q = self.catalog.current(qid)
+            context: dict[str, Any] = {
+                "title": q.title.get(lang), "qid": qid, "action": f"/q/{quote(qid)}",
+                "description": q.description.get(lang) if q.description else None,
+                "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
+                "started_before": False, "errors": [], "closed": closed,
+            }
+            if respondent.id is None or not await self.conversation.has_consent(session, respondent):
+                context["consent"] = views.consent_view(self.conversation.consent_prompt(lang, qid).messages[0])
+                context["thread"], context["errors"] = views.transient(flash.messages if flash else [], [])
+            else:
+                await self._run_context(session, respondent, qid, lang, flash, context)
+            return self.page(request, ws, lang, "questionnaire.html", context)
+
+    async def _run_context(
+        self, session: Any, respondent: Respondent, qid: str, lang: str, flash: Flash | None, context: dict[str, Any]
+    ) -> None:
+        """The page of a consenting respondent: the thread so far, and the question now or a start button."""
+        run = await repository.open_run(session, respondent.id, qid, for_update=True)
+        reply: Reply | None = None
+        if run is not None and run.status == "paused":  # consent given, the run is theirs:
+            reply = await self.conversation.begin(session, respondent, qid)  # resume it
+        elif run is not None:
+            reply = await self._show(session, respondent, run)
+        if run is None and flash and flash.run_id:  # just completed: show what was answered
+            run = await repository.get_run_by_public_id(session, flash.run_id)
+            if run is not None and run.respondent_id != respondent.id:
+                run = None
+        prompt_message = views.current_prompt(reply.messages) if reply else None
+        if run is not None:
+            try:
+                run_q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
+                state = RunState.from_json(run.state)
+                context["thread"] = views.thread(run_q, state, lang, include_current=prompt_message is not None)
+            except (UnknownQuestionnaire, TypeError, KeyError):
+                context["thread"] = []
+        shown = (flash.messages if flash else []) + [
+            (m.kind, m.text) for m in (reply.messages if reply else []) if m.kind != "prompt"]
+        bubbles, errors = views.transient(shown, context["thread"])
+        context["thread"] = context["thread"] + bubbles
+        if prompt_message is not None and reply is not None and reply.run_id:
+            prompt = views.prompt_view(prompt_message, lang)
+            prompt.errors = errors
+            prompt.draft = flash.draft if flash and errors else None
+            context["prompt"] = prompt
+            context["run_id"] = reply.run_id
+            return
+        context["errors"] = errors
+        context["can_start"] = True
+        context["started_before"] = run is not None or (flash is not None and flash.run_id is not None)
+        context["just_finished"] = run is not None and run.status == "completed"
+        if not context["started_before"]:  # came back later: say so if they already answered
+            held = await repository.respondent_data(session, respondent.id)
+            context["started_before"] = held is not None and any(
+                run_qid == qid and status == "completed" for run_qid, status, _, _ in held.runs
+            )
+
+    async def answer(self, request: Request, qid: str) -> Response:
+        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog):
+            return await self.invitation_post(request)
+        ws = self.sessions.read(request)
+        if qid not in self.catalog:
+            return self.not_found(request, ws)
+        if qid not in self.catalog.ids() and not await self._may_continue(ws, qid):
+            # a closed questionnaire is answered only on the run its invitation opened
+            if qid == INVITATION:
+                return await self.invitation_post(request)
+            return self.not_found(request, ws)
+        try:
+            form = await self.checked_form(request, ws, free_text=ANSWER_TEXT)
+        except FormError as error:
+            return self.form_refused(request, ws, error)
+        renewed: dict[str, WebSession] = {}  # a consent decision gives the browser a new session id
+
+        async def work(session: Any) -> tuple[Reply, str | None, str]:
+            draft: str | None = None
+            respondent = await self.respondent(session, ws)
+            if "consent" in form:
+                decision = form.get("consent")
+                if decision in ("yes", "no"):
+                    reply = await self.conversation.decide_consent(session, respondent, decision == "yes", qid)
+                    renewed["ws"] = await self._renew_identity(session, ws)
+                else:
+                    reply = self.conversation.consent_prompt(respondent.language, qid)
+            elif "start" in form:
+                reply = await self.conversation.start(session, respondent, qid)
+            else:
+                action = views.input_of(form)
+                reply = await self.conversation.handle(session, respondent, action, run_id=form.get("run") or None)
+                if reply.rejected and action.kind == "text" and "text" in form:
+                    draft = without_control_characters(action.value or "")[:20_000]
+            return reply, draft, reply.lang or respondent.language
+
+        # group commit (as the Telegram path): concurrent answers share one transaction and one
+        # durable commit; the redirect is sent only once this answer is committed
+        reply, draft, lang = await self.committer.run(work)
+        ws = renewed.get("ws", ws)
+        target = reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
+        self._flash(ws, target, reply, draft)
+        return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
+
+    async def _may_continue(self, ws: WebSession, qid: str) -> bool:
+        """Whether this browser holds a run of the closed questionnaire ``qid`` (open or done).
+
+        A closed questionnaire (e.g. the listening interview) starts only through its
+        invitation, which binds the run to the browser that redeemed it; that browser may then
+        answer it here to the end, come back to it, and see it completed.
+        """
+        if ws.is_new:
+            return False
+        async with self.transaction() as session:
+            respondent = await self.respondent(session, ws)
+            if respondent.id is None:
+                return False
+            statuses = await register.run_statuses(session, respondent.id, qid)
+        return bool(statuses & {"active", "paused", "completed"})
+
+    async def _show(self, session: Any, respondent: Respondent, run: Any) -> Reply:
+        """The current question of ``run``, without writing when looking changes nothing.
+
+        The engine's "show" only stamps the run's last activity; a page view need not pay a
+        durable write (an fsync) for that. When showing changes more (the run expired), the
+        Conversation applies it and stores it as usual.
+        """
+        try:
+            q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
+            state = RunState.from_json(run.state)
+        except (UnknownQuestionnaire, TypeError, KeyError):
+            return await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
+        step = dialogs.handle(q, state, Input("show"), expire_after=self.conversation.expire_after)
+        if dataclasses.replace(step.state, updated_at=state.updated_at) != state:
+            return await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
+        return Reply(step.messages, lang=state.lang, run_id=run.public_id, questionnaire_id=q.id,
+                     completed=step.completed, rejected=step.rejected)
+
+    # --- invitations ------------------------------------------------------------------------------
+
+    async def invitation(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        lang = self.lang(ws)
+        token = request.query_params.get("t", "").strip()
+        if not token:
+            return self.message_page(request, ws, lang, wt("invitation_title", lang), [wt("invitation_missing", lang)])
+        async with self.transaction() as session:
+            respondent = await self.respondent(session, ws)
+            reply = await self.conversation.start(session, respondent, f"{INVITATION}_{token}")
+        return self._invitation_reply(request, ws, reply, token)
+
+    async def invitation_post(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        token = request.query_params.get("t", "").strip()
+        try:
+            form = await self.checked_form(request, ws)
+        except FormError as error:
+            return self.form_refused(request, ws, error)
+        async with self.transaction() as session:
+            respondent = await self.respondent(session, ws)
+            payload = f"{INVITATION}_{token}"
+            decision = form.get("consent")
+            if decision in ("yes", "no"):
+                reply = await self.conversation.decide_consent(session, respondent, decision == "yes", payload)
+                ws = await self._renew_identity(session, ws)
+            else:
+                reply = await self.conversation.start(session, respondent, payload)
+        return self._invitation_reply(request, ws, reply, token)
+
+    def _invitation_reply(self, request: Request, ws: WebSession, reply: Reply, token: str) -> Response:
+        lang = reply.lang
+        if reply.run_id and reply.questionnaire_id in self.catalog:  # open or closed: /q/<id> serves its run
+            self._flash(ws, reply.questionnaire_id, reply)  # type: ignore[arg-type]
+            return self.redirect(request, ws, f"/q/{quote(reply.questionnaire_id)}#domanda", lang)  # type: ignore[arg-type]
+        consent = next((m for m in reply.messages if m.question_key == CONSENT_KEY), None)
+        if consent is not None:
+            return self.page(request, ws, lang, "questionnaire.html", {
+                "title": wt("invitation_title", lang), "qid": INVITATION, "description": None,
+                "action": f"/q/{INVITATION}?t={quote(token)}", "thread": [], "prompt": None, "run_id": None,
+                "can_start": False, "errors": [], "consent": views.consent_view(consent),
+            })
+        texts = [m.text for m in reply.messages if m.kind != "prompt" and m.text]
+        texts += [m.text for m in reply.messages if m.kind == "prompt" and m.question_key != "_menu" and m.text]
+        return self.message_page(request, ws, lang, wt("invitation_title", lang), texts)
+
+    # --- language -----------------------------------------------------------------------------------
+
+    async def language(self, request: Request) -> Response:
+        ws = self.sessions.read(request)
+        try:
+            form = await self.checked_form(request, ws)
+        except FormError as error:
+            return self.form_refused(request, ws, error)
+        lang = form.get("lang") if form.get("lang") in ("it", "en") else self.settings.lang
+        async with self.transaction() as session:
+            respondent = await self.respondent(session, ws)
+            if respondent.id is not None:
+                await self.conversation.set_language(session, respondent, lang)
+        return self.redirect(request, ws, safe_next(form.get("next")), lang)

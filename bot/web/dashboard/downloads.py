@@ -1,0 +1,49 @@
+"""/analisi/scarica/<table>.<format>: one table as a file, the same cells as ``scenari tables export``.
+
+Downloads go through :mod:`exports.tables` / :mod:`exports.safety` (a formula-looking cell is
+neutralised as in the file exports), are computed in a worker thread, and are written to the
+audit log with their row count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from storage import audit
+
+from .core import LOGIN_PATH, Dashboard
+
+log = logging.getLogger("scenari.web.analysis")
+
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+
+
+class Downloads:
+    """The download route: analysts only, a known table in a known format."""
+
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.dashboard = dashboard
+
+    async def download(self, request: Request, name: str, fmt: str) -> Response:
+        dashboard = self.dashboard
+        who = await dashboard.analyst_from_cookie(request)
+        if who is None:
+            return RedirectResponse(LOGIN_PATH, status_code=303)
+        tables = await dashboard.cache.get()
+        if fmt not in FORMATS or name not in tables.tables:
+            return dashboard.message(request, dashboard.sessions.read(request), "empty", status=404)
+        from exports.tables.writer import table_bytes  # slow (pandas, openpyxl): at the first download
+
+        content = await asyncio.to_thread(table_bytes, tables, name, fmt)
+        stamp = tables.computed_at.strftime("%Y%m%dT%H%M")
+        log.info("table downloaded", extra={"fields": {"analyst": who[0].id, "table": name, "format": fmt}})
+        async with dashboard.db.transaction() as session:
+            await audit.record(session, who[0].username, "download", name,
+                               detail={"format": fmt, "rows": len(tables.tables[name].frame)})
+        return Response(content, media_type=FORMATS[fmt], headers={
+            "content-disposition": f'attachment; filename="{name}-{stamp}.{fmt}"', "cache-control": "no-store",
+        })

@@ -1,0 +1,83 @@
+"""/privacy: what the service holds about this browser's respondent, its download and its erasure.
+
+The same report, export and erasure as the chat's /privacy and /cancella (the Conversation
+service and :mod:`bot.service.personal_data`); erasing also gives the browser a new identity,
+since the old one is gone with the data.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.service import personal_data
+from bot.service.texts import t
+
+from .citizen import CHANNEL, WebChannel
+from .forms import FormError
+from .session import WebSession
+from .texts import wt
+
+log = logging.getLogger("scenari.web")
+
+
+class PrivacyPages:
+    """The privacy page, its download of the respondent's data, and the erasure form's post."""
+
+    def __init__(self, web: WebChannel) -> None:
+        self.web = web
+
+    async def show(self, request: Request) -> Response:
+        ws = self.web.sessions.read(request)
+        async with self.web.transaction() as session:
+            respondent = await self.web.respondent(session, ws)
+            lang = respondent.language
+            report = await self.web.conversation.privacy_report(session, respondent)
+        return self._page(request, ws, lang, report, held=respondent.id is not None)
+
+    def _page(
+        self, request: Request, ws: WebSession, lang: str, report: str, held: bool, error: str | None = None,
+        status: int = 200,
+    ) -> Response:
+        footer = t("privacy_footer", lang)  # the chat's "/cancella" hint: here the form below does it
+        lines = [line for line in report.split("\n") if line.strip() != footer]
+        erased = request.query_params.get("cancellato") == "1" and not held
+        return self.web.page(request, ws, lang, "privacy.html", {
+            "title": wt("privacy_title", lang), "lines": lines, "held": held, "error": error,
+            "erased": t("erased", lang) if erased else None,
+        }, status)
+
+    async def my_data(self, request: Request) -> Response:
+        """The privacy page's download (bot.service.personal_data): nothing held → back to the page."""
+        ws = self.web.sessions.read(request)
+        async with self.web.transaction() as session:
+            respondent = await self.web.respondent(session, ws)
+            data = await personal_data.export(session, respondent.id, "respondent") if respondent.id else None
+        if data is None:
+            return self.web.redirect(request, ws, "/privacy")
+        response = Response(data.content, media_type="application/json", headers={
+            "content-disposition": f'attachment; filename="{data.filename}"', "cache-control": "no-store"})
+        return self.web.sessions.attach(response, request, ws)
+
+    async def erase(self, request: Request) -> Response:
+        ws = self.web.sessions.read(request)
+        try:
+            form = await self.web.checked_form(request, ws)
+        except FormError as error:
+            return self.web.form_refused(request, ws, error)
+        async with self.web.transaction() as session:
+            respondent = await self.web.respondent(session, ws)
+            lang = respondent.language
+            if form.get("confirm") != "yes":
+                report = await self.web.conversation.privacy_report(session, respondent)
+                return self._page(
+                    request, ws, lang, report, held=respondent.id is not None,
+                    error=wt("erase_needs_confirm", lang), status=400,
+                )
+            await self.web.conversation.erase(session, respondent)
+        log.info("respondent erased", extra={"fields": {"channel": CHANNEL}})
+        self.web.flashes.forget(ws.respondent_id)
+        fresh = self.web.sessions.renew()  # the old id is gone with the data: a new browser identity
+        return self.web.redirect(request, fresh, "/privacy?cancellato=1", lang)

@@ -1,0 +1,41 @@
+"""Showing a page: the language it is in, and one template response for both sides of the app.
+
+The citizens' pages and the analysts' dashboard render the same way — the session's CSRF
+token and the page's own path in every template, never cached, the session cookie attached —
+so they share these functions instead of each keeping a copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .session import Sessions, WebSession
+
+
+def page_language(ws: WebSession, default: str) -> str:
+    """The language the browser chose (its cookie), else the service's default."""
+    return ws.lang_preference or default
+
+
+def path_of(request: Request) -> str:
+    """The request's path with its query: where the language form sends the browser back."""
+    path = request.url.path
+    return path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def render_page(
+    templates: Jinja2Templates, sessions: Sessions, request: Request, ws: WebSession, lang: str, name: str,
+    context: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None,
+    remember_lang: bool = True,
+) -> Response:
+    """Template ``name`` in ``lang``; ``remember_lang`` also sets the language cookie when it changed."""
+    response = templates.TemplateResponse(
+        request, name, {"lang": lang, "csrf": ws.csrf, "path": path_of(request), **context}, status_code=status,
+        headers=headers,
+    )
+    response.headers["cache-control"] = "no-store"
+    return sessions.attach(response, request, ws, lang if remember_lang else None)
