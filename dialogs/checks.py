@@ -71,6 +71,7 @@ class _Checker:
             for rule in outcome.rules:
                 if rule.when:
                     self.expression(rule.when, seen, f"outcome {outcome.key!r}", "when")
+        self.data_lists()
         self.languages()
         return self.found
 
@@ -87,6 +88,7 @@ class _Checker:
             self.expression(question.constraint, seen | {"value"}, where, "constraint", this=question)
         self.texts_refer_back(question, seen, where)
         self.choices(question, seen, where)
+        self.suggested(question, where)
         self.limits(question, where)
         if question.type == "calculate":
             if not question.calculation:
@@ -144,6 +146,27 @@ class _Checker:
             if isinstance(question.choices, str):
                 attributes |= set(q.dynamic_lists.get(question.choices, []))
             self.expression(question.choice_filter, seen | attributes, where, "choice_filter")
+
+    def suggested(self, question: Question, where: str) -> None:
+        """The options a long list offers before typing: a single choice's own values."""
+        if not question.suggested:
+            return
+        if question.type != "single":
+            self.error(where, "suggested only applies to single choice questions")
+            return
+        if isinstance(question.choices, str) and question.choices in self.q.dynamic_lists:
+            return  # filled at run time: nothing to check against
+        values = [c.value for c in self.q.choices_for(question)]
+        for value in question.suggested:
+            if values and value not in values:
+                self.error(where, f"suggested: {value!r} is not one of its choices" + _did_you_mean(suggest(value, values)))
+
+    def data_lists(self) -> None:
+        """A data list's name must be its own: a shared or run-time list of that name would hide it."""
+        for name in self.q.data_lists:
+            if name in self.q.shared_lists or name in self.q.dynamic_lists:
+                kind = "shared" if name in self.q.shared_lists else "dynamic"
+                self.error(f"data list {name!r}", f"{name!r} is also a {kind} list: give one of them another name")
 
     def limits(self, question: Question, where: str) -> None:
         q = self.q
@@ -275,6 +298,9 @@ def _texts(q: Questionnaire) -> Iterator[tuple[str, Text]]:
     for question in _every_question(q):
         yield from _model_texts(question, f"question {question.key!r}", skip={"questions"})
     for list_name, choices in q.lists.items():
+        source = q.data_lists.get(list_name)
+        if source is not None and isinstance(source.label, str):
+            continue  # one label column: names (municipalities), the same in every language
         for choice in choices:
             yield f"list {list_name!r} (choice {choice.value!r})", choice.label
     for outcome in q.outcomes:

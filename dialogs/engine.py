@@ -12,11 +12,11 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import i18n
+from . import i18n, lookup
 from .answers import (
-    InvalidAnswer, check_selection, describe, has_control_characters, match_choice, parse_choice, parse_text,
+    InvalidAnswer, check_selection, has_control_characters, match_choice, parse_choice, parse_text,
 )
-from .calculations import calculated_values, interpolate
+from .calculations import calculated_values
 from .expressions import parse
 from .flow import (
     Position,
@@ -32,11 +32,9 @@ from .flow import (
 )
 from .flow import progress as _progress
 from .model import Question, Questionnaire, Text
+from .prompts import render, ticked
 from .review import review_message
-from .state import AnswerChange, Input, Message, Option, RunState, Step, utcnow
-
-_YES_NO = [("yes", Text(it="Sì", en="Yes", fr="Oui")), ("no", Text(it="No", en="No", fr="Non"))]
-
+from .state import AnswerChange, Input, Message, RunState, Step, utcnow
 
 def start(q: Questionnaire, lang: str = "it", now: datetime | None = None) -> Step:
     """Begin a run: the intro, any leading notes and the first question."""
@@ -104,7 +102,7 @@ def prompt(q: Questionnaire, state: RunState) -> list[Message]:
     """Render the current question again (after resume, status, or an error)."""
     if state.current is None:
         return []
-    return [_render(q, state, position(state.current))]
+    return [render(q, state, position(state.current))]
 
 
 def progress(q: Questionnaire, state: RunState) -> tuple[int, int]:
@@ -137,13 +135,15 @@ def _answer_input(q: Questionnaire, state: RunState, pos: Position, action: Inpu
         if question.is_required:
             raise InvalidAnswer("cannot_skip")
         return _accept(q, state, pos, question, None, raw=None, skipped=True)
+    if action.kind in ("text", "choice") and lookup.is_long(question, choices):
+        return _search_input(q, state, pos, question, action, choices)
     if action.kind == "toggle" or (action.kind == "choice" and question.type in ("multiple", "ranking")):
         return _toggle(q, state, pos, question, action.value or "", choices)
     if action.kind == "done":
         if question.type not in ("multiple", "ranking"):
             raise InvalidAnswer("choose_option")
         # What the prompt shows as ticked: this turn's toggles, else the current answer.
-        selection = _selection(q, state, pos, choices)
+        selection = ticked(q, state, pos, choices)
         if not selection and not question.is_required:
             return _accept(q, state, pos, question, None, raw=None, skipped=True)
         value: Any = check_selection(question, list(selection), choices)
@@ -157,6 +157,21 @@ def _answer_input(q: Questionnaire, state: RunState, pos: Position, action: Inpu
         value = parse_text(q, question, raw, choices)
     _check_constraint(question, value, state, env)
     return _accept(q, state, pos, question, value, raw=raw)
+
+
+def _search_input(
+    q: Questionnaire, state: RunState, pos: Position, question: Question, action: Input, choices: list[Any]
+) -> Step:
+    """A long list: the typed letters (or a pressed match) either answer it or bring new matches."""
+    token = state.current or ""
+    current = value_at(q, state, pos) if has_value(q, state, pos) else None
+    shown = lookup.offered(question, choices, state.pending.get(token), current)
+    found = lookup.answer(choices, shown, action.kind, action.value or "", state.lang)
+    if isinstance(found, lookup.Offer):
+        state.pending[token] = found.values
+        return Step(state, [render(q, state, pos, note=found.note)])
+    _check_constraint(question, found, state, item_env(q, state, pos))
+    return _accept(q, state, pos, question, found, raw=action.value)
 
 
 def _more_input(q: Questionnaire, state: RunState, pos: Position, action: Input) -> Step:
@@ -299,7 +314,7 @@ def _go(
     if target.kind == "review":
         state.reviewing = True
     state.current = target.token
-    messages.append(_render(q, state, target))
+    messages.append(render(q, state, target))
     return Step(state, messages, cleared=cleared, cleared_items=cleared_items)
 
 
@@ -336,7 +351,7 @@ def _toggle(
         return _rejected(state, "question_closed", reprompt=q)
     parse_choice(q, question, value, choices)
     token = state.current or ""
-    selection = _selection(q, state, pos, choices)
+    selection = ticked(q, state, pos, choices)
     if value in selection:
         selection.remove(value)
     elif question.max_choices and len(selection) >= question.max_choices:
@@ -346,81 +361,8 @@ def _toggle(
     else:
         selection.append(value)
     state.pending[token] = selection
-    rendered = _render(q, state, pos)
+    rendered = render(q, state, pos)
     return Step(state, [Message(**{**rendered.__dict__, "refresh": True})])
-
-
-def _selection(q: Questionnaire, state: RunState, pos: Position, choices: list[Any]) -> list[str]:
-    """What a multiple/ranking prompt shows ticked: this turn's toggles, else the current answer,
-    without values its choice filter no longer offers (an earlier answer changed)."""
-    shown = {c.value for c in choices}
-    selection = state.pending.get(state.current or "", value_at(q, state, pos) or [])
-    return [value for value in selection if value in shown]
-
-
-# --- rendering ----------------------------------------------------------------------------------------
-
-
-def _render(q: Questionnaire, state: RunState, pos: Position) -> Message:
-    lang = state.lang
-    if pos.kind == "review":
-        return review_message(q, state)
-    if pos.kind == "add":
-        group = q.question(pos.key)
-        text = (group.add_prompt.get(lang) if group.add_prompt else i18n.text("add_another", lang))
-        return Message(
-            kind="prompt", text=text, question_key=pos.token, question_type="yesno",
-            options=tuple(Option(value=v, label=label.get(lang)) for v, label in _YES_NO),
-            progress=_progress(q, state, pos), can_go_back=bool(state.history),
-        )
-    question = q.question(pos.key)
-    if pos.kind == "more":
-        assert question.follow_up is not None
-        return Message(
-            kind="prompt", text=question.follow_up.text.get(lang), question_key=pos.token, question_type="text",
-            progress=_progress(q, state, pos), can_skip=True, can_go_back=bool(state.history),
-            item=pos.index + 1 if pos.in_item else None,
-        )
-    token = pos.token
-    choices = visible_choices(q, question, env := item_env(q, state, pos))
-    selected: list[str] = []
-    if question.type in ("multiple", "ranking"):
-        selected = _selection(q, state, pos, choices)
-    options = tuple(
-        Option(
-            value=c.value, label=c.label.get(lang), selected=c.value in selected,
-            rank=selected.index(c.value) + 1 if question.type == "ranking" and c.value in selected else None,
-        )
-        for c in choices
-    )
-    hints = [interpolate(q, question.hint.get(lang), env, lang)] if question.hint else []
-    if question.type == "scale" and (question.min_label or question.max_label):
-        low, high = options[0].label, options[-1].label
-        hints.append(
-            f"{low} = {question.min_label.get(lang) if question.min_label else low}, "
-            f"{high} = {question.max_label.get(lang) if question.max_label else high}"
-        )
-    if has_value(q, state, pos):
-        hints.append(i18n.text("current_answer", lang, answer=describe(q, question, value_at(q, state, pos), lang)))
-    text = interpolate(q, question.text.get(lang), env, lang)
-    group = q.group_of(question.key)
-    if group is not None:
-        label = group.item_label.get(lang) if group.item_label else group.text.get(lang)
-        text = f"{label} {pos.index + 1} — {text}"
-    return Message(
-        kind="prompt",
-        text=text,
-        question_key=token,
-        question_type=question.type,
-        options=options,
-        multiple=question.type in ("multiple", "ranking"),
-        ranking=question.type == "ranking",
-        progress=_progress(q, state, pos),
-        can_skip=not question.is_required,
-        can_go_back=any(t != token for t in state.history),
-        hint="\n".join(hints) or None,
-        item=pos.index + 1 if group is not None else None,
-    )
 
 
 def _yes_no_question(group: Question) -> Question:

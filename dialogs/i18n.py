@@ -61,6 +61,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "Metti in ordine {n} voci: premile dalla più importante, poi conferma con «Fatto».",
         "en": "Put {n} items in order: press them from the most important, then confirm with “Done”.",
     },
+    # a long list (dialogs.lookup): typed letters, the matches offered as buttons
+    "search_other": {"it": "🔎 Altro: scrivi per cercare", "en": "🔎 Other: type to search"},
+    "search_again": {"it": "🔎 Cerca di nuovo", "en": "🔎 Search again"},
+    "search_type": {
+        "it": "Scrivi le prime lettere del nome: ti propongo le voci che corrispondono.",
+        "en": "Type the first letters of the name: I will offer the entries that match.",
+    },
+    "search_pick": {
+        "it": "Scegli una delle voci trovate, oppure scrivi altre lettere.",
+        "en": "Choose one of the entries found, or type other letters.",
+    },
+    "search_found": {
+        "it": "{n} voci corrispondono a «{text}»: scegli quella giusta, oppure scrivi di nuovo.",
+        "en": "{n} entries match “{text}”: choose the right one, or type again.",
+    },
+    "search_many": {
+        "it": "{n} voci corrispondono a «{text}»; ecco le prime {shown}: scrivi qualche lettera in più per restringere.",
+        "en": "{n} entries match “{text}”; here are the first {shown}: type a few more letters to narrow them down.",
+    },
+    "search_close": {
+        "it": "Nessuna voce comincia con «{text}»; forse cercavi una di queste?",
+        "en": "No entry starts with “{text}”; did you mean one of these?",
+    },
+    "no_match_choose": {
+        "it": "Scegli una delle opzioni proposte, oppure scrivi le prime lettere del nome: nessuna voce corrisponde a «{text}».",
+        "en": "Please choose one of the options offered, or type the first letters of the name: nothing matches “{text}”.",
+    },
+    "no_match": {
+        "it": "Nessuna voce corrisponde a «{text}»: prova con le prime lettere del nome.",
+        "en": "Nothing matches “{text}”: try the first letters of the name.",
+    },
     "add_another": {"it": "Vuoi aggiungerne un altro?", "en": "Would you like to add another?"},
     "item_label": {"it": "n. {n}", "en": "no. {n}"},
     "review_intro": {

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from .checks import check
+from .data_lists import with_data_lists
 from .expressions import suggest
 from .model import DEFAULT_LANGUAGE, Questionnaire, QuestionType
 
@@ -134,8 +135,9 @@ def check_data(
         raw = _with_shared_lists(raw, source, lists_directory)
     except DefinitionError as exc:
         return _failed(exc.source, exc.where, exc.reason)
+    raw, unread = with_data_lists(raw, _data_folders(lists_directory), raw.get("default_language") or DEFAULT_LANGUAGE)
     questionnaire, errors, broken = _validate_model(raw, source)
-    report = Report(source, None, errors)
+    report = Report(source, None, [*(DefinitionError(source, p.where, p.reason) for p in unread), *errors])
     if questionnaire is not None:
         findings = check(questionnaire, broken)
         report.errors.extend(DefinitionError(source, p.where, p.reason) for p in findings.errors)
@@ -248,6 +250,13 @@ def _with_shared_lists(raw: dict[str, Any], source: str, directory: Path | None)
             raise DefinitionError(str(path), "file", "a shared list is a YAML list of choices")
         lists[name] = choices
     return {**raw, "lists": lists} if names else raw
+
+
+def _data_folders(lists_directory: Path | None) -> list[Path]:
+    """Where a data list's file is looked for: the questionnaire's lists/ folder, its own folder
+    (where ODK keeps a form's CSV files), then the shipped lists."""
+    near = [lists_directory, lists_directory.parent] if lists_directory is not None else []
+    return [*near, shared_lists_directory()]
 
 
 def _apply_aliases(raw: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ in :mod:`dialogs.loader`, which reports them with the file and question key.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,7 @@ from pydantic import (
 )
 
 SPEC_VERSION = 1
+DATA_FILE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.csv"  # a data list's file: a bare name, never a path
 DEFAULT_LANGUAGE = "it"
 
 QuestionType = Literal[
@@ -103,6 +105,32 @@ class Choice(_Strict):
     attributes: dict[str, str] = Field(default_factory=dict)
 
 
+ColumnName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class DataList(_Strict):
+    """Choices read from a CSV file, one row a choice (XLSForm's ``select_one_from_file``).
+
+    ``file`` is a bare file name, looked for beside the questionnaire (its ``lists/`` folder,
+    then its own folder) and then among the shipped lists: never a path, so a definition can
+    name no other file. ``value`` and ``label`` name columns (ODK's defaults: ``name`` and
+    ``label``); ``label`` may map languages to columns. Every other column becomes an attribute
+    a ``choice_filter`` can test. A single label column is a name, the same in every language
+    (a municipality), so its choices need no translation.
+    """
+
+    file: str
+    value: ColumnName = "name"
+    label: ColumnName | dict[LanguageCode, ColumnName] = "label"
+
+    @field_validator("file")
+    @classmethod
+    def _bare_csv_name(cls, value: str) -> str:
+        if not re.fullmatch(DATA_FILE, value):
+            raise ValueError("a data file is a .csv file name such as comuni.csv (no folders), kept in the lists/ folder")
+        return value
+
+
 class FollowUp(_Strict):
     """One gentle follow-up when an answer is too thin to use ("può dirmi di più?")."""
 
@@ -120,6 +148,9 @@ class Question(_Strict):
         default_factory=list,
         description="inline choices, or the name of a list under `lists`",
     )
+    # A long list (see dialogs.lookup): the options offered as buttons before the respondent
+    # types to search the others.
+    suggested: list[str] = Field(default_factory=list)
     required: bool | None = None
     relevant: str | None = None
     constraint: str | None = None
@@ -211,6 +242,8 @@ class Questionnaire(_Strict):
     # into `lists` on load; and lists the host fills at run time (e.g. the register's actors),
     # with the attribute names their choices carry for choice filters.
     shared_lists: list[str] = Field(default_factory=list)
+    # Lists read from data files (CSV) on load, copied into `lists` like the shared ones.
+    data_lists: dict[str, DataList] = Field(default_factory=dict)
     dynamic_lists: dict[str, list[str]] = Field(default_factory=dict)
     questions: list[Question] = Field(min_length=1)
     computed: list[Computed] = Field(default_factory=list)

@@ -26,14 +26,14 @@ SCENARI_QUESTION_FIELDS = {
     "scenari_min": "number", "scenari_max": "number", "scenari_min_items": "number",
     "scenari_max_items": "number", "scenari_min_label": "text", "scenari_max_label": "text",
     "scenari_add_prompt": "text", "scenari_item_label": "text", "scenari_follow_up": "json",
-    "scenari_dynamic": "flag",
+    "scenari_dynamic": "flag", "scenari_suggested": "words",
 }
 
 # Scenari's own settings columns (besides form_title, form_id, version, default_language).
 SCENARI_SETTINGS = {
     "title": "text", "description": "text", "intro": "text", "outro": "text", "open": "bool",
-    "review": "bool", "shared_lists": "words", "dynamic_lists": "json", "computed": "json",
-    "outcomes": "json",
+    "review": "bool", "shared_lists": "words", "dynamic_lists": "json", "data_lists": "json",
+    "computed": "json", "outcomes": "json",
 }
 SCENARI_SETTINGS_OTHER = frozenset({"scenari_lists", "scenari_spec"})
 

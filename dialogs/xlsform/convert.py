@@ -45,6 +45,8 @@ def to_questionnaire(job: ImportJob, form: dict[str, Any], settings: dict[str, s
                 raw[name] = json.loads(value)
             except json.JSONDecodeError as exc:
                 job.error("settings row 2", f"scenari_{name} is not valid JSON: {exc}")
+    if job.data_lists:  # read from the form's CSV files; the export's own setting names them too
+        raw["data_lists"] = {**job.data_lists, **(raw.get("data_lists") or {})}
     _lists(job, raw, form.get("choices") or {}, settings)
     return raw
 
@@ -95,7 +97,7 @@ def _element(job: ImportJob, element: dict[str, Any], out: list[dict[str, Any]],
     if element.get("choice_filter"):  # converted once the lists' columns are known (_filters)
         job.filters[key] = str(element["choice_filter"])
     if "itemset" in element:
-        _itemset(job, element, question)
+        _itemset(job, element, question, where)
     if kind == "range":
         _range(job, element.get("parameters") or {}, question, where)
     _scenari_fields(job, element, question, where)
@@ -158,14 +160,28 @@ def _expression(job: ImportJob, xpath: str, where: str, column: str, rename: dic
         return "True"
 
 
-def _itemset(job: ImportJob, element: dict[str, Any], question: dict[str, Any]) -> None:
+def _itemset(job: ImportJob, element: dict[str, Any], question: dict[str, Any], where: str) -> None:
     name = str(element["itemset"])
+    if name.endswith((".xml", ".geojson")) and not element.get("scenari_dynamic"):
+        return  # refused from its row already
     if name.endswith((".csv", ".xml", ".geojson")):
-        if not element.get("scenari_dynamic"):
-            return  # an external file: refused from its row already
-        name = name.rsplit(".", 1)[0]  # a dynamic list: the host fills it at run time
+        file, name = name, name.rsplit(".", 1)[0]
+        if not element.get("scenari_dynamic"):  # ODK's select_one_from_file: a data list
+            _data_list(job, element.get("parameters") or {}, file, name, where)
+        # (a dynamic list: the host fills it at run time)
     question["choices"] = name
     job.used_lists.setdefault(name, []).append(question["key"])
+
+
+def _data_list(job: ImportJob, parameters: dict[str, Any], file: str, name: str, where: str) -> None:
+    """``select_one_from_file comuni.csv`` with ODK's ``value=…`` / ``label=…`` parameters (the
+    columns default to ``name`` and ``label``): the file is read like a YAML file's data list."""
+    unknown = sorted(set(parameters) - {"value", "label", "randomize", "seed"})
+    if unknown:
+        job.error(where, f"parameters {', '.join(unknown)} are not supported for a list from a file")
+    spec = {"file": file, "value": str(parameters.get("value", "name")), "label": str(parameters.get("label", "label"))}
+    if job.data_lists.setdefault(name, spec) != spec:
+        job.error(where, f"{file} is read with other columns by an earlier question: use the same parameters")
 
 
 def _range(job: ImportJob, parameters: dict[str, Any], question: dict[str, Any], where: str) -> None:
@@ -204,6 +220,8 @@ def _scenari_fields(job: ImportJob, element: dict[str, Any], question: dict[str,
                 question[field] = json.loads(value)
             except json.JSONDecodeError as exc:
                 job.error(where, f"{name} is not valid JSON: {exc}")
+        elif kind == "words":
+            question[field] = str(value).split()
     question.pop("dynamic", None)
 
 
@@ -241,7 +259,7 @@ def _lists(job: ImportJob, raw: dict[str, Any], choices: dict[str, list[dict[str
         elif users or named is not None:
             lists[name] = converted
     for name, users in job.used_lists.items():
-        if name not in choices and name not in dynamic:
+        if name not in choices and name not in dynamic and name not in job.data_lists:
             for key in users:
                 job.error(job.at(key), f"the list {name!r} is not on the choices sheet")
     _yes_no(raw, lists, named or set())

@@ -20,6 +20,7 @@ class ImportJob:
         self.repeat_counts: dict[str, int] = {}
         self.raw_rows: dict[str, dict[str, str]] = {}
         self.filters: dict[str, str] = {}
+        self.data_lists: dict[str, dict[str, str]] = {}  # select_one_from_file: list name → its file
 
     def error(self, where: str, reason: str) -> None:
         self.errors.append(DefinitionError(self.source, where, reason))

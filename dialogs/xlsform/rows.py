@@ -71,8 +71,8 @@ def scan_survey(job: ImportJob, rows: list[dict[str, str]]) -> None:
             job.error(where, f"type {row['type']!r} is not supported by Scenari ({UNSUPPORTED_TYPES[kind]})")
         elif kind in IGNORED_TYPES:
             job.warn(where, f"type {kind!r} left out: {IGNORED_TYPES[kind]}")
-        elif kind.endswith("_from_file") and not _dynamic(row):
-            job.error(where, "choices from an external file are not supported yet; put them on the choices sheet")
+        elif kind.endswith("_from_file") and not _dynamic(row) and not row["type"].split()[-1].lower().endswith(".csv"):
+            job.error(where, "choices from a file must come from a .csv file (an .xml or .geojson one is not supported)")
         appearance = (row.get("appearance") or "").split()
         if unknown := [a for a in appearance if a not in IGNORED_APPEARANCES]:
             job.error(where, f"appearance {' '.join(unknown)!r} is not supported by Scenari")

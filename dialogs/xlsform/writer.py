@@ -146,6 +146,8 @@ class _Sheets:
             row["scenari_follow_up"] = json.dumps(question.follow_up.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
         if isinstance(question.choices, str) and question.choices in self.q.dynamic_lists:
             row["scenari_dynamic"] = "yes"
+        if question.suggested:
+            row["scenari_suggested"] = " ".join(question.suggested)
 
     def choice_rows(self) -> list[dict[str, str]]:
         rows = []
@@ -175,6 +177,9 @@ def _settings(q: Questionnaire, languages: list[str], named_lists: list[str]) ->
     row["scenari_review"] = "yes" if q.review else "no"
     if q.shared_lists:
         row["scenari_shared_lists"] = " ".join(q.shared_lists)
+    if q.data_lists:  # their choices are on the choices sheet; this says which file they come from
+        dumped = {name: spec.model_dump(mode="json") for name, spec in q.data_lists.items()}
+        row["scenari_data_lists"] = json.dumps(dumped, ensure_ascii=False)
     for field in ("dynamic_lists", "computed", "outcomes"):
         value: Any = getattr(q, field)
         if value:

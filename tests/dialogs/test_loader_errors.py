@@ -87,7 +87,7 @@ def test_type_aliases_from_xlsform_and_italian():
 def test_the_builtin_survey_loads():
     found = load_directory(builtin_directory())
     assert "imprese" in found
-    assert found["imprese"].version == 1
+    assert found["imprese"].version == 2  # 2: the full lists of sectors and municipalities
 
 
 def test_a_folder_with_two_files_of_the_same_id_is_refused():

@@ -252,5 +252,5 @@ def test_questionnaires_list(tmp_path):
     result = scenari("questionnaires", "list", cwd=tmp_path)
     assert result.returncode == 0
     rows = {line.split()[0]: line.split()[1:4] for line in result.stdout.splitlines()}
-    assert rows["imprese"] == ["v1", "open", "17"]
+    assert rows["imprese"] == ["v2", "open", "17"]  # v2: the full lists of sectors and municipalities
     assert rows["ascolto"][1] == "closed"  # reached by invitation only
