@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dialogs import Input, Message
 from dialogs.answers import fold
@@ -16,6 +16,11 @@ from storage import Database
 
 from bot.service.conversation import Conversation
 from bot.service.reply import CONSENT_KEY, Reply
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Respondent
 
 CHANNEL = "cli"
 
@@ -103,66 +108,101 @@ async def run_chat(
     stdout: TextIO = sys.stdout,
 ) -> int:
     """Drive one questionnaire until it completes (0), the user quits or input ends (3)."""
-
-    def show(reply: Reply) -> None:
-        for message in reply.messages:
-            print(render(message, reply.lang), file=stdout)
-        stdout.flush()
-
-    async with db.transaction() as session:
-        respondent = await conversation.lookup(session, CHANNEL, respondent_ref, lang)
-        current_lang = respondent.language
-        reply = await conversation.start(session, respondent, questionnaire_id)
-    show(reply)
-    awaiting_consent = _asks_consent(reply)
-    if reply.rejected and not reply.run_id and not awaiting_consent:
+    chat = _Chat(db, conversation, questionnaire_id, respondent_ref, lang, stdout)
+    reply = await chat.start()
+    if reply.rejected and not reply.run_id and not chat.awaiting_consent:
         return 2
     for raw in _lines(stdin):
-        text = raw.strip()
+        status = await chat.line(raw.strip())
+        if status is not None:
+            return status
+    print(EOF_TEXT[chat.current_lang], file=stdout)
+    return 3
+
+
+class _Chat:
+    """One terminal conversation: its language, whether consent is awaited, and the last reply shown."""
+
+    def __init__(self, db: Database, conversation: Conversation, questionnaire_id: str, respondent_ref: str,
+                 lang: str, stdout: TextIO) -> None:
+        self.db, self.conversation, self.stdout = db, conversation, stdout
+        self.questionnaire_id, self.respondent_ref, self.lang = questionnaire_id, respondent_ref, lang
+        self.current_lang = lang
+        self.awaiting_consent = False
+        self.reply: Reply | None = None
+
+    def show(self, reply: Reply) -> None:
+        for message in reply.messages:
+            print(render(message, reply.lang), file=self.stdout)
+        self.stdout.flush()
+
+    async def start(self) -> Reply:
+        """Look the respondent up, start the questionnaire and show its first prompt."""
+        async with self.db.transaction() as session:
+            respondent = await self.conversation.lookup(session, CHANNEL, self.respondent_ref, self.lang)
+            self.current_lang = respondent.language
+            reply = await self.conversation.start(session, respondent, self.questionnaire_id)
+        self.show(reply)
+        self.awaiting_consent = _asks_consent(reply)
+        self.reply = reply
+        return reply
+
+    async def line(self, text: str) -> int | None:
+        """Answer one typed line; the exit status when the chat ends with it, else None."""
+        assert self.reply is not None, "start() comes first"
         if text in ("/esci", "/quit", "/exit"):
-            return 0 if reply.completed else 3
+            return 0 if self.reply.completed else 3
         if text in ("/aiuto", "/help"):
-            print(HELP[current_lang], file=stdout)
-            continue
-        async with db.transaction() as session:
-            respondent = await conversation.lookup(session, CHANNEL, respondent_ref, lang)
-            if awaiting_consent:
-                decision = _consent_decision(text)
-                if decision is None:
-                    reply = conversation.consent_prompt(respondent.language, questionnaire_id)
-                else:
-                    reply = await conversation.decide_consent(session, respondent, decision, questionnaire_id)
-            elif text.startswith("/lingua") or text.startswith("/language"):
-                wanted = text.split(maxsplit=1)[1].strip().lower() if " " in text else ("en" if current_lang == "it" else "it")
-                reply = await conversation.set_language(session, respondent, "en" if wanted.startswith("en") else "it")
-                current_lang = reply.lang
-                current = await conversation.current_prompt(session, respondent)
-                reply.messages.extend(current.messages)
-                reply.run_id = current.run_id  # still in a run: keep reading lines
-            elif text == "/privacy":
-                print(await conversation.privacy_report(session, respondent), file=stdout)
-                continue
-            elif text == "/cancella":
-                reply = await conversation.erase(session, respondent)
-                show(reply)
+            print(HELP[self.current_lang], file=self.stdout)
+            return None
+        async with self.db.transaction() as session:
+            respondent = await self.conversation.lookup(session, CHANNEL, self.respondent_ref, self.lang)
+            if not self.awaiting_consent and text == "/cancella":
+                self.show(await self.conversation.erase(session, respondent))
                 return 0
-            elif text.startswith("/") and text.split()[0] in COMMANDS:
-                reply = await conversation.handle(session, respondent, Input(COMMANDS[text.split()[0]]))  # type: ignore[arg-type]
-            elif text.startswith("/"):
-                print(f"! {UNKNOWN_COMMAND[current_lang]} {HELP[current_lang]}", file=stdout)
-                continue
-            elif not text:  # an empty line skips an optional question (a required one says so)
-                reply = await conversation.handle(session, respondent, Input("skip"))
-            else:
-                reply = await conversation.handle(session, respondent, Input("text", text))
-        show(reply)
-        awaiting_consent = _asks_consent(reply)
+            reply = await self._answer(session, respondent, text)
+        if reply is None:
+            return None
+        self.show(reply)
+        self.awaiting_consent = _asks_consent(reply)
+        self.reply = reply
         if reply.completed:
             return 0
-        if not awaiting_consent and not reply.run_id:
+        if not self.awaiting_consent and not reply.run_id:
             return 0 if not reply.rejected else 3  # declined consent, or nothing to answer
-    print(EOF_TEXT[current_lang], file=stdout)
-    return 3
+        return None
+
+    async def _answer(self, session: AsyncSession, respondent: Respondent, text: str) -> Reply | None:
+        """The conversation's reply to a line; None when the line is answered here (privacy, unknown)."""
+        conversation = self.conversation
+        if self.awaiting_consent:
+            decision = _consent_decision(text)
+            if decision is None:
+                return conversation.consent_prompt(respondent.language, self.questionnaire_id)
+            return await conversation.decide_consent(session, respondent, decision, self.questionnaire_id)
+        if text.startswith("/lingua") or text.startswith("/language"):
+            return await self._set_language(session, respondent, text)
+        if text == "/privacy":
+            print(await conversation.privacy_report(session, respondent), file=self.stdout)
+            return None
+        if text.startswith("/") and text.split()[0] in COMMANDS:
+            return await conversation.handle(session, respondent, Input(COMMANDS[text.split()[0]]))  # type: ignore[arg-type]
+        if text.startswith("/"):
+            print(f"! {UNKNOWN_COMMAND[self.current_lang]} {HELP[self.current_lang]}", file=self.stdout)
+            return None
+        if not text:  # an empty line skips an optional question (a required one says so)
+            return await conversation.handle(session, respondent, Input("skip"))
+        return await conversation.handle(session, respondent, Input("text", text))
+
+    async def _set_language(self, session: AsyncSession, respondent: Respondent, text: str) -> Reply:
+        """`/lingua en`, or a bare `/lingua` to switch; then the current prompt again, in it."""
+        wanted = text.split(maxsplit=1)[1].strip().lower() if " " in text else ("en" if self.current_lang == "it" else "it")
+        reply = await self.conversation.set_language(session, respondent, "en" if wanted.startswith("en") else "it")
+        self.current_lang = reply.lang
+        current = await self.conversation.current_prompt(session, respondent)
+        reply.messages.extend(current.messages)
+        reply.run_id = current.run_id  # still in a run: keep reading lines
+        return reply
 
 
 def _asks_consent(reply: Reply) -> bool:

@@ -22,6 +22,7 @@ import numpy
 import simplemma
 from spacy.attrs import LEMMA, NORM
 from spacy.language import Language
+from spacy.lookups import load_lookups
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
@@ -119,8 +120,6 @@ class ScenariLemmatizer:
 
     def _load_tables(self) -> list[dict]:
         if self._tables is None:
-            from spacy.lookups import load_lookups
-
             lookups = load_lookups("it", list(_LOOKUP_ORDER))
             self._tables = [lookups.get_table(name) for name in _LOOKUP_ORDER]
         return self._tables

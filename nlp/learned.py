@@ -135,7 +135,7 @@ class LearnedModel:
         seed: int = 0,
     ) -> "LearnedModel":
         """Fit one calibrated classifier per theme with enough reviewed examples."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import TfidfVectorizer  # scikit-learn (over a second): training only
 
         if not features:
             raise ValueError("no reviewed texts to learn from")
@@ -266,8 +266,8 @@ def _rule_matrix(rules: Sequence[Mapping[str, float]], rule_themes: list[str]) -
 
 def _fit_theme(x: csr_matrix, y: np.ndarray, c: float, seed: int) -> tuple[_ThemeWeights, np.ndarray]:
     """Fit on all texts; calibrate on out-of-fold decision values; return OOF probabilities."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.linear_model import LogisticRegression  # scikit-learn (over a second): training only
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict  # scikit-learn, as above
 
     def make() -> LogisticRegression:
         return LogisticRegression(C=c, class_weight="balanced", max_iter=2000)

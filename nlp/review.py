@@ -168,46 +168,58 @@ def read_review_sheet(path: str | Path, taxonomy: Taxonomy) -> list[ReviewDecisi
     seen: dict[str, int] = {}
     for number, values in enumerate(rows, start=2):
         cells = {c: _cell_text(values[pos[c]] if pos[c] < len(values) else None) for c in COLUMNS}
-        if not any(cells.values()):
-            continue
-        where = f"riga {number}"
-        text_id = cells["text_id"]
-        if not text_id:
-            errors.append(f"{where}, colonna text_id: valore mancante")
-        elif text_id in seen:
-            errors.append(f"{where}, colonna text_id: '{text_id}' già presente alla riga {seen[text_id]}")
-        else:
-            seen[text_id] = number
-        accept_raw = cells["accept"].lower()
-        accept: bool | None = None
-        if accept_raw in _YES:
-            accept = True
-        elif accept_raw in _NO:
-            accept = False
-        elif accept_raw:
-            errors.append(f"{where}, colonna accept: valore '{cells['accept']}' non valido (usare y o n)")
-        theme_lists: dict[str, tuple[str, ...]] = {}
-        for column in ("suggested_themes", "add_themes", "remove_themes"):
-            ids = tuple(dict.fromkeys(t for t in _SPLIT.split(cells[column].lower()) if t))
-            for theme_id in ids:
-                if theme_id not in taxonomy:
-                    errors.append(f"{where}, colonna {column}: tema sconosciuto '{theme_id}'")
-            theme_lists[column] = ids
-        both = set(theme_lists["add_themes"]) & set(theme_lists["remove_themes"])
-        if both:
-            errors.append(f"{where}, colonna remove_themes: tema sia aggiunto sia tolto: {', '.join(sorted(both))}")
-        decisions.append(
-            ReviewDecision(
-                text_id=text_id,
-                suggested_themes=theme_lists["suggested_themes"],
-                accept=accept,
-                add_themes=theme_lists["add_themes"],
-                remove_themes=theme_lists["remove_themes"],
-                coder=cells["coder"],
-                row=number,
-            )
-        )
+        if any(cells.values()):
+            decisions.append(_read_row(number, cells, taxonomy, seen, errors))
     wb.close()
     if errors:
         raise ReviewSheetError(errors)
     return decisions
+
+
+def _read_row(number: int, cells: dict[str, str], taxonomy: Taxonomy, seen: dict[str, int],
+              errors: list[str]) -> ReviewDecision:
+    """One filled row's decision; its problems go to ``errors``, its text_id to ``seen``."""
+    where = f"riga {number}"
+    text_id = cells["text_id"]
+    if not text_id:
+        errors.append(f"{where}, colonna text_id: valore mancante")
+    elif text_id in seen:
+        errors.append(f"{where}, colonna text_id: '{text_id}' già presente alla riga {seen[text_id]}")
+    else:
+        seen[text_id] = number
+    accept = _accept_of(cells["accept"], where, errors)
+    theme_lists = {column: _themes_of(cells[column], column, where, taxonomy, errors)
+                   for column in ("suggested_themes", "add_themes", "remove_themes")}
+    both = set(theme_lists["add_themes"]) & set(theme_lists["remove_themes"])
+    if both:
+        errors.append(f"{where}, colonna remove_themes: tema sia aggiunto sia tolto: {', '.join(sorted(both))}")
+    return ReviewDecision(
+        text_id=text_id,
+        suggested_themes=theme_lists["suggested_themes"],
+        accept=accept,
+        add_themes=theme_lists["add_themes"],
+        remove_themes=theme_lists["remove_themes"],
+        coder=cells["coder"],
+        row=number,
+    )
+
+
+def _accept_of(cell: str, where: str, errors: list[str]) -> bool | None:
+    """y/n (and their variants) as True/False; an empty cell is None, anything else an error."""
+    answer = cell.lower()
+    if answer in _YES:
+        return True
+    if answer in _NO:
+        return False
+    if answer:
+        errors.append(f"{where}, colonna accept: valore '{cell}' non valido (usare y o n)")
+    return None
+
+
+def _themes_of(cell: str, column: str, where: str, taxonomy: Taxonomy, errors: list[str]) -> tuple[str, ...]:
+    """The theme ids of a cell, deduplicated in order; an id the taxonomy lacks is an error."""
+    ids = tuple(dict.fromkeys(t for t in _SPLIT.split(cell.lower()) if t))
+    for theme_id in ids:
+        if theme_id not in taxonomy:
+            errors.append(f"{where}, colonna {column}: tema sconosciuto '{theme_id}'")
+    return ids

@@ -60,7 +60,7 @@ class StatementSimilarity:
     @property
     def nlp(self) -> Any:
         if self._nlp is None:
-            from .pipeline import load_pipeline
+            from .pipeline import load_pipeline  # spaCy (seconds): only when a statement is first compared
 
             self._nlp = load_pipeline(self._model)
         return self._nlp

@@ -199,30 +199,7 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
     description = raw.get("description")
     if "description" in raw and (not isinstance(description, str) or not description.strip()):
         errors.append(f"{here}: description must be a non-empty string")
-    lists: dict[str, list[str]] = {}
-    for key in ("terms", "phrases", "problems", "weak"):
-        if key not in raw:
-            lists[key] = []
-            continue
-        values = _str_list(raw[key] if raw[key] is not None else [])
-        if values is None:
-            errors.append(f"{here}: {key} must be a list of strings")
-            continue
-        if key == "terms" and not values:
-            errors.append(f"{here}: terms must not be empty")
-        seen: set[str] = set()
-        for value in values:
-            if not value:
-                errors.append(f"{here}: {key} contains an empty entry")
-            elif key in ("terms", "weak") and len(value.split()) != 1:
-                errors.append(f"{here}: {key[:-1] if key == 'terms' else 'weak'} term '{value}' has several words: move it to phrases")
-            elif key == "phrases" and len(value.split()) < 2:
-                errors.append(f"{here}: phrase '{value}' is a single word: move it to terms")
-            key_form = strip_accents(value.lower())
-            if key_form in seen and value:
-                errors.append(f"{here}: duplicate entry '{value}' in {key}")
-            seen.add(key_form)
-        lists[key] = values
+    lists = _check_lists(raw, here, errors)
     senses = _check_senses(raw.get("senses"), here, lists, errors) if "senses" in raw else ()
     if len(errors) > before:
         return None
@@ -237,6 +214,40 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
         weak=tuple(lists["weak"]),
         senses=senses,
     )
+
+
+def _check_lists(raw: dict[str, Any], here: str, errors: list[str]) -> dict[str, list[str]]:
+    """A theme's word lists (terms, phrases, problems, weak); a list that is no list of strings is left out."""
+    lists: dict[str, list[str]] = {}
+    for key in ("terms", "phrases", "problems", "weak"):
+        if key not in raw:
+            lists[key] = []
+            continue
+        values = _str_list(raw[key] if raw[key] is not None else [])
+        if values is None:
+            errors.append(f"{here}: {key} must be a list of strings")
+            continue
+        if key == "terms" and not values:
+            errors.append(f"{here}: terms must not be empty")
+        _check_entries(key, values, here, errors)
+        lists[key] = values
+    return lists
+
+
+def _check_entries(key: str, values: list[str], here: str, errors: list[str]) -> None:
+    """Each entry of one list: not empty, one word or several as the list wants, no duplicate."""
+    seen: set[str] = set()
+    for value in values:
+        if not value:
+            errors.append(f"{here}: {key} contains an empty entry")
+        elif key in ("terms", "weak") and len(value.split()) != 1:
+            errors.append(f"{here}: {key[:-1] if key == 'terms' else 'weak'} term '{value}' has several words: move it to phrases")
+        elif key == "phrases" and len(value.split()) < 2:
+            errors.append(f"{here}: phrase '{value}' is a single word: move it to terms")
+        key_form = strip_accents(value.lower())
+        if key_form in seen and value:
+            errors.append(f"{here}: duplicate entry '{value}' in {key}")
+        seen.add(key_form)
 
 
 def _check_senses(raw: Any, here: str, lists: dict[str, list[str]], errors: list[str]) -> tuple[Sense, ...]:

@@ -10,7 +10,6 @@ import argparse
 
 from storage import Database
 
-from bot.runtime import serve as service
 from bot.runtime.background import background_jobs
 from bot.settings import Settings
 
@@ -36,7 +35,9 @@ def add_serve(parser: argparse.ArgumentParser) -> None:
 async def _serve(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    return await service.serve(settings, db, host, port)
+    from bot.runtime.serve import serve  # FastAPI and uvicorn (~0.7 s): `scenari bot` never needs them
+
+    return await serve(settings, db, host, port)
 
 
 async def _bot(args: argparse.Namespace, settings: Settings, db: Database) -> int:

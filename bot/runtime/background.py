@@ -16,7 +16,7 @@ from typing import Any
 
 from storage import Database
 
-from bot.runtime.imports import import_off_loop
+from bot.service.imports import import_off_loop
 from bot.settings import Settings
 
 log = logging.getLogger("scenari.service")

@@ -15,8 +15,15 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+
+import uvicorn
+
+from bot.runtime.background import background_jobs
+from bot.service.health import BotStatus
+from bot.service.imports import import_off_loop
+from bot.web import create_app
 
 if TYPE_CHECKING:  # pragma: no cover
     from storage import Database
@@ -31,63 +38,30 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
 
     The web comes first and never waits for Telegram: the socket is bound and the first page
     served before aiogram, spaCy or the background jobs are loaded; those then load off the event
-    loop (bot.runtime.imports), the bot connects with capped backoff for as long as it takes (its state
+    loop (bot.service.imports), the bot connects with capped backoff for as long as it takes (its state
     is in ``/readyz``), and a bot that fails leaves the web serving.
     """
-    import uvicorn
-
-    from bot.runtime.background import background_jobs
-    from bot.runtime.health import BotStatus
-    from bot.web import create_app
-
     try:
         listening = _listen(host, port)
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        print(f"Scenari cannot listen on {_display_host(host)}:{port}: {reason} "
-              "(the port is SCENARI_PORT or --port, the address SCENARI_HOST or --host).", file=sys.stderr)
+        _cannot_listen(host, port, exc)
         return 2
-    token, webhook = settings.telegram_bot_token, settings.telegram_webhook_url
-    status = BotStatus(mode="off" if not token else "webhook" if webhook else "polling")
+    status = BotStatus(mode=_bot_mode(settings))
     try:
         app = create_app(settings, db, bot_status=status)
     except BaseException:
         listening.close()
         raise
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False,  # access logs would hold invitation tokens
-        lifespan="on", server_header=False,
-        proxy_headers=False,  # the app honours X-Forwarded-* itself, from SCENARI_FORWARDED_ALLOW_IPS only
-    )
-    server = _make_server(config)
+    server = _make_server(_server_config(app, host, port))
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def request_stop() -> None:
-        if stop.is_set():
-            server.force_exit = True  # a second Ctrl+C: stop waiting for open connections
-        stop.set()
-        server.should_exit = True
-
-    installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, request_stop)
-            installed.append(signum)
-
-    url = f"http://{_display_host(host)}:{port}"
-    mode = (
-        "web only: set TELEGRAM_BOT_TOKEN (in the environment or .env) to add the Telegram bot; "
-        "`.venv/bin/scenari chat --questionnaire imprese` also works in a terminal"
-    )
+    request_stop = _stopper(server, stop)
+    installed = _install_signal_handlers(request_stop)
     tasks: dict[str, asyncio.Task[object]] = {"web": asyncio.create_task(_run_web(server, listening), name="web")}
     notifier = _NotifierSlot()
-    if token and webhook:
-        mode = f"Telegram bot by webhook at {webhook}"
-    elif token:
-        mode = f"Telegram bot by long polling via {settings.telegram_api_base or 'api.telegram.org'}"
+    if status.mode == "polling":
         tasks["bot"] = asyncio.create_task(_polling(settings, db, stop, notifier, status), name="bot")
-    print(f"Scenari is serving {url} ({mode}; Ctrl+C stops).", flush=True)
+    print(f"Scenari is serving http://{_display_host(host)}:{port} ({_mode_line(settings)}; Ctrl+C stops).",
+          flush=True)
     jobs = background_jobs(settings, db)  # tagging, tables, sender: once per process, loaded off the loop
     entered = False
     try:
@@ -101,11 +75,69 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
         if not entered:  # the jobs could not start: stop the halves already running
             request_stop()
         await asyncio.gather(*tasks.values(), return_exceptions=True)
+        loop = asyncio.get_running_loop()
         for signum in installed:
             loop.remove_signal_handler(signum)
         if entered:
             await jobs.__aexit__(None, None, None)
         print("Scenari stopped.", flush=True)
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> None:
+    reason = (exc.strerror or str(exc)).lower()
+    print(f"Scenari cannot listen on {_display_host(host)}:{port}: {reason} "
+          "(the port is SCENARI_PORT or --port, the address SCENARI_HOST or --host).", file=sys.stderr)
+
+
+def _bot_mode(settings: Settings) -> str:
+    """How the bot half runs: "off" without a token, by webhook when its URL is set, else by polling."""
+    if not settings.telegram_bot_token:
+        return "off"
+    return "webhook" if settings.telegram_webhook_url else "polling"
+
+
+def _mode_line(settings: Settings) -> str:
+    """The start-up line's account of the bot half (and, without one, how to add it)."""
+    mode = _bot_mode(settings)
+    if mode == "webhook":
+        return f"Telegram bot by webhook at {settings.telegram_webhook_url}"
+    if mode == "polling":
+        return f"Telegram bot by long polling via {settings.telegram_api_base or 'api.telegram.org'}"
+    return (
+        "web only: set TELEGRAM_BOT_TOKEN (in the environment or .env) to add the Telegram bot; "
+        "`.venv/bin/scenari chat --questionnaire imprese` also works in a terminal"
+    )
+
+
+def _server_config(app: object, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False,  # access logs would hold invitation tokens
+        lifespan="on", server_header=False,
+        proxy_headers=False,  # the app honours X-Forwarded-* itself, from SCENARI_FORWARDED_ALLOW_IPS only
+    )
+
+
+def _stopper(server: Any, stop: asyncio.Event) -> Callable[[], None]:
+    """What SIGINT/SIGTERM call: the first asks both halves to stop, a second stops waiting."""
+
+    def request_stop() -> None:
+        if stop.is_set():
+            server.force_exit = True  # a second Ctrl+C: stop waiting for open connections
+        stop.set()
+        server.should_exit = True
+
+    return request_stop
+
+
+def _install_signal_handlers(request_stop: Callable[[], None]) -> list[int]:
+    """SIGINT and SIGTERM call ``request_stop`` where the loop allows it; the signals installed."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, request_stop)
+            installed.append(signum)
+    return installed
 
 
 async def _supervise(tasks: dict[str, asyncio.Task[object]], stop: asyncio.Event, request_stop: Any) -> int:
@@ -131,8 +163,6 @@ async def _supervise(tasks: dict[str, asyncio.Task[object]], stop: asyncio.Event
 
 
 async def _polling(settings: Settings, db: Database, stop: asyncio.Event, notifier: Any, status: Any) -> None:
-    from bot.runtime.imports import import_off_loop
-
     telegram = await import_off_loop("bot.telegram.app")  # aiogram: seconds of imports the web need not wait for
     await telegram.serve_bot(settings, db, stop=stop, scheduler=notifier, status=status)
 
@@ -171,8 +201,6 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _make_server(config: object) -> object:
     """uvicorn's Server without its own signal handling (this process handles signals for both)."""
-    import uvicorn
-
     class Server(uvicorn.Server):
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:

@@ -20,6 +20,7 @@ from storage.models import Respondent, Run
 
 from bot.service import invitations
 from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from bot.service.communication import NewsletterOptIn, privacy_lines
 from bot.service.listening import ListeningHooks
 from bot.service.reply import CONSENT_KEY, PARTICIPATION, Reply
 from bot.settings import Settings
@@ -239,9 +240,7 @@ class Conversation:
             lines.append(t("privacy_run", lang, title=q.title.get(lang), status=t(f"status_{status}", lang), n=len(rows)))
             for key, index, value in rows:
                 lines.append(_describe_row(q, key, index, value, lang))
-        from bot.service.communication import privacy_lines  # the newsletter, a blocked bot, meeting answers
-
-        extra = await privacy_lines(session, respondent)
+        extra = await privacy_lines(session, respondent)  # the newsletter, a blocked bot, meeting answers
         if extra:
             lines.append("")
             lines.extend(extra)
@@ -283,9 +282,6 @@ def conversation_from_settings(settings: Settings, catalog: QuestionnaireCatalog
     (Interviews mark their actor, projects become cards, ratings are scored, Telegram
     respondents are asked about the newsletter.)
     """
-    from bot.service.communication import NewsletterOptIn
-    from bot.service.listening import ListeningHooks
-
     return Conversation(
         catalog,
         expire_after=timedelta(hours=settings.run_expiry_hours),

@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,8 @@ from dialogs.i18n import translate
 from storage import Database, audiences, deliberation, outbox
 from storage.deliberation import MAX_LENGTH, DeliberationError
 from storage.models import DeliberationRound, Statement, utcnow
+
+from bot.service.communication import Plan
 
 log = logging.getLogger("scenari.deliberation")
 
@@ -120,7 +123,7 @@ def similarity(model: str | None = None) -> Any:
     global _similarity
     with _lock:
         if _similarity is None:
-            from nlp.similarity import StatementSimilarity
+            from nlp.similarity import StatementSimilarity  # the nlp package imports spaCy and pandas (seconds)
 
             _similarity = StatementSimilarity(model=model)
         return _similarity
@@ -166,8 +169,6 @@ async def propose(db: Database, limit: int | None = None, model: str | None = No
 def _until(round_: DeliberationRound, lang: str, zone: str) -> str:
     if round_.closes_at is None:
         return ""
-    from zoneinfo import ZoneInfo
-
     local = deliberation.aware(round_.closes_at).astimezone(ZoneInfo(zone))  # type: ignore[union-attr]
     return dt("until", lang, date=local.strftime("%d/%m/%Y %H:%M"))
 
@@ -177,8 +178,6 @@ async def invite(db: Database, round_id: int, settings: Any) -> tuple[int, int]:
 
     Returns (new participants, invitations enqueued).
     """
-    from bot.service.communication import Plan
-
     plan = Plan.from_settings(settings)
     async with db.transaction() as session:
         round_ = await deliberation.get_round(session, round_id)
@@ -206,7 +205,7 @@ def _start_button(settings: Any, lang: str) -> list[dict[str, str]]:
 
 
 async def round_frames(db: Database, round_id: int, k: int, lang: str = "it") -> dict[str, Any]:
-    from exports.tables.consensus import ConsensusOptions, consensus_frames
+    from exports.tables.consensus import ConsensusOptions, consensus_frames  # pandas and numpy (seconds)
 
     async with db.transaction() as session:
         data = await deliberation.load_votes(session, [round_id])
@@ -215,9 +214,7 @@ async def round_frames(db: Database, round_id: int, k: int, lang: str = "it") ->
 
 async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) -> int:
     """A personal summary to every voter of the round who opted in to the plan's news; returns how many."""
-    from exports.tables.consensus import top_shared
-
-    from bot.service.communication import Plan
+    from exports.tables.consensus import top_shared  # pandas and numpy (seconds)
 
     plan = Plan.from_settings(settings)
     async with db.transaction() as session:

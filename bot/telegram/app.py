@@ -17,10 +17,11 @@ from storage.group_commit import GroupCommitter
 
 from bot.service.catalog import QuestionnaireCatalog
 from bot.service.conversation import conversation_from_settings
-from bot.runtime.health import BotStatus, keep_trying
+from bot.service.health import BotStatus, keep_trying
 from ..settings import Settings
 from .connection import QUIET_POLLING, ConnectionWatch
 from .handlers import all_routers
+from .handlers.reports import register_analyst_commands, telegram_notifier
 from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
 from .outbox import PromptTracker
 from .retry import RetryMiddleware
@@ -98,8 +99,6 @@ async def register_commands(bot: Bot) -> None:
 
 async def connect(bot: Bot, settings: Settings) -> None:
     """What the bot does before polling: drop any webhook, register the command menus, learn who it is."""
-    from .handlers.reports import register_analyst_commands
-
     await bot.delete_webhook(drop_pending_updates=False)
     await register_commands(bot)
     await register_analyst_commands(bot, settings, COMMANDS)
@@ -119,8 +118,6 @@ async def serve_bot(
     (exports.scheduler.start_scheduler's result), when given, gets this bot to send the nightly
     package to subscribed analysts while polling runs. ``sleep`` paces the retries (tests).
     """
-    from .handlers.reports import telegram_notifier
-
     status = status or BotStatus(mode="polling")
     bot = build_bot(settings)
     bot.session.middleware(ConnectionWatch(status, secret=settings.telegram_bot_token))

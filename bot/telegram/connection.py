@@ -1,7 +1,7 @@
 """Whether the Bot API can be reached, as seen from every call the bot makes.
 
 :class:`ConnectionWatch` is a session middleware (the innermost: it sees each attempt, retries
-included) that keeps a :class:`bot.runtime.health.BotStatus` true to what the last call found: an answer
+included) that keeps a :class:`bot.service.health.BotStatus` true to what the last call found: an answer
 from Telegram, even a refusal, means connected; a network error, a 5xx or a wrong token means
 not. While long polling fails (aiogram retries ``getUpdates`` for ever, logging every attempt)
 it says so once a minute instead; :data:`QUIET_POLLING` mutes aiogram's per-attempt lines.
@@ -19,7 +19,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import ClientDecodeError, TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 
-from bot.runtime.health import LOG_EVERY_S, BotStatus, describe
+from bot.service.health import LOG_EVERY_S, BotStatus, describe
 
 log = logging.getLogger("scenari.bot")
 

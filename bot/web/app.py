@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from storage import Database
 
-from bot.runtime.health import BotStatus
+from bot.service.health import BotStatus
 from bot.service.catalog import QuestionnaireCatalog
 from ..settings import Settings
 from . import probes

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from storage import Database
 
-from bot.runtime.health import BotStatus
+from bot.service.health import BotStatus
 
 log = logging.getLogger("scenari.web")
 DATABASE_TIMEOUT_S = 5.0

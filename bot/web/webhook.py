@@ -23,8 +23,8 @@ from starlette.responses import JSONResponse, Response
 
 from storage import Database
 
-from bot.runtime.health import BotStatus, keep_trying
-from bot.runtime.imports import import_off_loop
+from bot.service.health import BotStatus, keep_trying
+from bot.service.imports import import_off_loop
 from ..settings import Settings
 
 if TYPE_CHECKING:  # aiogram is imported off the event loop by start(): seconds the web need not wait

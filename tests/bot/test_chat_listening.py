@@ -191,7 +191,7 @@ def test_the_review_lists_the_answers_and_a_change_comes_back_to_it(chats):
     assert "   → Direttore generale" in before and "   → Direttrice generale" in after
     assert "   1) boh (+ Rafforzare la filiera agroalimentare con le imprese del territorio) · Medio termine (2–5 anni)" in after
     assert "   2) Portare la banda ultralarga nei distretti produttivi · Lungo termine (oltre 5 anni)" in after
-    assert "   → 1. Made in Cremona: agroalimentare e industria, 2. Innovazione, 3. Lavoro e occupazione" in after
+    assert "   → 1. Made in Cremona, agroalimentare e industria, 2. Innovazione, 3. Lavoro e occupazione" in after
     assert "   → Comune di Cremona, CGIL Cremona" in after
     assert "  14) Invia le risposte ✔" in after
     assert "(scrivi il numero della risposta da cambiare, oppure «invia» per inviare)" in after

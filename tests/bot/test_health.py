@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.runtime.health import BotStatus, describe, keep_trying
+from bot.service.health import BotStatus, describe, keep_trying
 
 
 class FakeTime:

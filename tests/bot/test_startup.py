@@ -101,7 +101,7 @@ def test_serve_without_a_token_never_imports_aiogram(tmp_path: Path):
 FIRST_PAGES = r"""
 import asyncio, json, sys
 import httpx
-import bot.cli, bot.runtime.serve, bot.runtime.background, bot.runtime.health
+import bot.cli, bot.runtime.serve, bot.runtime.background, bot.service.health
 from bot.settings import load_settings
 from bot.web import create_app
 from storage import Database, upgrade_database

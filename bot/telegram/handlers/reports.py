@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import FSInputFile, Message
+from aiogram.types import BotCommand, BotCommandScopeChat, FSInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.i18n import translate
@@ -184,8 +184,6 @@ async def register_analyst_commands(bot: Bot, settings: Settings, public: dict[s
     The public menu never shows them. An analyst who has not opened the bot yet cannot get a
     menu (Telegram: chat not found); that is logged and skipped. Returns the menus set.
     """
-    from aiogram.types import BotCommand, BotCommandScopeChat
-
     done = 0
     for analyst in sorted(settings.analysts):
         try:
