@@ -6,6 +6,7 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -106,8 +107,6 @@ class Settings(BaseSettings):
     @field_validator("city_timezone")
     @classmethod
     def _city_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(value.strip())
         except (ZoneInfoNotFoundError, ValueError):
@@ -146,7 +145,7 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_weights(cls, value: object) -> dict[str, float]:
         """Five numbers in the order of the indices, or ``index=weight`` pairs (others weigh 1)."""
-        from storage.ratings import INDICES, check_weights
+        from storage.ratings import INDICES, check_weights  # storage loads SQLAlchemy: `questionnaires validate` needs none
 
         if value is None or value == "":
             return check_weights({})
@@ -248,8 +247,6 @@ class Settings(BaseSettings):
     @field_validator("report_timezone")
     @classmethod
     def _report_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(value.strip())
         except (ZoneInfoNotFoundError, ValueError):
@@ -299,6 +296,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
+        # SQLAlchemy (~0.3 s): only when a database URL is read, not for the file-only commands
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 

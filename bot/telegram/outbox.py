@@ -7,6 +7,7 @@ that is not yet durable.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -98,8 +99,6 @@ class Outbox:
 
     def answered(self, chat_id: int, message_id: int, question_html: str, answer_text: str) -> None:
         """Close the question a button answered, showing the answer under it."""
-        import html
-
         self.tracker.forget(chat_id, message_id)
         self.call(
             EditMessageText(
