@@ -7,6 +7,7 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
 from .database import Database
@@ -31,8 +32,6 @@ async def upgrade_database(db: Database, revision: str = "head") -> None:
 
 
 async def current_revision(db: Database) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     async with db.engine.connect() as connection:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()

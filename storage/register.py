@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,8 +51,6 @@ def new_token() -> str:
 
 def slug(text: str, taken: Iterable[str] = ()) -> str:
     """A short code from an organisation's name ("Comune di Cremona" → "comune_di_cremona")."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     base = re.sub(r"[^a-z0-9]+", "_", plain).strip("_")[:24].rstrip("_") or "actor"
     taken = set(taken)

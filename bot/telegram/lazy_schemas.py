@@ -52,7 +52,7 @@ def import_aiogram() -> None:
 
         BaseModel.model_rebuild = classmethod(deferred)  # type: ignore[assignment,method-assign]
         try:
-            import aiogram.methods
+            import aiogram.methods  # the import this module exists to defer (see the docstring)
             import aiogram.types
         finally:
             BaseModel.model_rebuild = original  # type: ignore[method-assign]

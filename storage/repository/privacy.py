@@ -128,5 +128,6 @@ async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    """Slices of ``items``: an IN (…) list stays under the databases' parameter limits."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-
 MACHINE = "machine"
 HUMAN = "human"
 CONFIRM, ADD, REMOVE = "confirm", "add", "remove"
@@ -99,5 +98,6 @@ class ReviewSheetRow:
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    """Slices of ``items``: an IN (…) list stays under the databases' parameter limits."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
