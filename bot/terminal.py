@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from dialogs import Input, Message
 from dialogs.answers import fold
+from dialogs.i18n import Catalogue
 from storage import Database
 
 from bot.service.conversation import Conversation
@@ -31,38 +32,42 @@ COMMANDS = {
     "/riprendi": "resume", "/resume": "resume",
     "/stato": "show", "/status": "show",
 }
-HELP = {
-    "it": "Comandi: /indietro, /salta, /stato, /annulla, /riprendi, /lingua it|en, /privacy, /cancella, /esci",
-    "en": "Commands: /indietro (back), /salta (skip), /stato (status), /annulla (pause), /riprendi (resume), /lingua it|en, /privacy, /cancella (erase), /esci (quit)",
+TEXTS: dict[str, dict[str, str]] = {  # the terminal's own texts, Italian first
+    "help": {
+        "it": "Comandi: /indietro, /salta, /stato, /annulla, /riprendi, /lingua it|en, /privacy, /cancella, /esci",
+        "en": "Commands: /indietro (back), /salta (skip), /stato (status), /annulla (pause), /riprendi (resume), /lingua it|en, /privacy, /cancella (erase), /esci (quit)",
+    },
+    "choice_hint": {
+        "it": "(scrivi il numero o il testo dell'opzione)",
+        "en": "(type the option's number or text)",
+    },
+    "multi_hint": {
+        "it": "(scrivi uno o più numeri separati da virgole, es. 1,3)",
+        "en": "(type one or more numbers separated by commas, e.g. 1,3)",
+    },
+    "rank_hint": {
+        "it": "(scrivi i numeri in ordine di importanza, separati da virgole, es. 3,1,5)",
+        "en": "(type the numbers in order of importance, separated by commas, e.g. 3,1,5)",
+    },
+    "review_hint": {
+        "it": "(scrivi il numero della risposta da cambiare, oppure «invia» per inviare)",
+        "en": "(type the number of the answer to change, or “submit” to send)",
+    },
+    "skip_hint": {
+        "it": "(facoltativa: una riga vuota o /salta per saltarla)",
+        "en": "(optional: an empty line or /salta skips it)",
+    },
+    "input_ended": {
+        "it": "Input terminato prima della fine: le risposte date finora sono salvate; riprendi con lo stesso comando.",
+        "en": "Input ended before the end: your answers so far are saved; resume with the same command.",
+    },
+    "unknown_command": {
+        "it": "Comando sconosciuto.",
+        "en": "Unknown command.",
+    },
 }
-CHOICE_HINT = {
-    "it": "(scrivi il numero o il testo dell'opzione)",
-    "en": "(type the option's number or text)",
-}
-MULTI_HINT = {
-    "it": "(scrivi uno o più numeri separati da virgole, es. 1,3)",
-    "en": "(type one or more numbers separated by commas, e.g. 1,3)",
-}
-RANK_HINT = {
-    "it": "(scrivi i numeri in ordine di importanza, separati da virgole, es. 3,1,5)",
-    "en": "(type the numbers in order of importance, separated by commas, e.g. 3,1,5)",
-}
-REVIEW_HINT = {
-    "it": "(scrivi il numero della risposta da cambiare, oppure «invia» per inviare)",
-    "en": "(type the number of the answer to change, or “submit” to send)",
-}
-SKIP_HINT = {
-    "it": "(facoltativa: una riga vuota o /salta per saltarla)",
-    "en": "(optional: an empty line or /salta skips it)",
-}
-EOF_TEXT = {
-    "it": "Input terminato prima della fine: le risposte date finora sono salvate; riprendi con lo stesso comando.",
-    "en": "Input ended before the end: your answers so far are saved; resume with the same command.",
-}
-UNKNOWN_COMMAND = {
-    "it": "Comando sconosciuto.",
-    "en": "Unknown command.",
-}
+# the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
+translate = Catalogue(TEXTS).translate
 
 
 def render(message: Message, lang: str) -> str:
@@ -84,12 +89,12 @@ def render(message: Message, lang: str) -> str:
         lines.append(f"  {number}) {mark}{option.label}")
     if message.kind == "prompt" and message.options:
         if message.question_type == "review":  # its last option is typed as a word, not its label
-            hint = REVIEW_HINT
+            hint = "review_hint"
         else:
-            hint = RANK_HINT if message.ranking else (MULTI_HINT if message.multiple else CHOICE_HINT)
-        lines.append("  " + hint[lang])
+            hint = "rank_hint" if message.ranking else ("multi_hint" if message.multiple else "choice_hint")
+        lines.append("  " + translate(hint, lang))
     if message.kind == "prompt" and message.can_skip:
-        lines.append("  " + SKIP_HINT[lang])
+        lines.append("  " + translate("skip_hint", lang))
     return "\n".join(lines)
 
 
@@ -116,7 +121,7 @@ async def run_chat(
         status = await chat.line(raw.strip())
         if status is not None:
             return status
-    print(EOF_TEXT[chat.current_lang], file=stdout)
+    print(translate("input_ended", chat.current_lang), file=stdout)
     return 3
 
 
@@ -153,7 +158,7 @@ class _Chat:
         if text in ("/esci", "/quit", "/exit"):
             return 0 if self.reply.completed else 3
         if text in ("/aiuto", "/help"):
-            print(HELP[self.current_lang], file=self.stdout)
+            print(translate("help", self.current_lang), file=self.stdout)
             return None
         async with self.db.transaction() as session:
             respondent = await self.conversation.lookup(session, CHANNEL, self.respondent_ref, self.lang)
@@ -188,7 +193,7 @@ class _Chat:
         if text.startswith("/") and text.split()[0] in COMMANDS:
             return await conversation.handle(session, respondent, Input(COMMANDS[text.split()[0]]))  # type: ignore[arg-type]
         if text.startswith("/"):
-            print(f"! {UNKNOWN_COMMAND[self.current_lang]} {HELP[self.current_lang]}", file=self.stdout)
+            print(f"! {translate('unknown_command', self.current_lang)} {translate('help', self.current_lang)}", file=self.stdout)
             return None
         if not text:  # an empty line skips an optional question (a required one says so)
             return await conversation.handle(session, respondent, Input("skip"))

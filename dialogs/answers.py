@@ -42,7 +42,7 @@ class InvalidAnswer(ValueError):
         super().__init__(key)
 
     def message(self, lang: str) -> str:
-        return i18n.text(self.key, lang, **self.params)
+        return i18n.translate(self.key, lang, **self.params)
 
 
 def fold(text: str) -> str:
@@ -123,7 +123,7 @@ def rank_size(question: Question, choices: list[Choice]) -> int:
 def describe(q: Questionnaire, question: Question, value: Any, lang: str) -> str:
     """A human rendering of a stored value, for summaries and "current answer" hints."""
     if value is None:
-        return i18n.text("skipped", lang)
+        return i18n.translate("skipped", lang)
     if question.type in ("single", "yesno", "multiple", "ranking"):
         labels = {c.value: c.label.get(lang) for c in q.choices_for(question)}
         values = value if isinstance(value, list) else [value]

@@ -14,6 +14,7 @@ from typing import Any
 
 from .answers import describe
 from .expressions import TODAY, parse
+from .i18n import number
 from .model import Question, Questionnaire
 from .state import RunState
 
@@ -69,7 +70,7 @@ def interpolate(q: Questionnaire, text: str, env: Mapping[str, Any], lang: str) 
         if question is not None and question.type not in ("calculate", "repeat"):
             return describe(q, question, found, lang)
         if isinstance(found, float):
-            return f"{found:g}" if lang == "en" else f"{found:g}".replace(".", ",")
+            return number(found, lang)
         return str(found)
 
     return _REF.sub(value, text)

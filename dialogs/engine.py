@@ -60,12 +60,12 @@ def handle(
     if state.status == "active" and expire_after and now - state.last_activity > expire_after:
         state.status = "expired"
         state.updated_at = now.isoformat()
-        return Step(state, [Message(kind="info", text=i18n.text("expired", lang))])
+        return Step(state, [Message(kind="info", text=i18n.translate("expired", lang))])
     if action.kind == "resume":
         if state.status in ("active", "paused"):
             state.status = "active"
             state.updated_at = now.isoformat()
-            return Step(state, [Message(kind="info", text=i18n.text("resumed", lang)), *prompt(q, state)])
+            return Step(state, [Message(kind="info", text=i18n.translate("resumed", lang)), *prompt(q, state)])
         return _rejected(state, "not_active")
     if state.status != "active" or state.current is None:
         return _rejected(state, "not_active")
@@ -76,7 +76,7 @@ def handle(
     state.updated_at = now.isoformat()
     if action.kind == "pause":
         state.status = "paused"
-        return Step(state, [Message(kind="info", text=i18n.text("paused", lang))])
+        return Step(state, [Message(kind="info", text=i18n.translate("paused", lang))])
     if action.kind == "show":
         return Step(state, prompt(q, state))
     if action.kind == "back":
@@ -325,7 +325,7 @@ def _complete(q: Questionnaire, state: RunState, messages: list[Message]) -> Ste
     state.outcomes = evaluate_outcomes(q, state.answers)
     if q.outro:
         messages.append(Message(kind="info", text=q.outro.get(lang)))
-    messages.append(Message(kind="completed", text=i18n.text("completed", lang), outcomes=dict(state.outcomes)))
+    messages.append(Message(kind="completed", text=i18n.translate("completed", lang), outcomes=dict(state.outcomes)))
     return Step(state, messages, completed=True)
 
 
@@ -386,7 +386,7 @@ class _Constraint(InvalidAnswer):
 
 
 def _rejected(state: RunState, key: str, reprompt: Questionnaire | None = None) -> Step:
-    messages = [Message(kind="error", text=i18n.text(key, state.lang))]
+    messages = [Message(kind="error", text=i18n.translate(key, state.lang))]
     if reprompt is not None:
         messages.extend(prompt(reprompt, state))
     return Step(state, messages, rejected=True)

@@ -135,24 +135,67 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "Sei alla domanda {k} di {n} del questionario «{title}».",
         "en": "You are at question {k} of {n} of “{title}”.",
     },
+    # the end of a run (dialogs.summary): the respondent's outcome beside everyone else's
+    "so_far": {"it": "Come si distribuiscono i rispondenti finora ({n}):", "en": "How respondents are distributed so far ({n}):"},
+    "line": {"it": "• {label}: {share} (baseline {baseline})", "en": "• {label}: {share} (baseline {baseline})"},
+    "line_no_baseline": {"it": "• {label}: {share}", "en": "• {label}: {share}"},
+    "yours": {"it": "{title}: {label}", "en": "{title}: {label}"},
+    "baseline_note": {"it": "Baseline: {label}.", "en": "Baseline: {label}."},
 }
 
 
-def translate(catalog: Mapping[str, Mapping[str, str]], key: str, lang: str, /, **params: Any) -> str:
-    """``catalog[key]`` in ``lang`` (falling back to Italian), with ``params`` filled in.
+class Catalogue:
+    """One layer's texts, Italian first, behind the one lookup every layer calls: :meth:`translate`.
 
-    Every module's text catalogue looks its messages up through this one function; ``key`` and
-    ``lang`` are positional-only so a ``{lang}`` placeholder can be filled like any other.
+    Each layer (the engine here, then ``bot.service``, ``bot.telegram``, ``bot.web``, the dashboard) keeps
+    its texts as data and exposes ``translate = Catalogue(TEXTS).translate``, so a caller reads the same
+    name whatever layer the text belongs to.
     """
-    entry = catalog[key]
-    return (entry.get(lang) or entry[DEFAULT_LANGUAGE]).format(**params)
+
+    def __init__(self, texts: Mapping[str, Mapping[str, str]], *, below: Catalogue | None = None,
+                 fallback: str = DEFAULT_LANGUAGE, whole_floats: bool = False) -> None:
+        self.texts = texts
+        # a key this layer lacks is looked up in the layer below, so a text shared by two layers is kept once
+        self.below = below
+        self.fallback = fallback
+        # the engine's texts print a whole float (a bound such as 3.0) as 3; the other layers format their own numbers
+        self.whole_floats = whole_floats
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.texts or (self.below is not None and key in self.below)
+
+    def translate(self, key: str, lang: str, /, **params: Any) -> str:
+        """The text ``key`` in ``lang`` (falling back to Italian), with ``params`` filled in.
+
+        ``key`` and ``lang`` are positional-only so a ``{lang}`` placeholder can be filled like any other.
+        """
+        if key not in self.texts and self.below is not None:
+            return self.below.translate(key, lang, **params)
+        entry = self.texts[key]
+        template = entry.get(lang) or entry[self.fallback]
+        if self.whole_floats:
+            params = {k: _fmt(v) for k, v in params.items()}
+        return template.format(**params)
 
 
-def text(key: str, lang: str, **params: Any) -> str:
-    """The message ``key`` in ``lang`` (falling back to Italian), with ``params`` filled in."""
-    entry = MESSAGES[key]
-    template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
-    return template.format(**{k: _fmt(v) for k, v in params.items()})
+CATALOGUE = Catalogue(MESSAGES, whole_floats=True)
+translate = CATALOGUE.translate
+
+
+def number(value: float, lang: str, decimals: int | None = None) -> str:
+    """A number as a respondent reads it: a decimal comma in Italian, a point in English.
+
+    With ``decimals`` it is fixed-point with thousands grouped (a rating's mean: 3,00, 1.234,50);
+    without, the shortest form (a calculated score: 3 for 3.0, 3,5). The one number formatter of
+    the texts, so a score prints the same in the engine and in the service.
+    """
+    if decimals is None:
+        formatted = f"{value:g}"
+        return formatted if lang == "en" else formatted.replace(".", ",")
+    formatted = f"{value:,.{decimals}f}"
+    if lang == "it":
+        formatted = formatted.replace(",", "_").replace(".", ",").replace("_", ".")
+    return formatted
 
 
 def _fmt(value: Any) -> Any:

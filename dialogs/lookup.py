@@ -61,15 +61,15 @@ def options(shown: list[Choice], pending: list[str] | None, lang: str) -> tuple[
     """The buttons: the choices shown and, after them, the one to type a search instead."""
     if not shown:
         return ()
-    search = Option(value=SEARCH, label=i18n.text("search_again" if pending else "search_other", lang))
+    search = Option(value=SEARCH, label=i18n.translate("search_again" if pending else "search_other", lang))
     return (*(Option(value=c.value, label=c.label.get(lang)) for c in shown), search)
 
 
 def hint(pending: list[str] | None, shown: list[Choice], lang: str) -> str | None:
     """What to do now: type (nothing shown), or pick among the matches; nothing before a search."""
     if not shown:
-        return i18n.text("search_type", lang)
-    return i18n.text("search_pick", lang) if pending else None
+        return i18n.translate("search_type", lang)
+    return i18n.translate("search_pick", lang) if pending else None
 
 
 def answer(choices: list[Choice], shown: list[Choice], kind: str, raw: str, lang: str) -> str | Offer:
@@ -99,7 +99,7 @@ def answer(choices: list[Choice], shown: list[Choice], kind: str, raw: str, lang
         raise InvalidAnswer("no_match_choose" if shown else "no_match", text=text)  # buttons shown: say so
     top = found[:MAX_MATCHES]
     key = "search_close" if close else ("search_found" if len(found) == len(top) else "search_many")
-    return Offer([c.value for c in top], i18n.text(key, lang, n=len(found), shown=len(top), text=text))
+    return Offer([c.value for c in top], i18n.translate(key, lang, n=len(found), shown=len(top), text=text))
 
 
 def normal(text: str) -> str:

@@ -36,7 +36,7 @@ def render(q: Questionnaire, state: RunState, pos: Position, note: str | None = 
         return review_message(q, state)
     if pos.kind == "add":
         group = q.question(pos.key)
-        text = (group.add_prompt.get(lang) if group.add_prompt else i18n.text("add_another", lang))
+        text = (group.add_prompt.get(lang) if group.add_prompt else i18n.translate("add_another", lang))
         return Message(
             kind="prompt", text=text, question_key=pos.token, question_type="yesno",
             options=tuple(Option(value=v, label=label.get(lang)) for v, label in YES_NO),
@@ -67,7 +67,7 @@ def _question(q: Questionnaire, state: RunState, pos: Position, question: Questi
     if note or search_hint:
         hints.append(note or search_hint)  # type: ignore[arg-type]
     if has_value(q, state, pos):
-        hints.append(i18n.text("current_answer", lang, answer=describe(q, question, value_at(q, state, pos), lang)))
+        hints.append(i18n.translate("current_answer", lang, answer=describe(q, question, value_at(q, state, pos), lang)))
     text = interpolate(q, question.text.get(lang), env, lang)
     group = q.group_of(question.key)
     if group is not None:

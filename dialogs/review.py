@@ -30,7 +30,7 @@ def review_message(q: Questionnaire, state: RunState) -> Message:
 
 def _review_message(q: Questionnaire, state: RunState, limit: int) -> Message:
     lang = state.lang
-    lines = [i18n.text("review_intro", lang), ""]
+    lines = [i18n.translate("review_intro", lang), ""]
     options: list[Option] = []
     number = 0
     env = environment(q, state)
@@ -61,8 +61,8 @@ def _review_message(q: Questionnaire, state: RunState, limit: int) -> Message:
             answer = _short(answer, limit)
             lines.append(f"{number}. {question.text.get(lang)}\n   → {answer}")
             target = Position("question", question.key).token
-        options.append(Option(value=target, label=i18n.text("review_change", lang, n=number, text=short)))
-    options.append(Option(value="_submit", label=i18n.text("review_submit", lang)))
+        options.append(Option(value=target, label=i18n.translate("review_change", lang, n=number, text=short)))
+    options.append(Option(value="_submit", label=i18n.translate("review_submit", lang)))
     return Message(
         kind="prompt", text="\n".join(lines), question_key=REVIEW, question_type="review",
         options=tuple(options), can_go_back=False,

@@ -5,19 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .i18n import translate
 from .model import Questionnaire
-
-_TEXTS = {
-    "so_far": {"it": "Come si distribuiscono i rispondenti finora ({n}):", "en": "How respondents are distributed so far ({n}):"},
-    "line": {"it": "• {label}: {share} (baseline {baseline})", "en": "• {label}: {share} (baseline {baseline})"},
-    "line_no_baseline": {"it": "• {label}: {share}", "en": "• {label}: {share}"},
-    "yours": {"it": "{title}: {label}", "en": "{title}: {label}"},
-    "baseline_note": {"it": "Baseline: {label}.", "en": "Baseline: {label}."},
-}
-
-
-def _t(key: str, lang: str, **params: Any) -> str:
-    return _TEXTS[key]["en" if lang == "en" else "it"].format(**params)
 
 
 def percent(value: float, lang: str) -> str:
@@ -37,24 +26,24 @@ def outcome_report(
         value = outcomes.get(outcome.key)
         if value is None:
             continue
-        lines = [_t("yours", lang, title=outcome.title.get(lang), label=outcome.labels[value].get(lang))]
+        lines = [translate("yours", lang, title=outcome.title.get(lang), label=outcome.labels[value].get(lang))]
         if value in outcome.descriptions:
             lines.append(outcome.descriptions[value].get(lang))
         counts = distributions.get(outcome.key, {})
         total = sum(counts.values())
         if total:
             lines.append("")
-            lines.append(_t("so_far", lang, n=total))
+            lines.append(translate("so_far", lang, n=total))
             for option, label in outcome.labels.items():
                 share = percent(100 * counts.get(option, 0) / total, lang)
                 if option in outcome.baseline:
                     lines.append(
-                        _t("line", lang, label=label.get(lang), share=share,
+                        translate("line", lang, label=label.get(lang), share=share,
                            baseline=percent(outcome.baseline[option], lang))
                     )
                 else:
-                    lines.append(_t("line_no_baseline", lang, label=label.get(lang), share=share))
+                    lines.append(translate("line_no_baseline", lang, label=label.get(lang), share=share))
             if outcome.baseline_label:
-                lines.append(_t("baseline_note", lang, label=outcome.baseline_label.get(lang)))
+                lines.append(translate("baseline_note", lang, label=outcome.baseline_label.get(lang)))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -22,9 +22,9 @@ from bot.service import invitations
 from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from bot.service.communication import NewsletterOptIn, privacy_lines
 from bot.service.listening import ListeningHooks
-from bot.service.reply import CONSENT_KEY, PARTICIPATION, Reply
+from bot.service.reply import CONSENT_KEY, MENU_KEY, PARTICIPATION, Reply
 from bot.settings import Settings
-from bot.service.texts import t
+from bot.service.texts import translate
 
 # An ``on_completed`` hook: (session, respondent, run, questionnaire, final state) → messages.
 CompletionHook = Callable[[AsyncSession, Respondent, Run, Questionnaire, RunState], Awaitable[list[Message]]]
@@ -79,7 +79,7 @@ class Conversation:
             Option(value=qid, label=self.catalog.current(qid).title.get(lang)) for qid in self.catalog.ids()
         )
         return Reply(
-            [Message(kind="prompt", text=t("choose_questionnaire", lang), question_key="_menu", options=options)],
+            [Message(kind="prompt", text=translate("choose_questionnaire", lang), question_key=MENU_KEY, options=options)],
             lang=lang,
         )
 
@@ -90,7 +90,7 @@ class Conversation:
         lang = respondent.language
         if questionnaire_id not in self.catalog.ids(open_only=self.open_only):
             reply = self.menu(lang)
-            reply.messages.insert(0, Message(kind="error", text=t("unknown_questionnaire", lang, id=questionnaire_id)))
+            reply.messages.insert(0, Message(kind="error", text=translate("unknown_questionnaire", lang, id=questionnaire_id)))
             return reply
         if not await self.has_consent(session, respondent):
             return self.consent_prompt(lang, questionnaire_id)
@@ -117,11 +117,11 @@ class Conversation:
 
     def consent_prompt(self, lang: str, questionnaire_id: str) -> Reply:
         options = (
-            Option(value="yes", label=t("consent_accept", lang)),
-            Option(value="no", label=t("consent_decline", lang)),
+            Option(value="yes", label=translate("consent_accept", lang)),
+            Option(value="no", label=translate("consent_decline", lang)),
         )
         message = Message(
-            kind="prompt", text=t("consent_notice", lang), question_key=CONSENT_KEY,
+            kind="prompt", text=translate("consent_notice", lang), question_key=CONSENT_KEY,
             question_type="single", options=options,
         )
         return Reply([message], lang=lang, questionnaire_id=questionnaire_id)
@@ -133,7 +133,7 @@ class Conversation:
             respondent = await self.respondent(session, respondent.channel, respondent.external_id, respondent.language)
         await repository.record_consent(session, respondent.id, PARTICIPATION, granted, self.notice_version)
         if not granted:
-            return Reply([Message(kind="info", text=t("consent_declined", respondent.language))], lang=respondent.language)
+            return Reply([Message(kind="info", text=translate("consent_declined", respondent.language))], lang=respondent.language)
         if questionnaire_id and (questionnaire_id in self.catalog or invitations.is_invitation(questionnaire_id)):
             return await self.start(session, respondent, questionnaire_id)
         return self.menu(respondent.language)
@@ -153,12 +153,12 @@ class Conversation:
         if run_id is not None:
             run = await repository.get_run_by_public_id(session, run_id)
             if run is None or run.respondent_id != respondent.id or run.status not in repository.OPEN_STATUSES:
-                return Reply([Message(kind="error", text=dialogs.i18n.text("question_closed", lang))], lang=lang, rejected=True)
+                return Reply([Message(kind="error", text=dialogs.i18n.translate("question_closed", lang))], lang=lang, rejected=True)
         else:
             run = await repository.open_run(session, respondent.id, for_update=True)
         if run is None:
             reply = self.menu(lang)
-            reply.messages.insert(0, Message(kind="info", text=t("no_run", lang)))
+            reply.messages.insert(0, Message(kind="info", text=translate("no_run", lang)))
             reply.rejected = True
             return reply
         return await self._apply(session, respondent, run, action, now)
@@ -169,7 +169,7 @@ class Conversation:
         try:
             q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
         except UnknownQuestionnaire:
-            return Reply([Message(kind="error", text=dialogs.i18n.text("not_active", respondent.language))], rejected=True)
+            return Reply([Message(kind="error", text=dialogs.i18n.translate("not_active", respondent.language))], rejected=True)
         state = RunState.from_json(run.state)
         step = dialogs.handle(q, state, action, now=now, expire_after=self.expire_after)
         reply = Reply(
@@ -212,23 +212,23 @@ class Conversation:
     async def set_language(self, session: AsyncSession, respondent: Respondent, lang: str) -> Reply:
         respondent.language = lang
         if respondent.id is None:  # not stored before consent: the choice lives in this reply only
-            return Reply([Message(kind="info", text=t("language_set", lang))], lang=lang)
+            return Reply([Message(kind="info", text=translate("language_set", lang))], lang=lang)
         run = await repository.open_run(session, respondent.id, for_update=True)
         if run is not None:
             state = RunState.from_json(run.state)
             state.lang = lang
             await repository.save_run_state(session, run, state.to_json())
-        return Reply([Message(kind="info", text=t("language_set", lang))], lang=lang)
+        return Reply([Message(kind="info", text=translate("language_set", lang))], lang=lang)
 
     async def privacy_report(self, session: AsyncSession, respondent: Respondent) -> str:
         lang = respondent.language
         data = await repository.respondent_data(session, respondent.id) if respondent.id else None
         if data is None:
-            return t("nothing_held", lang)
-        lines = [t("privacy_header", lang, pseudonym=data.pseudonym), t("privacy_language", lang, lang=data.language)]
+            return translate("nothing_held", lang)
+        lines = [translate("privacy_header", lang, pseudonym=data.pseudonym), translate("privacy_language", lang, lang=data.language)]
         for purpose, granted, version, decided_at in data.consents:
             lines.append(
-                t("privacy_consent", lang, purpose=purpose, decision=t("granted" if granted else "revoked", lang),
+                translate("privacy_consent", lang, purpose=purpose, decision=translate("granted" if granted else "revoked", lang),
                   date=decided_at.strftime("%d/%m/%Y"), version=version)
             )
         for (questionnaire_id, status, version, _), rows in zip(data.runs, data.rows):
@@ -237,7 +237,7 @@ class Conversation:
             except UnknownQuestionnaire:
                 continue
             lines.append("")
-            lines.append(t("privacy_run", lang, title=q.title.get(lang), status=t(f"status_{status}", lang), n=len(rows)))
+            lines.append(translate("privacy_run", lang, title=q.title.get(lang), status=translate(f"status_{status}", lang), n=len(rows)))
             for key, index, value in rows:
                 lines.append(_describe_row(q, key, index, value, lang))
         extra = await privacy_lines(session, respondent)  # the newsletter, a blocked bot, meeting answers
@@ -245,15 +245,15 @@ class Conversation:
             lines.append("")
             lines.extend(extra)
         lines.append("")
-        lines.append(t("privacy_footer", lang))
+        lines.append(translate("privacy_footer", lang))
         return "\n".join(lines)
 
     async def erase(self, session: AsyncSession, respondent: Respondent) -> Reply:
         lang = respondent.language
         if respondent.id is None:
-            return Reply([Message(kind="info", text=t("nothing_held", lang))], lang=lang)
+            return Reply([Message(kind="info", text=translate("nothing_held", lang))], lang=lang)
         await repository.erase_respondent(session, respondent.id)
-        return Reply([Message(kind="info", text=t("erased", lang))], lang=lang)
+        return Reply([Message(kind="info", text=translate("erased", lang))], lang=lang)
 
 
 def _describe_row(q: dialogs.Questionnaire, key: str, index: int, value: object, lang: str) -> str:

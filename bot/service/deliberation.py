@@ -22,77 +22,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.i18n import translate
 from storage import Database, audiences, deliberation, outbox
 from storage.deliberation import MAX_LENGTH, DeliberationError
 from storage.models import DeliberationRound, Statement, utcnow
 
 from bot.service.communication import Plan
+from bot.service.texts import translate
 
 log = logging.getLogger("scenari.deliberation")
-
-TEXTS: dict[str, dict[str, str]] = {
-    "invite": {
-        "it": "🗳 Si è aperta la consultazione «{name}»{until}. Le proporremo, una alla volta, brevi affermazioni nate "
-              "da ciò che cittadini e organizzazioni hanno detto: per ciascuna può rispondere D'accordo, Non d'accordo "
-              "o Passo. Scriva /vota per cominciare.",
-        "en": "🗳 The consultation “{name}” is open{until}. We will show you short statements drawn from what citizens "
-              "and organisations said, one at a time: for each you can answer Agree, Disagree or Pass. "
-              "Send /vota to begin.",
-    },
-    "until": {"it": " fino al {date}", "en": " until {date}"},
-    "statement": {"it": "🗳 Affermazione ({left} da votare)\n\n«{text}»", "en": "🗳 Statement ({left} to go)\n\n“{text}”"},
-    "your_vote": {"it": "Il suo voto: {choice}", "en": "Your vote: {choice}"},
-    "agree": {"it": "👍 D'accordo", "en": "👍 Agree"},
-    "disagree": {"it": "👎 Non d'accordo", "en": "👎 Disagree"},
-    "pass": {"it": "🤷 Passo", "en": "🤷 Pass"},
-    "pause": {"it": "⏸ Basta per ora", "en": "⏸ Enough for now"},
-    "done": {
-        "it": "Ha votato tutte le affermazioni per ora: grazie! Se ne arriveranno di nuove, scriva /vota.",
-        "en": "You have voted on every statement for now: thank you! If new ones arrive, send /vota.",
-    },
-    "paused": {
-        "it": "Va bene, ci fermiamo qui. I suoi voti sono salvati: scriva /vota quando vuole riprendere.",
-        "en": "All right, let's stop here. Your votes are saved: send /vota whenever you want to go on.",
-    },
-    "no_round": {
-        "it": "Non c'è una consultazione aperta a cui partecipare in questo momento. Grazie dell'interesse!",
-        "en": "There is no open consultation for you to take part in right now. Thank you for your interest!",
-    },
-    "closed": {"it": "Questa consultazione è chiusa: grazie di aver partecipato!",
-               "en": "This consultation is closed: thank you for taking part!"},
-    "withdrawn": {"it": "Questa affermazione non è più in votazione.", "en": "This statement is no longer being voted on."},
-    "not_participant": {"it": "Questa votazione non è per lei.", "en": "This vote is not for you."},
-    "changed": {"it": "Voto cambiato: {choice}", "en": "Vote changed: {choice}"},
-    "same": {"it": "Voto già registrato.", "en": "Vote already recorded."},
-    "recorded": {"it": "Voto registrato.", "en": "Vote recorded."},
-    "propose_usage": {
-        "it": "Per proporre un'affermazione scriva /proponi seguito dal testo (una frase, al massimo 140 caratteri).",
-        "en": "To propose a statement send /proponi followed by the text (one sentence, at most 140 characters).",
-    },
-    "too_long": {"it": "Troppo lunga: al massimo 140 caratteri (questa ne ha {n}).",
-                 "en": "Too long: at most 140 characters (this one has {n})."},
-    "proposed": {
-        "it": "Grazie! La sua proposta sarà letta da un moderatore prima di essere messa ai voti, senza il suo nome.",
-        "en": "Thank you! A moderator will read your proposal before it is put to the vote, without your name.",
-    },
-    "summary": {
-        "it": "🗳 La consultazione «{name}» si è chiusa: grazie dei suoi {votes} voti! Le affermazioni più condivise "
-              "tra le diverse categorie (istituzioni, associazioni, imprese, cittadini …) sono state:",
-        "en": "🗳 The consultation “{name}” has closed: thank you for your {votes} votes! The statements most shared "
-              "across the different categories (institutions, associations, firms, citizens …) were:",
-    },
-    "summary_none": {
-        "it": "🗳 La consultazione «{name}» si è chiusa: grazie dei suoi {votes} voti! I voti sono ancora troppo pochi "
-              "per indicare affermazioni condivise; i risultati arriveranno con la prossima tornata.",
-        "en": "🗳 The consultation “{name}” has closed: thank you for your {votes} votes! There are still too few votes "
-              "to name shared statements; results will come with the next round.",
-    },
-}
-
-
-def dt(key: str, lang: str, /, **params: Any) -> str:
-    return translate(TEXTS, key, lang, **params)
 
 
 # --- statements -------------------------------------------------------------------------------------
@@ -170,7 +107,7 @@ def _until(round_: DeliberationRound, lang: str, zone: str) -> str:
     if round_.closes_at is None:
         return ""
     local = deliberation.aware(round_.closes_at).astimezone(ZoneInfo(zone))  # type: ignore[union-attr]
-    return dt("until", lang, date=local.strftime("%d/%m/%Y %H:%M"))
+    return translate("until", lang, date=local.strftime("%d/%m/%Y %H:%M"))
 
 
 async def invite(db: Database, round_id: int, settings: Any) -> tuple[int, int]:
@@ -189,7 +126,7 @@ async def invite(db: Database, round_id: int, settings: Any) -> tuple[int, int]:
         rows = [{
             "dedupe_key": f"dlinv{round_.id}:r{r.respondent_id}", "kind": "newsletter", "respondent_id": r.respondent_id,
             "chat_id": r.chat_id, "language": r.language, "not_before": plan.out_of_quiet_hours(now),
-            "payload": {"html": html.escape(dt("invite", r.language, name=round_.name,
+            "payload": {"html": html.escape(translate("invite", r.language, name=round_.name,
                                                until=_until(round_, r.language, settings.city_timezone))),
                         "buttons": _start_button(settings, r.language)},
         } for r in recipients if r.respondent_id in new]
@@ -234,10 +171,10 @@ async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) ->
         if rid in out or rid in never:
             continue  # only to those who opted in to the plan's news
         if shared:
-            body = html.escape(dt("summary", lang, name=name, votes=counts[rid])) + "\n" + "\n".join(
+            body = html.escape(translate("summary", lang, name=name, votes=counts[rid])) + "\n" + "\n".join(
                 f"{i}. {html.escape(text)}" for i, text in enumerate(shared, 1))
         else:
-            body = html.escape(dt("summary_none", lang, name=name, votes=counts[rid]))
+            body = html.escape(translate("summary_none", lang, name=name, votes=counts[rid]))
         rows.append({"dedupe_key": f"dlsum{round_id}:r{rid}", "kind": "feedback", "respondent_id": rid,
                      "chat_id": int(chat), "language": lang, "not_before": plan.out_of_quiet_hours(now),
                      "payload": {"html": body, "buttons": []}})

@@ -19,12 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import dialogs
 from dialogs import Message, Questionnaire, RunState
-from dialogs.i18n import translate
+from dialogs.i18n import number
 from storage import ratings
 from storage.models import Card, Respondent, Run
 
 from bot.service import invitations
 from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
+from bot.service.texts import translate
 
 CARD_QUESTIONNAIRE = "progetto"
 RATING_QUESTIONNAIRE = "valutazione"
@@ -38,19 +39,6 @@ INTERVIEW_PROJECT_FIELDS = {
     "project_summary_more": "description_more",
 }
 
-TEXTS: dict[str, dict[str, str]] = {
-    "card_saved": {
-        "it": "La scheda «{title}» è registrata (n. {card}).",
-        "en": "The card “{title}” is recorded (no. {card}).",
-    },
-    "rating_saved": {
-        "it": "Media ponderata della sua valutazione: {overall}. Schede ancora da valutare: {left}{more}",
-        "en": "Weighted mean of your assessment: {overall}. Cards still to assess: {left}{more}",
-    },
-    "more": {"it": " — /valuta per continuare.", "en": " — /valuta to continue."},
-    "card_header": {"it": "📋 Scheda n. {card}: {title}", "en": "📋 Card no. {card}: {title}"},
-    "period": {"it": "Periodo", "en": "Period"},
-}
 LABELS: dict[str, tuple[str, str]] = {
     "promoter": ("Promotore", "Promoter"),
     "partners": ("Partner", "Partners"),
@@ -61,17 +49,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "description": ("Descrizione", "Description"),
     "results": ("Risultati attesi", "Expected results"),
 }
-
-
-def text(key: str, lang: str, /, **params: Any) -> str:
-    return translate(TEXTS, key, lang, **params)
-
-
-def number(value: float, lang: str, decimals: int = 2) -> str:
-    formatted = f"{value:,.{decimals}f}"
-    if lang == "it":
-        formatted = formatted.replace(",", "_").replace(".", ",").replace("_", ".")
-    return formatted
 
 
 class ListeningHooks:
@@ -86,13 +63,13 @@ class ListeningHooks:
         messages = await invitations.on_completed(session, respondent, run)
         if q.id == CARD_QUESTIONNAIRE:
             card = await card_from_answers(session, run, state.answers)
-            messages.append(Message(kind="info", text=text("card_saved", state.lang, title=card.title, card=card.id)))
+            messages.append(Message(kind="info", text=translate("card_saved", state.lang, title=card.title, card=card.id)))
         elif q.id == INTERVIEW_QUESTIONNAIRE:
             # Each project the interviewee described becomes a card raters can assess.
             for index, item in enumerate(state.answers.get("projects") or []):
                 fields = {INTERVIEW_PROJECT_FIELDS[k]: v for k, v in item.items() if k in INTERVIEW_PROJECT_FIELDS}
                 card = await card_from_answers(session, run, fields, item_index=index)
-                messages.append(Message(kind="info", text=text("card_saved", state.lang, title=card.title, card=card.id)))
+                messages.append(Message(kind="info", text=translate("card_saved", state.lang, title=card.title, card=card.id)))
         elif q.id == RATING_QUESTIONNAIRE:
             messages += await self._rating(session, respondent, run, state)
         return messages
@@ -104,8 +81,8 @@ class ListeningHooks:
         await ratings.complete_rating(session, rating, state.answers, state.answers.get("comment"), self.weights)
         overall = ratings.weighted_mean(rating.scores, self.weights)
         left = len(await ratings.cards_to_rate(session, respondent.id))
-        more = text("more", state.lang) if left else "."
-        return [Message(kind="info", text=text("rating_saved", state.lang, overall=number(overall, state.lang), left=left, more=more))]
+        more = translate("more", state.lang) if left else "."
+        return [Message(kind="info", text=translate("rating_saved", state.lang, overall=number(overall, state.lang, decimals=2), left=left, more=more))]
 
 
 async def card_from_answers(session: AsyncSession, run: Run, answers: Mapping[str, Any], item_index: int = 0) -> Card:
@@ -140,7 +117,7 @@ async def card_summary(session: AsyncSession, catalog: QuestionnaireCatalog, car
     def value(key: str) -> str:
         raw = fields[key]
         if key == "cost" and isinstance(raw, (int, float)):
-            return f"{number(float(raw), lang)} €"
+            return f"{number(float(raw), lang, decimals=2)} €"
         if q is not None:
             try:
                 return dialogs.describe(q, q.question(key), raw, lang)
@@ -148,13 +125,13 @@ async def card_summary(session: AsyncSession, catalog: QuestionnaireCatalog, car
                 pass
         return ", ".join(map(str, raw)) if isinstance(raw, list) else str(raw)
 
-    lines = [text("card_header", lang, card=card.id, title=card.title)]
+    lines = [translate("card_header", lang, card=card.id, title=card.title)]
     for key in SUMMARY_KEYS:
         if key in fields:
             lines.append(f"• {label(key)}: {value(key)}")
     if "start_year" in fields or "end_year" in fields:
         period = f"{fields.get('start_year', '…')}–{fields.get('end_year', '…')}"
-        lines.append(f"• {text('period', lang)}: {period}")
+        lines.append(f"• {translate('period', lang)}: {period}")
     for key in ("description", "results"):
         if key in fields:
             lines.append("")

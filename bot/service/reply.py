@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from dialogs import Message
 
 CONSENT_KEY = "_consent"  # the pseudo-prompt of the consent question (not a questionnaire's question)
+MENU_KEY = "_menu"  # the pseudo-prompt of the questionnaire menu (the service's "which questionnaire?")
 PARTICIPATION = "participation"  # the purpose a consent is recorded for
 
 

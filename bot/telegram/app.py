@@ -26,7 +26,7 @@ from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
 from .outbox import PromptTracker
 from .retry import RetryMiddleware
 from .session import PollingSession
-from .texts import COMMANDS, tt
+from .texts import COMMANDS, translate
 
 log = logging.getLogger("scenari.telegram")
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
@@ -81,7 +81,7 @@ async def _on_error(event: ErrorEvent, bot: Bot, settings: Settings | None = Non
         if update.callback_query is not None:
             await bot.answer_callback_query(update.callback_query.id)
         if chat_id is not None:
-            await bot.send_message(chat_id, tt("apology", lang))
+            await bot.send_message(chat_id, translate("apology", lang))
     except Exception:
         log.exception("apology failed", extra={"fields": {"update_id": update.update_id}})
     return True

@@ -98,6 +98,6 @@ class UpdateUnitOfWork(BaseMiddleware):
             if event.callback_query is not None:
                 await bot.answer_callback_query(event.callback_query.id)
             if chat_id is not None:
-                await bot.send_message(chat_id, i18n.text("control_chars", lang))
+                await bot.send_message(chat_id, i18n.translate("control_chars", lang))
         except Exception:  # the refusal is a courtesy: a failed send is logged, never raised
             log.exception("refusal not sent", extra={"fields": {"update_id": event.update_id}})

@@ -17,11 +17,10 @@ from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarku
 from dialogs import Message, i18n
 
 from bot.service.communication import NEWSLETTER_KEY, Composed
-from bot.service.reply import CONSENT_KEY
+from bot.service.reply import CONSENT_KEY, MENU_KEY
 from .callbacks import AnswerButton, ConsentButton, MenuButton, NavButton, NewsletterButton, ResumeButton, RsvpButton
-from .texts import tt
+from .texts import translate
 
-MENU_KEY = "_menu"
 TELEGRAM_TEXT_LIMIT = 4096
 
 
@@ -33,7 +32,7 @@ def message_html(message: Message, lang: str) -> str:
     lines = []
     if message.progress:
         k, n = message.progress
-        lines.append(f"<i>{html.escape(i18n.text('progress', lang, k=k, n=n))}</i>")
+        lines.append(f"<i>{html.escape(i18n.translate('progress', lang, k=k, n=n))}</i>")
     lines.append(f"<b>{html.escape(message.text)}</b>")
     if message.hint:
         lines.append(f"<i>{html.escape(message.hint)}</i>")
@@ -83,12 +82,12 @@ def keyboard(
     else:
         rows.extend([button] for button in buttons)
     if message.multiple:
-        rows.append([InlineKeyboardButton(text=tt("done", lang), callback_data=NavButton(run=run_id, key=key, action="done").pack())])
+        rows.append([InlineKeyboardButton(text=translate("done", lang), callback_data=NavButton(run=run_id, key=key, action="done").pack())])
     navigation = []
     if message.can_go_back:
-        navigation.append(InlineKeyboardButton(text=tt("back", lang), callback_data=NavButton(run=run_id, key=key, action="back").pack()))
+        navigation.append(InlineKeyboardButton(text=translate("back", lang), callback_data=NavButton(run=run_id, key=key, action="back").pack()))
     if message.can_skip:
-        navigation.append(InlineKeyboardButton(text=tt("skip", lang), callback_data=NavButton(run=run_id, key=key, action="skip").pack()))
+        navigation.append(InlineKeyboardButton(text=translate("skip", lang), callback_data=NavButton(run=run_id, key=key, action="skip").pack()))
     if navigation:
         rows.append(navigation)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

@@ -1,10 +1,10 @@
-"""Texts of the Telegram transport, Italian first."""
+"""The Telegram transport's one text catalogue, Italian first: its buttons and errors, and the handlers' texts
+(rating, reports, newsletters); looked up with :func:`translate`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from dialogs.i18n import translate
+from dialogs.i18n import Catalogue
 
 TEXTS: dict[str, dict[str, str]] = {
     "done": {"it": "Fatto ✔", "en": "Done ✔"},
@@ -73,6 +73,83 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
     },
     "closed": {"it": "Questa domanda è chiusa.", "en": "This question is closed."},
+    # card rating (handlers/rating)
+    "not_rater": {
+        "it": "La valutazione dei progetti è riservata al gruppo di valutazione del piano. Grazie dell'interesse!",
+        "en": "Rating projects is reserved for the plan's assessment group. Thank you for your interest!",
+    },
+    "nothing": {
+        "it": "Non ci sono schede da valutare: le ha già valutate tutte. Grazie!",
+        "en": "There are no cards to rate: you have rated them all. Thank you!",
+    },
+    "choose": {
+        "it": "Schede da valutare ({n}). Quale vuole valutare?",
+        "en": "Cards to rate ({n}). Which one would you like to rate?",
+    },
+    "more": {"it": "(le prime {shown})", "en": "(the first {shown})"},
+    "gone": {"it": "Questa scheda non esiste più.", "en": "This card no longer exists."},
+    "done_already": {"it": "Ha già valutato questa scheda.", "en": "You have already rated this card."},
+    "not_active": {
+        "it": "La valutazione non è attiva: manca il questionario «valutazione».",
+        "en": "Rating is not active: the “valutazione” questionnaire is missing.",
+    },
+    # the analysts' reports (handlers/reports)
+    "reports_not_analyst": {
+        "it": "Le tabelle delle convergenze sono riservate agli analisti del piano. Grazie dell'interesse! "
+              "Se pensa di doverle ricevere, contatti il gruppo di lavoro.",
+        "en": "The convergence tables are reserved to the plan's analysts. Thank you for your interest! "
+              "If you think you should receive them, please contact the working group.",
+    },
+    "building": {
+        "it": "Non ci sono ancora tabelle pronte: le preparo adesso, arriveranno tra qualche istante.",
+        "en": "No tables are ready yet: I am preparing them now, they will arrive in a moment.",
+    },
+    "failed": {
+        "it": "Mi dispiace, non sono riuscito a preparare le tabelle. Riprovi tra poco.",
+        "en": "Sorry, I could not prepare the tables. Please try again shortly.",
+    },
+    "subscribed": {
+        "it": "Iscrizione fatta: riceverà il pacchetto delle tabelle ogni notte alle {at} ({tz}). "
+              "Per smettere: /disiscrivi_report",
+        "en": "Subscribed: you will receive the tables' package every night at {at} ({tz}). "
+              "To stop: /disiscrivi_report",
+    },
+    "already": {
+        "it": "È già iscritto: il pacchetto arriva ogni notte alle {at} ({tz}).",
+        "en": "You are already subscribed: the package arrives every night at {at} ({tz}).",
+    },
+    "unsubscribed": {
+        "it": "Fatto: non riceverà più il pacchetto notturno.",
+        "en": "Done: you will no longer receive the nightly package.",
+    },
+    "not_subscribed": {
+        "it": "Non risulta iscritto al pacchetto notturno. Per iscriversi: /iscrivi_report",
+        "en": "You are not subscribed to the nightly package. To subscribe: /iscrivi_report",
+    },
+    # newsletters and meetings (handlers/communication)
+    "newsletter_not_analyst": {
+        "it": "Le newsletter sono riservate agli analisti del piano.",
+        "en": "Newsletters are reserved to the plan's analysts.",
+    },
+    "usage": {
+        "it": "Scriva così:\n/newsletter category=firm [at 2026-12-10 09:00]\nTesto in Markdown…\n--- en\nEnglish text…\n"
+              "+button questionnaire:imprese\n\nSegmento: all, oppure lang, category, completed, incomplete, profile, "
+              "municipality, invitation (es. category=firm,culture;lang=it).",
+        "en": "Write:\n/newsletter category=firm [at 2026-12-10 09:00]\nMarkdown text…\n--- en\nEnglish text…\n"
+              "+button questionnaire:imprese\n\nSegment: all, or lang, category, completed, incomplete, profile, "
+              "municipality, invitation (e.g. category=firm,culture;lang=it).",
+    },
+    "draft": {
+        "it": "Bozza n. {id} per {segment}: raggiunge {n} iscritti (it {it}, en {en}){when}. Qui sopra l'anteprima.",
+        "en": "Draft no. {id} for {segment}: it reaches {n} subscribers (it {it}, en {en}){when}. The preview is above.",
+    },
+    "send": {"it": "✅ Invia", "en": "✅ Send"},
+    "cancel": {"it": "✖ Annulla", "en": "✖ Cancel"},
+    "scheduled": {"it": "Newsletter n. {id} programmata{when}. Stato: /invii {id}", "en": "Newsletter no. {id} scheduled{when}. Status: /invii {id}"},
+    "cancelled": {"it": "Newsletter n. {id} annullata.", "en": "Newsletter no. {id} cancelled."},
+    "not_found": {"it": "Non trovo la newsletter n. {id}.", "en": "I cannot find newsletter no. {id}."},
+    "none": {"it": "Nessuna newsletter.", "en": "No newsletters."},
+    "error": {"it": "Errore: {error}", "en": "Error: {error}"},
 }
 
 COMMANDS: dict[str, list[tuple[str, str]]] = {
@@ -105,5 +182,5 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def tt(key: str, lang: str, /, **params: Any) -> str:
-    return translate(TEXTS, key, lang, **params)
+# the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
+translate = Catalogue(TEXTS).translate

@@ -31,7 +31,7 @@ from .dashboard import Dashboard, install as install_dashboard
 from .edge import NoStore, ProxyHeadersMiddleware, SecurityHeaders
 from .privacy import PrivacyPages
 from .session import DEFAULT_KEY_FILE, Sessions, load_secret_key
-from .texts import wt
+from .texts import translate
 from .webhook import WEBHOOK_PATH, TelegramWebhook
 
 log = logging.getLogger("scenari.web")
@@ -124,7 +124,7 @@ def install_error_pages(app: FastAPI, web: WebChannel) -> None:
             return web.not_found(request)
         ws = web.sessions.read(request)
         lang = web.lang(ws)
-        return web.message_page(request, ws, lang, wt("error_title", lang), [wt("bad_form", lang)], status=exc.status_code)
+        return web.message_page(request, ws, lang, translate("error_title", lang), [translate("bad_form", lang)], status=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -137,5 +137,5 @@ def install_error_pages(app: FastAPI, web: WebChannel) -> None:
             return JSONResponse({"detail": "server error"}, status_code=500)
         ws = web.sessions.read(request)
         lang = web.lang(ws)
-        return web.message_page(request, ws, lang, wt("error_title", lang), [wt("server_error", lang)], status=500,
+        return web.message_page(request, ws, lang, translate("error_title", lang), [translate("server_error", lang)], status=500,
                                 kind="error")

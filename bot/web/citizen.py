@@ -32,13 +32,13 @@ from storage.models import Respondent
 
 from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from bot.service.conversation import conversation_from_settings
-from bot.service.reply import CONSENT_KEY, Reply
+from bot.service.reply import CONSENT_KEY, MENU_KEY, Reply
 from ..settings import Settings
 from . import views
 from .forms import FormError, read_form, safe_next
 from .rendering import page_language, render_page
 from .session import Flash, FlashStore, Sessions, WebSession
-from .texts import wt
+from .texts import translate
 
 log = logging.getLogger("scenari.web")
 
@@ -75,7 +75,7 @@ class WebChannel:
         self.committer = _SerialCommitter(db, self)
         self.conversation = conversation_from_settings(settings, catalog)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
-        self.templates.env.globals["wt"] = wt
+        self.templates.env.globals["wt"] = translate  # the citizens' pages; the dashboard's are "tx"
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ class WebChannel:
     def not_found(self, request: Request, ws: WebSession | None = None) -> Response:
         ws = ws or self.sessions.read(request)
         lang = self.lang(ws)
-        return self.message_page(request, ws, lang, wt("not_found_title", lang), [wt("not_found", lang)], status=404)
+        return self.message_page(request, ws, lang, translate("not_found_title", lang), [translate("not_found", lang)], status=404)
 
     async def respondent(self, session: Any, ws: WebSession) -> Respondent:
         return await self.conversation.lookup(session, CHANNEL, ws.respondent_id, self.lang(ws))
@@ -137,7 +137,7 @@ class WebChannel:
     def form_refused(self, request: Request, ws: WebSession, error: FormError) -> Response:
         lang = self.lang(ws)
         return self.message_page(
-            request, ws, lang, wt("error_title", lang), [wt(error.text_key, lang)], status=error.status, kind="error"
+            request, ws, lang, translate("error_title", lang), [translate(error.text_key, lang)], status=error.status, kind="error"
         )
 
     async def checked_form(
@@ -161,7 +161,7 @@ class WebChannel:
         async with self.transaction() as session:
             lang = (await self.respondent(session, ws)).language
         return self.page(request, ws, lang, "index.html", {
-            "title": wt("open_questionnaires", lang), "questionnaires": views.open_questionnaires(self.catalog, lang),
+            "title": translate("open_questionnaires", lang), "questionnaires": views.open_questionnaires(self.catalog, lang),
         })
 
     async def questionnaire(self, request: Request, qid: str) -> Response:
@@ -321,7 +321,7 @@ class WebChannel:
         lang = self.lang(ws)
         token = request.query_params.get("t", "").strip()
         if not token:
-            return self.message_page(request, ws, lang, wt("invitation_title", lang), [wt("invitation_missing", lang)])
+            return self.message_page(request, ws, lang, translate("invitation_title", lang), [translate("invitation_missing", lang)])
         async with self.transaction() as session:
             respondent = await self.respondent(session, ws)
             reply = await self.conversation.start(session, respondent, f"{INVITATION}_{token}")
@@ -353,13 +353,13 @@ class WebChannel:
         consent = next((m for m in reply.messages if m.question_key == CONSENT_KEY), None)
         if consent is not None:
             return self.page(request, ws, lang, "questionnaire.html", {
-                "title": wt("invitation_title", lang), "qid": INVITATION, "description": None,
+                "title": translate("invitation_title", lang), "qid": INVITATION, "description": None,
                 "action": f"/q/{INVITATION}?t={quote(token)}", "thread": [], "prompt": None, "run_id": None,
                 "can_start": False, "errors": [], "consent": views.consent_view(consent),
             })
         texts = [m.text for m in reply.messages if m.kind != "prompt" and m.text]
-        texts += [m.text for m in reply.messages if m.kind == "prompt" and m.question_key != "_menu" and m.text]
-        return self.message_page(request, ws, lang, wt("invitation_title", lang), texts)
+        texts += [m.text for m in reply.messages if m.kind == "prompt" and m.question_key != MENU_KEY and m.text]
+        return self.message_page(request, ws, lang, translate("invitation_title", lang), texts)
 
     # --- language -----------------------------------------------------------------------------------
 

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.service import personal_data
-from bot.service.texts import t
+from bot.service import texts as service_texts
 
 from .citizen import CHANNEL, WebChannel
 from .forms import FormError
 from .session import WebSession
-from .texts import wt
+from .texts import translate
 
 log = logging.getLogger("scenari.web")
 
@@ -41,12 +41,12 @@ class PrivacyPages:
         self, request: Request, ws: WebSession, lang: str, report: str, held: bool, error: str | None = None,
         status: int = 200,
     ) -> Response:
-        footer = t("privacy_footer", lang)  # the chat's "/cancella" hint: here the form below does it
+        footer = service_texts.translate("privacy_footer", lang)  # the chat's "/cancella" hint: here the form below does it
         lines = [line for line in report.split("\n") if line.strip() != footer]
         erased = request.query_params.get("cancellato") == "1" and not held
         return self.web.page(request, ws, lang, "privacy.html", {
-            "title": wt("privacy_title", lang), "lines": lines, "held": held, "error": error,
-            "erased": t("erased", lang) if erased else None,
+            "title": translate("privacy_title", lang), "lines": lines, "held": held, "error": error,
+            "erased": service_texts.translate("erased", lang) if erased else None,
         }, status)
 
     async def my_data(self, request: Request) -> Response:
@@ -74,7 +74,7 @@ class PrivacyPages:
                 report = await self.web.conversation.privacy_report(session, respondent)
                 return self._page(
                     request, ws, lang, report, held=respondent.id is not None,
-                    error=wt("erase_needs_confirm", lang), status=400,
+                    error=translate("erase_needs_confirm", lang), status=400,
                 )
             await self.web.conversation.erase(session, respondent)
         log.info("respondent erased", extra={"fields": {"channel": CHANNEL}})

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from dialogs.i18n import translate
+from dialogs import i18n
 
 TEXTS: dict[str, dict[str, str]] = {
     "site_title": {"it": "Scenari — ascolto della città", "en": "Scenari — listening to the city"},
@@ -23,7 +21,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "conversation": {"it": "La conversazione", "en": "The conversation"},
     "you_said": {"it": "Tu:", "en": "You:"},
     "bot_said": {"it": "Scenari:", "en": "Scenari:"},
-    "progress": {"it": "Domanda {k} di {n}", "en": "Question {k} of {n}"},
     "send": {"it": "Invia", "en": "Send"},
     "confirm_choices": {"it": "Conferma le scelte", "en": "Confirm choices"},
     "confirm_order": {"it": "Conferma l'ordine", "en": "Confirm the order"},
@@ -122,5 +119,5 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def wt(key: str, lang: str, /, **params: Any) -> str:
-    return translate(TEXTS, key, lang, **params)
+# the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
+translate = i18n.Catalogue(TEXTS, below=i18n.CATALOGUE).translate  # the engine's texts ("progress") below

@@ -20,7 +20,7 @@ from dialogs.flow import has_value, position, value_at
 
 from bot.service.catalog import QuestionnaireCatalog
 
-from .texts import wt
+from .texts import translate
 
 BUTTON_TYPES = frozenset({"single", "yesno", "scale"})
 CHECKBOX_TYPES = frozenset({"multiple"})
@@ -117,21 +117,21 @@ def prompt_view(message: Message, lang: str) -> PromptView:
         # each press puts the option next in the order (again: takes it out); the engine keeps
         # the order so far in the run state, so it survives a reload and works without script
         control = "ranking"
-        input_hint = wt("ranking_hint", lang)
+        input_hint = translate("ranking_hint", lang)
     elif options and qtype == "review":  # the summary, a button per answer to change, and submit
         control = "review"
     elif options and (qtype in CHECKBOX_TYPES or (message.multiple and not qtype)):
         control = "checkboxes"
     elif options:  # a type this channel does not know: list the options, answer by typing
         control = "typed_options"
-        input_hint = wt("numbers_hint", lang)
+        input_hint = translate("numbers_hint", lang)
     elif qtype in NUMBER_TYPES:
         control = "line"
         inputmode = "numeric" if qtype == "integer" else "decimal"
-        input_hint = wt("number_hint", lang)
+        input_hint = translate("number_hint", lang)
     elif qtype == "date":
         control = "line"
-        input_hint = wt("date_hint", lang)
+        input_hint = translate("date_hint", lang)
     else:
         control = "textarea"
     return PromptView(
@@ -204,7 +204,7 @@ def _exchange(q: Questionnaire, state: RunState, token: str, lang: str) -> tuple
         value = value_at(q, state, pos)
         if pos.kind == "more":
             assert question.follow_up is not None
-            return question.follow_up.text.get(lang), str(value) if value is not None else dialogs.i18n.text("skipped", lang)
+            return question.follow_up.text.get(lang), str(value) if value is not None else dialogs.i18n.translate("skipped", lang)
         text = question.text.get(lang)
         group = q.group_of(question.key) if pos.kind == "item" else None
         if group is not None:

@@ -20,7 +20,7 @@ from storage.models import utcnow
 from .markup import SAFE_URL, markdown_html
 from .plan import Plan
 from .segments import describe_segment
-from .texts import text
+from ..texts import translate
 
 log = logging.getLogger("scenari.communication")
 
@@ -66,10 +66,10 @@ def render_buttons(buttons: Sequence[dict[str, Any]], lang: str, plan: Plan, cat
             title = qid
             if catalog is not None and qid in catalog.ids(open_only=False):
                 title = catalog.current(qid).title.get(lang)
-            shown.append({"text": text("answer_questionnaire", lang, title=title), "action": "start", "questionnaire": qid})
+            shown.append({"text": translate("answer_questionnaire", lang, title=title), "action": "start", "questionnaire": qid})
         elif b.get("kind") == "results":
             if plan.results_url:
-                shown.append({"text": text("results", lang), "url": plan.results_url})
+                shown.append({"text": translate("results", lang), "url": plan.results_url})
         elif b.get("kind") == "url":
             shown.append({"text": b.get("label") or b["url"], "url": b["url"]})
         elif "text" in b:

@@ -20,21 +20,21 @@ from storage.models import Respondent, utcnow
 from .broadcasts import Composed
 from .markup import escape, markdown_html
 from .plan import Plan
-from .texts import text
+from ..texts import translate
 
 
 def event_html(event: Any, lang: str, plan: Plan) -> str:
     """The invitation to ``event`` in ``lang``, as rich text."""
     description = f"\n\n{markdown_html(event.description)}" if event.description else ""
-    return text("event_invite", lang, title=escape(event.title), when=escape(plan.local(outbox.aware(event.starts_at), lang)),  # type: ignore[arg-type]
+    return translate("event_invite", lang, title=escape(event.title), when=escape(plan.local(outbox.aware(event.starts_at), lang)),  # type: ignore[arg-type]
                 place=escape(event.place), description=description)
 
 
 def rsvp_buttons(event_id: int, lang: str) -> list[dict[str, Any]]:
     return [
-        {"text": text("rsvp_yes", lang), "action": "rsvp", "event": event_id, "answer": "yes"},
-        {"text": text("rsvp_no", lang), "action": "rsvp", "event": event_id, "answer": "no"},
-        {"text": text("rsvp_maybe_button", lang), "action": "rsvp", "event": event_id, "answer": "maybe"},
+        {"text": translate("rsvp_yes", lang), "action": "rsvp", "event": event_id, "answer": "yes"},
+        {"text": translate("rsvp_no", lang), "action": "rsvp", "event": event_id, "answer": "no"},
+        {"text": translate("rsvp_maybe_button", lang), "action": "rsvp", "event": event_id, "answer": "maybe"},
     ]
 
 
@@ -65,20 +65,20 @@ async def rsvp_reply(session: AsyncSession, event_id: int, respondent: Responden
     lang = respondent.language
     event = await events.get_event(session, event_id)
     if event is None or respondent.id is None:
-        return text("rsvp_closed", lang)
+        return translate("rsvp_closed", lang)
     result = await events.rsvp(session, event_id, respondent.id, answer, chat_id, lang)
     when = plan.local(outbox.aware(event.starts_at), lang)  # type: ignore[arg-type]
     if result.promoted:
         await outbox.enqueue(session, _promoted_rows(event, event_id, result.promoted, plan))
     if result.status == "closed":
-        return text("rsvp_closed", lang)
+        return translate("rsvp_closed", lang)
     if result.status == "confirmed":
-        return text("rsvp_done_confirmed", lang, title=event.title, when=when)
+        return translate("rsvp_done_confirmed", lang, title=event.title, when=when)
     if result.status == "waiting":
-        return text("rsvp_done_waiting", lang, title=event.title, position=result.position or 1)
+        return translate("rsvp_done_waiting", lang, title=event.title, position=result.position or 1)
     if result.status == "maybe":
-        return text("rsvp_done_maybe", lang)
-    return text("rsvp_done_declined", lang)
+        return translate("rsvp_done_maybe", lang)
+    return translate("rsvp_done_declined", lang)
 
 
 def _promoted_rows(event: Any, event_id: int, promoted: Sequence[tuple[int, int, str]],
@@ -87,7 +87,7 @@ def _promoted_rows(event: Any, event_id: int, promoted: Sequence[tuple[int, int,
     return [
         {"dedupe_key": f"ev{event_id}:up:{rid}:{int(utcnow().timestamp())}", "kind": "event_promoted",
          "respondent_id": rid, "chat_id": chat, "language": plang,
-         "payload": {"html": escape(text("rsvp_promoted", plang, title=event.title,
+         "payload": {"html": escape(translate("rsvp_promoted", plang, title=event.title,
                                          when=plan.local(outbox.aware(event.starts_at), plang), place=event.place)),  # type: ignore[arg-type]
                      "buttons": []}}
         for rid, chat, plang in promoted
@@ -105,7 +105,7 @@ async def scan_event_reminders(db: Database, plan: Plan, now: datetime | None = 
                 rows.append({
                     "dedupe_key": f"ev{event.id}:rem:{rid}", "kind": "event_reminder", "respondent_id": rid,
                     "chat_id": chat, "language": lang, "not_before": plan.out_of_quiet_hours(now),
-                    "payload": {"html": text("event_reminder", lang, title=escape(event.title),
+                    "payload": {"html": translate("event_reminder", lang, title=escape(event.title),
                                              when=escape(plan.local(outbox.aware(event.starts_at), lang)),  # type: ignore[arg-type]
                                              place=escape(event.place)), "buttons": []},
                 })

@@ -20,7 +20,7 @@ from storage.models import utcnow
 from .broadcasts import render_buttons
 from .markup import escape
 from .plan import Plan
-from .texts import text
+from ..texts import translate
 
 log = logging.getLogger("scenari.communication")
 
@@ -56,7 +56,7 @@ async def scan_feedback(db: Database, plan: Plan, catalog: Any, now: datetime | 
                 parts.append(_actor_summary(themes_by_respondent[rid], priorities.get(r.language, []), r.language))
             if not parts:
                 continue
-            body = "\n\n".join([escape(text("feedback_header", r.language)), *parts])
+            body = "\n\n".join([escape(translate("feedback_header", r.language)), *parts])
             buttons = render_buttons([{"kind": "results"}], r.language, plan)
             rows.append({"dedupe_key": f"fb{snapshot_id}:r{rid}", "broadcast_id": broadcast_id, "kind": "feedback",
                          "respondent_id": rid, "chat_id": r.chat_id, "language": r.language,
@@ -75,17 +75,17 @@ def _firm_summary(profile: str, distribution: dict[str, int], lang: str, plan: P
         for outcome in catalog.current("imprese").outcomes:
             if outcome.key == "profile":
                 labels = {value: label.get(lang) for value, label in outcome.labels.items()}
-    lines = [text("feedback_profile", lang, label=escape(labels.get(profile, profile)))]
+    lines = [translate("feedback_profile", lang, label=escape(labels.get(profile, profile)))]
     total = sum(distribution.values())
     k = plan.suppress_k
     if total < k:
-        lines.append(escape(text("feedback_too_few", lang)))
+        lines.append(escape(translate("feedback_too_few", lang)))
         return "\n".join(lines)
-    lines.append(escape(text("feedback_distribution", lang, n=total)))
+    lines.append(escape(translate("feedback_distribution", lang, n=total)))
     for value in labels or sorted(distribution):
         n = distribution.get(value, 0)
         if 0 < n < k:  # a small group is never shown, as in the exports
-            share = text("feedback_small", lang, k=k)
+            share = translate("feedback_small", lang, k=k)
         else:
             share = f"{100 * n / total:.0f}%".replace(".", "," if lang == "it" else ".")
         lines.append(f"• {escape(labels.get(value, value))}: {share}")
@@ -96,12 +96,12 @@ def _actor_summary(themes: set[str], priorities: list[tuple[str, str]], lang: st
     shared = [label for theme, label in priorities if theme in themes]
     lines = []
     if shared:
-        lines.append(escape(text("feedback_themes", lang)))
+        lines.append(escape(translate("feedback_themes", lang)))
         lines.extend(f"• {escape(label)}" for label in shared)
     else:
-        lines.append(escape(text("feedback_no_themes", lang)))
+        lines.append(escape(translate("feedback_no_themes", lang)))
     if priorities:
-        lines.append(escape(text("feedback_priorities", lang, themes=", ".join(label for _, label in priorities[:5]))))
+        lines.append(escape(translate("feedback_priorities", lang, themes=", ".join(label for _, label in priorities[:5]))))
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from dialogs import Message, Option, Questionnaire, RunState
 from storage import audiences, repository
 from storage.models import Event, EventRsvp, Respondent, Run
 
-from .texts import text
+from ..texts import translate
 
 NEWSLETTER_KEY = "_newsletter"  # the pseudo-prompt of the opt-in question (not a questionnaire's question)
 NOTICE_VERSION = "newsletter-1"
@@ -34,8 +34,8 @@ class NewsletterOptIn:
         if await audiences.subscribed(session, respondent.id) is not None:
             return []  # asked before: the answer stands until /iscriviti or /disiscrivi
         lang = state.lang
-        options = (Option(value="yes", label=text("optin_yes", lang)), Option(value="no", label=text("optin_no", lang)))
-        return [Message(kind="prompt", text=text("optin_question", lang), question_key=NEWSLETTER_KEY,
+        options = (Option(value="yes", label=translate("optin_yes", lang)), Option(value="no", label=translate("optin_no", lang)))
+        return [Message(kind="prompt", text=translate("optin_question", lang), question_key=NEWSLETTER_KEY,
                         question_type="single", options=options)]
 
 
@@ -43,13 +43,13 @@ async def set_subscription(session: AsyncSession, respondent: Respondent, grante
     """Record the decision; returns the text to show."""
     lang = respondent.language
     if respondent.id is None:
-        return text("was_not_subscribed", lang)
+        return translate("was_not_subscribed", lang)
     before = await audiences.subscribed(session, respondent.id)
     await repository.record_consent(session, respondent.id, audiences.NEWSLETTER, granted, NOTICE_VERSION)
     if granted:
         await audiences.clear_unreachable(session, respondent.id)
-        return text("subscribed", lang)
-    return text("unsubscribed" if before else ("not_subscribed" if before is None else "was_not_subscribed"), lang)
+        return translate("subscribed", lang)
+    return translate("unsubscribed" if before else ("not_subscribed" if before is None else "was_not_subscribed"), lang)
 
 
 async def privacy_lines(session: AsyncSession, respondent: Respondent) -> list[str]:
@@ -58,11 +58,11 @@ async def privacy_lines(session: AsyncSession, respondent: Respondent) -> list[s
         return []
     lang = respondent.language
     decision = await audiences.subscribed(session, respondent.id)
-    lines = [] if decision is None else [text("privacy_newsletter_on" if decision else "privacy_newsletter_off", lang)]
+    lines = [] if decision is None else [translate("privacy_newsletter_on" if decision else "privacy_newsletter_off", lang)]
     if await audiences.is_unreachable(session, respondent.id):
-        lines.append(text("privacy_unreachable", lang))
+        lines.append(translate("privacy_unreachable", lang))
     for event, status in await _rsvps_of(session, respondent.id):
-        lines.append(text("privacy_rsvp", lang, title=event, status=text(f"rsvp_{status}", lang)))
+        lines.append(translate("privacy_rsvp", lang, title=event, status=translate(f"rsvp_{status}", lang)))
     return lines
 
 

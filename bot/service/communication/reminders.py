@@ -16,7 +16,7 @@ from storage.models import utcnow
 
 from .markup import escape
 from .plan import Plan
-from .texts import text
+from ..texts import translate
 
 log = logging.getLogger("scenari.communication")
 
@@ -50,8 +50,8 @@ async def scan_reminders(db: Database, plan: Plan, catalog: Any, now: datetime |
                 "dedupe_key": f"rem:{run_id}:{n}", "kind": "reminder", "respondent_id": respondent_id, "run_id": run_id,
                 "chat_id": int(chat_id), "language": lang, "not_before": plan.out_of_quiet_hours(now),
                 "payload": {
-                    "html": escape(text("reminder", lang, title=title)),
-                    "buttons": [{"text": text("resume", lang), "action": "resume", "run": run.public_id if run else ""}],
+                    "html": escape(translate("reminder", lang, title=title)),
+                    "buttons": [{"text": translate("resume", lang), "action": "resume", "run": run.public_id if run else ""}],
                     "run_updated_at": updated.isoformat(),
                 },
             })

@@ -18,7 +18,7 @@ from bot.service.conversation import Conversation
 from ...settings import Settings
 from ..callbacks import ExportButton
 from ..outbox import Outbox
-from ..texts import tt
+from ..texts import translate
 
 log = logging.getLogger("scenari.telegram")
 
@@ -31,14 +31,14 @@ async def export_menu(
     lang = respondent.language
     if not settings.is_analyst(user_id):
         log.warning("export refused", extra={"fields": {"user": "not-analyst", "update_chat": message.chat.id}})
-        outbox.text(message.chat.id, tt("not_analyst", lang))
+        outbox.text(message.chat.id, translate("not_analyst", lang))
         return
     catalog = conversation.catalog
     markup = InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=catalog.current(qid).title.get(lang), callback_data=ExportButton(questionnaire=qid).pack())]
         for qid in catalog.ids(open_only=False)
     ])
-    outbox.text(message.chat.id, tt("choose_export", lang), markup)
+    outbox.text(message.chat.id, translate("choose_export", lang), markup)
 
 
 async def export_file(
@@ -49,7 +49,7 @@ async def export_file(
     chat_id = callback.message.chat.id  # type: ignore[union-attr]
     if not settings.is_analyst(callback.from_user.id):
         log.warning("export refused", extra={"fields": {"user": "not-analyst", "update_chat": chat_id}})
-        outbox.toast(callback.id, tt("not_analyst", lang))
+        outbox.toast(callback.id, translate("not_analyst", lang))
         return
     outbox.toast(callback.id)
     q = conversation.catalog.current(callback_data.questionnaire)
@@ -63,7 +63,7 @@ async def export_file(
         filename = f"scenari-{q.id}-{date.today().isoformat()}.xlsx"
         await bot.send_document(
             chat_id, BufferedInputFile(content, filename=filename),
-            caption=tt("export_caption", lang, title=q.title.get(lang), n=len(runs)),
+            caption=translate("export_caption", lang, title=q.title.get(lang), n=len(runs)),
         )
         log.info("export sent", extra={"fields": {"questionnaire": q.id, "runs": len(runs)}})
 

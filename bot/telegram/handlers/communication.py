@@ -29,7 +29,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Input
-from dialogs.i18n import translate
 from storage import audiences, outbox as store
 from storage.models import Respondent
 
@@ -39,39 +38,10 @@ from ...settings import Settings
 from ..callbacks import BroadcastButton, NewsletterButton, ResumeButton, RsvpButton
 from ..outbox import Outbox
 from ..render import telegram_method
+from ..texts import translate
 from .common import close_pressed
 
 log = logging.getLogger("scenari.telegram")
-
-TEXTS = {
-    "not_analyst": {
-        "it": "Le newsletter sono riservate agli analisti del piano.",
-        "en": "Newsletters are reserved to the plan's analysts.",
-    },
-    "usage": {
-        "it": "Scriva così:\n/newsletter category=firm [at 2026-12-10 09:00]\nTesto in Markdown…\n--- en\nEnglish text…\n"
-              "+button questionnaire:imprese\n\nSegmento: all, oppure lang, category, completed, incomplete, profile, "
-              "municipality, invitation (es. category=firm,culture;lang=it).",
-        "en": "Write:\n/newsletter category=firm [at 2026-12-10 09:00]\nMarkdown text…\n--- en\nEnglish text…\n"
-              "+button questionnaire:imprese\n\nSegment: all, or lang, category, completed, incomplete, profile, "
-              "municipality, invitation (e.g. category=firm,culture;lang=it).",
-    },
-    "draft": {
-        "it": "Bozza n. {id} per {segment}: raggiunge {n} iscritti (it {it}, en {en}){when}. Qui sopra l'anteprima.",
-        "en": "Draft no. {id} for {segment}: it reaches {n} subscribers (it {it}, en {en}){when}. The preview is above.",
-    },
-    "send": {"it": "✅ Invia", "en": "✅ Send"},
-    "cancel": {"it": "✖ Annulla", "en": "✖ Cancel"},
-    "scheduled": {"it": "Newsletter n. {id} programmata{when}. Stato: /invii {id}", "en": "Newsletter no. {id} scheduled{when}. Status: /invii {id}"},
-    "cancelled": {"it": "Newsletter n. {id} annullata.", "en": "Newsletter no. {id} cancelled."},
-    "not_found": {"it": "Non trovo la newsletter n. {id}.", "en": "I cannot find newsletter no. {id}."},
-    "none": {"it": "Nessuna newsletter.", "en": "No newsletters."},
-    "error": {"it": "Errore: {error}", "en": "Error: {error}"},
-}
-
-
-def tx(key: str, lang: str, /, **params: object) -> str:
-    return translate(TEXTS, key, lang, **params)
 
 
 # --- subscribers ---------------------------------------------------------------------------------
@@ -117,7 +87,7 @@ async def rsvp_button(
 ) -> None:
     chat_id = callback.message.chat.id  # type: ignore[union-attr]
     if respondent.id is None:
-        outbox.toast(callback.id, communication.text("rsvp_closed", respondent.language))
+        outbox.toast(callback.id, communication.translate("rsvp_closed", respondent.language))
         return
     reply = await communication.rsvp_reply(
         session, callback_data.event, respondent, callback_data.answer, chat_id, communication.Plan.from_settings(settings)
@@ -127,7 +97,6 @@ async def rsvp_button(
 
 
 # --- analysts: newsletters from the chat ------------------------------------------------------------
-
 
 
 def parse_newsletter(source: str) -> tuple[str, str | None, str, str | None, list[str]]:
@@ -159,11 +128,11 @@ async def newsletter(
 ) -> None:
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
-        outbox.text(message.chat.id, tx("not_analyst", lang))
+        outbox.text(message.chat.id, translate("newsletter_not_analyst", lang))
         return
     spec, at_text, text_it, text_en, button_specs = parse_newsletter(message.text or "")
     if not text_it:
-        outbox.text(message.chat.id, tx("usage", lang))
+        outbox.text(message.chat.id, translate("usage", lang))
         return
     plan = communication.Plan.from_settings(settings)
     try:
@@ -171,7 +140,7 @@ async def newsletter(
         at = communication.parse_time(at_text, plan.timezone)
         buttons = [communication.parse_button(b, conversation.catalog) for b in button_specs]
     except ValueError as exc:
-        outbox.text(message.chat.id, tx("error", lang, error=exc))
+        outbox.text(message.chat.id, translate("error", lang, error=exc))
         return
     broadcast = await store.create_broadcast(
         session, segment=segment, text_it=text_it, text_en=text_en, buttons=buttons,
@@ -182,10 +151,10 @@ async def newsletter(
     outbox.call(telegram_method(message.chat.id, composed))
     when = f", {plan.local(at, lang)}" if at else ""
     markup = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=tx("send", lang), callback_data=BroadcastButton(id=broadcast.id, action="send").pack()),
-        InlineKeyboardButton(text=tx("cancel", lang), callback_data=BroadcastButton(id=broadcast.id, action="cancel").pack()),
+        InlineKeyboardButton(text=translate("send", lang), callback_data=BroadcastButton(id=broadcast.id, action="send").pack()),
+        InlineKeyboardButton(text=translate("cancel", lang), callback_data=BroadcastButton(id=broadcast.id, action="cancel").pack()),
     ]])
-    outbox.text(message.chat.id, tx("draft", lang, id=broadcast.id, segment=communication.describe_segment(segment),
+    outbox.text(message.chat.id, translate("draft", lang, id=broadcast.id, segment=communication.describe_segment(segment),
                                     n=counts["total"], it=counts["it"], en=counts["en"], when=when), markup)
 
 
@@ -195,26 +164,26 @@ async def broadcast_button(
 ) -> None:
     lang = respondent.language
     if not settings.is_analyst(callback.from_user.id if callback.from_user else None):
-        outbox.toast(callback.id, tx("not_analyst", lang))
+        outbox.toast(callback.id, translate("newsletter_not_analyst", lang))
         return
     outbox.toast(callback.id)
     chat_id = close_pressed(callback, outbox)
     broadcast = await store.get_broadcast(session, callback_data.id)
     if broadcast is None:
-        outbox.text(chat_id, tx("not_found", lang, id=callback_data.id))
+        outbox.text(chat_id, translate("not_found", lang, id=callback_data.id))
         return
     if callback_data.action == "cancel":
         await store.cancel(session, broadcast.id)
-        outbox.text(chat_id, tx("cancelled", lang, id=broadcast.id))
+        outbox.text(chat_id, translate("cancelled", lang, id=broadcast.id))
         return
     at = store.aware(broadcast.scheduled_at)
     scheduled = await store.schedule(session, broadcast.id, at)
     plan = communication.Plan.from_settings(settings)
     when = f" ({plan.local(at, lang)})" if at else ""
     if scheduled is None or scheduled.status != "scheduled":
-        outbox.text(chat_id, tx("not_found", lang, id=callback_data.id))
+        outbox.text(chat_id, translate("not_found", lang, id=callback_data.id))
         return
-    outbox.text(chat_id, tx("scheduled", lang, id=broadcast.id, when=when))
+    outbox.text(chat_id, translate("scheduled", lang, id=broadcast.id, when=when))
 
 
 async def preview(
@@ -223,7 +192,7 @@ async def preview(
 ) -> None:
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
-        outbox.text(message.chat.id, tx("not_analyst", lang))
+        outbox.text(message.chat.id, translate("newsletter_not_analyst", lang))
         return
     args = (message.text or "").split()[1:]
     if not args or not args[0].isdigit():
@@ -231,7 +200,7 @@ async def preview(
         return
     broadcast = await store.get_broadcast(session, int(args[0]))
     if broadcast is None:
-        outbox.text(message.chat.id, tx("not_found", lang, id=args[0]))
+        outbox.text(message.chat.id, translate("not_found", lang, id=args[0]))
         return
     preview_lang = args[1] if len(args) > 1 and args[1] in ("it", "en") else lang
     composed = communication.compose(broadcast, preview_lang, communication.Plan.from_settings(settings), conversation.catalog)
@@ -242,7 +211,7 @@ async def preview(
 async def status(message: Message, session: AsyncSession, respondent: Respondent, settings: Settings, outbox: Outbox) -> None:
     lang = respondent.language
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
-        outbox.text(message.chat.id, tx("not_analyst", lang))
+        outbox.text(message.chat.id, translate("newsletter_not_analyst", lang))
         return
     args = (message.text or "").split()[1:]
     if args and args[0].isdigit():
@@ -251,7 +220,7 @@ async def status(message: Message, session: AsyncSession, respondent: Respondent
     else:
         items = await store.list_broadcasts(session, limit=10)
     lines = [communication.status_line(b, await store.counts(session, b.id)) for b in items]
-    outbox.text(message.chat.id, "\n".join(lines) if lines else tx("none", lang))
+    outbox.text(message.chat.id, "\n".join(lines) if lines else translate("none", lang))
 
 
 def build_router() -> Router:

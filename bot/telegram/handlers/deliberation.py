@@ -32,7 +32,7 @@ from storage.models import DeliberationParticipant, DeliberationRound, Responden
 
 from bot.service import deliberation as service
 from bot.service.conversation import Conversation
-from bot.service.deliberation import dt
+from bot.service.texts import translate
 from ...settings import Settings
 from ..callbacks import ModerateButton, VoteButton, VotePauseButton
 from ..outbox import Outbox
@@ -65,18 +65,18 @@ SOURCES = {"objective": "da un obiettivo", "vision": "da una visione", "particip
 
 def vote_keyboard(round_id: int, statement_id: int, lang: str, chosen: str | None = None) -> InlineKeyboardMarkup:
     def button(choice: str) -> InlineKeyboardButton:
-        label = dt(choice, lang)
+        label = translate(choice, lang)
         return InlineKeyboardButton(text=("✓ " + label) if choice == chosen else label,
                                     callback_data=VoteButton(round=round_id, statement=statement_id, choice=CODE[choice]).pack())
 
     return InlineKeyboardMarkup(inline_keyboard=[
         [button("agree"), button("disagree"), button("pass")],
-        [InlineKeyboardButton(text=dt("pause", lang), callback_data=VotePauseButton(round=round_id).pack())],
+        [InlineKeyboardButton(text=translate("pause", lang), callback_data=VotePauseButton(round=round_id).pack())],
     ])
 
 
 def statement_html(statement: Statement, lang: str, left: int) -> str:
-    return html.escape(dt("statement", lang, left=left, text=statement.text))
+    return html.escape(translate("statement", lang, left=left, text=statement.text))
 
 
 async def _send_next(session: AsyncSession, chat_id: int, round_: DeliberationRound, participant: DeliberationParticipant,
@@ -92,7 +92,7 @@ async def _send_next(session: AsyncSession, chat_id: int, round_: DeliberationRo
         statement = await deliberation.next_statement(session, round_.id, respondent.id, _rng)
     if statement is None:
         await deliberation.set_participant(session, participant, "done", None)
-        outbox.text(chat_id, dt("done", lang))
+        outbox.text(chat_id, translate("done", lang))
         return
     left = await deliberation.remaining(session, round_.id, respondent.id)
     await deliberation.set_participant(session, participant, "active", statement.id)
@@ -102,7 +102,7 @@ async def _send_next(session: AsyncSession, chat_id: int, round_: DeliberationRo
 async def vota(message: Message, session: AsyncSession, respondent: Respondent, outbox: Outbox) -> None:
     found = await deliberation.participation(session, respondent.id) if respondent.id is not None else None
     if found is None:
-        outbox.text(message.chat.id, dt("no_round", respondent.language))
+        outbox.text(message.chat.id, translate("no_round", respondent.language))
         return
     round_, participant = found
     await _send_next(session, message.chat.id, round_, participant, respondent, outbox, resume=True)
@@ -115,29 +115,29 @@ async def vote(callback: CallbackQuery, callback_data: VoteButton, session: Asyn
     participant = (await deliberation.get_participant(session, callback_data.round, respondent.id)
                    if respondent.id is not None else None)
     if round_ is None or participant is None:
-        outbox.toast(callback.id, dt("not_participant", lang))
+        outbox.toast(callback.id, translate("not_participant", lang))
         return
     if not deliberation.is_open(round_):
-        outbox.toast(callback.id, dt("closed", lang))
+        outbox.toast(callback.id, translate("closed", lang))
         return
     statement = await deliberation.get_statement(session, callback_data.statement)
     if statement is None or statement.status != deliberation.APPROVED:
-        outbox.toast(callback.id, dt("withdrawn", lang))
+        outbox.toast(callback.id, translate("withdrawn", lang))
         return
     choice = CHOICE[callback_data.choice]
     previous, changed = await deliberation.record_vote(session, round_.id, statement.id, respondent.id, choice)
     if not changed:
-        outbox.toast(callback.id, dt("same", lang))
+        outbox.toast(callback.id, translate("same", lang))
         return
-    outbox.toast(callback.id, dt("changed", lang, choice=dt(choice, lang)) if previous else dt("recorded", lang))
+    outbox.toast(callback.id, translate("changed", lang, choice=translate(choice, lang)) if previous else translate("recorded", lang))
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     if isinstance(callback.message, Message):
         base = callback.message.html_text or statement_html(statement, lang, 0)
         if previous:  # the old vote's line goes, the new one comes
-            base = base.removesuffix("\n\n" + html.escape(dt("your_vote", lang, choice=dt(previous, lang))))
+            base = base.removesuffix("\n\n" + html.escape(translate("your_vote", lang, choice=translate(previous, lang))))
         outbox.call(EditMessageText(
             chat_id=chat_id, message_id=callback.message.message_id, parse_mode=ParseMode.HTML,
-            text=base + "\n\n" + html.escape(dt("your_vote", lang, choice=dt(choice, lang))),
+            text=base + "\n\n" + html.escape(translate("your_vote", lang, choice=translate(choice, lang))),
             reply_markup=vote_keyboard(round_.id, statement.id, lang, choice),
         ))
     if previous is None and participant.current_statement_id == statement.id and participant.status == "active":
@@ -150,14 +150,14 @@ async def pause(callback: CallbackQuery, callback_data: VotePauseButton, session
     participant = (await deliberation.get_participant(session, callback_data.round, respondent.id)
                    if respondent.id is not None else None)
     if participant is None:
-        outbox.toast(callback.id, dt("not_participant", lang))
+        outbox.toast(callback.id, translate("not_participant", lang))
         return
     outbox.toast(callback.id)
     await deliberation.set_participant(session, participant, "paused", participant.current_statement_id)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
         outbox.call(EditMessageReplyMarkup(chat_id=chat_id, message_id=callback.message.message_id, reply_markup=None))
-    outbox.text(chat_id, dt("paused", lang))
+    outbox.text(chat_id, translate("paused", lang))
 
 
 async def start_vota(message: Message, session: AsyncSession, respondent: Respondent, outbox: Outbox) -> None:
@@ -173,13 +173,13 @@ async def proponi(message: Message, command: CommandObject, session: AsyncSessio
     text = " ".join((command.args or "").split())
     moderator = settings.is_moderator(message.from_user.id if message.from_user else None)
     if not moderator and (respondent.id is None or await deliberation.participation(session, respondent.id) is None):
-        outbox.text(message.chat.id, dt("no_round", lang))
+        outbox.text(message.chat.id, translate("no_round", lang))
         return
     if not text:
-        outbox.text(message.chat.id, dt("propose_usage", lang))
+        outbox.text(message.chat.id, translate("propose_usage", lang))
         return
     if len(text) > deliberation.MAX_LENGTH:
-        outbox.text(message.chat.id, dt("too_long", lang, n=len(text)))
+        outbox.text(message.chat.id, translate("too_long", lang, n=len(text)))
         return
     if respondent.id is None:
         respondent = await conversation.respondent(session, respondent.channel, respondent.external_id, lang)
@@ -190,7 +190,7 @@ async def proponi(message: Message, command: CommandObject, session: AsyncSessio
         outbox.text(message.chat.id, MOD_TEXTS["added"].format(id=s.id, text=s.text))
         return
     await service.create_statement(session, text, "participant", lemmas, author_respondent_id=respondent.id)
-    outbox.text(message.chat.id, dt("proposed", lang))
+    outbox.text(message.chat.id, translate("proposed", lang))
 
 
 # --- moderation -------------------------------------------------------------------------------------

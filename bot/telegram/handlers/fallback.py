@@ -12,31 +12,31 @@ from storage.models import Respondent
 
 from bot.service.conversation import Conversation
 from ..outbox import Outbox
-from ..texts import tt
+from ..texts import translate
 
 log = logging.getLogger("scenari.telegram")
 
 
 async def unknown_command(message: Message, respondent: Respondent, outbox: Outbox) -> None:
     lang = respondent.language
-    outbox.text(message.chat.id, tt("unknown_command", lang) + "\n\n" + tt("help", lang))
+    outbox.text(message.chat.id, translate("unknown_command", lang) + "\n\n" + translate("help", lang))
 
 
 async def not_text(
     message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox,
 ) -> None:
     log.info("unsupported content", extra={"fields": {"content_type": message.content_type}})
-    outbox.text(message.chat.id, tt("text_only", respondent.language))
+    outbox.text(message.chat.id, translate("text_only", respondent.language))
     reply = await conversation.current_prompt(session, respondent)
     outbox.show(message.chat.id, reply)
 
 
 async def edited(message: Message, respondent: Respondent, outbox: Outbox) -> None:
-    outbox.text(message.chat.id, tt("edited", respondent.language))
+    outbox.text(message.chat.id, translate("edited", respondent.language))
 
 
 async def unknown_button(callback: CallbackQuery, respondent: Respondent, outbox: Outbox) -> None:
-    outbox.toast(callback.id, tt("closed", respondent.language))
+    outbox.toast(callback.id, translate("closed", respondent.language))
 
 
 def build_router() -> Router:

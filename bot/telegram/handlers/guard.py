@@ -6,17 +6,17 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from ..outbox import Outbox
-from ..texts import tt
+from ..texts import translate
 
 
 
 async def not_private(message: Message, outbox: Outbox, respondent: object | None = None) -> None:
     lang = getattr(respondent, "language", "it")
-    outbox.text(message.chat.id, tt("private_only", lang))
+    outbox.text(message.chat.id, translate("private_only", lang))
 
 
 async def not_private_button(callback: CallbackQuery, outbox: Outbox, respondent: object | None = None) -> None:
-    outbox.toast(callback.id, tt("private_only", getattr(respondent, "language", "it")))
+    outbox.toast(callback.id, translate("private_only", getattr(respondent, "language", "it")))
 
 
 def build_router() -> Router:

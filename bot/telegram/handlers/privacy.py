@@ -14,7 +14,7 @@ from bot.service.conversation import Conversation
 from ..callbacks import EraseButton, LanguageButton
 from ..outbox import Outbox
 from ..render import split_text
-from ..texts import tt
+from ..texts import translate
 from .common import close_pressed
 
 
@@ -34,11 +34,11 @@ async def my_data(
     lang, chat_id = respondent.language, message.chat.id
     data = await personal_data.export(session, respondent.id, "respondent") if respondent.id is not None else None
     if data is None:
-        outbox.text(chat_id, tt("my_data_none", lang))
+        outbox.text(chat_id, translate("my_data_none", lang))
         return
     for chunk in split_text(await conversation.privacy_report(session, respondent)):
         outbox.text(chat_id, chunk)
-    caption = tt("my_data_caption", lang, pseudonym=data.pseudonym)
+    caption = translate("my_data_caption", lang, pseudonym=data.pseudonym)
 
     async def send(bot: Bot) -> None:
         await bot.send_document(chat_id, BufferedInputFile(data.content, filename=data.filename), caption=caption)
@@ -49,10 +49,10 @@ async def my_data(
 async def erase_request(message: Message, respondent: Respondent, outbox: Outbox) -> None:
     lang = respondent.language
     markup = InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=tt("erase_yes", lang), callback_data=EraseButton(confirmed=True).pack())],
-        [InlineKeyboardButton(text=tt("erase_no", lang), callback_data=EraseButton(confirmed=False).pack())],
+        [InlineKeyboardButton(text=translate("erase_yes", lang), callback_data=EraseButton(confirmed=True).pack())],
+        [InlineKeyboardButton(text=translate("erase_no", lang), callback_data=EraseButton(confirmed=False).pack())],
     ])
-    outbox.text(message.chat.id, tt("erase_confirm", lang), markup)
+    outbox.text(message.chat.id, translate("erase_confirm", lang), markup)
 
 
 async def erase_decision(
@@ -62,7 +62,7 @@ async def erase_decision(
     outbox.toast(callback.id)
     chat_id = close_pressed(callback, outbox)
     if not callback_data.confirmed:
-        outbox.text(chat_id, tt("erase_kept", respondent.language))
+        outbox.text(chat_id, translate("erase_kept", respondent.language))
         return
     outbox.close_keyboard(chat_id)
     reply = await conversation.erase(session, respondent)
@@ -80,7 +80,7 @@ async def language(
         InlineKeyboardButton(text="Italiano", callback_data=LanguageButton(lang="it").pack()),
         InlineKeyboardButton(text="English", callback_data=LanguageButton(lang="en").pack()),
     ]])
-    outbox.text(message.chat.id, tt("choose_language", respondent.language), markup)
+    outbox.text(message.chat.id, translate("choose_language", respondent.language), markup)
 
 
 async def language_button(
@@ -103,7 +103,7 @@ async def _switch(
 
 
 async def help_command(message: Message, respondent: Respondent, outbox: Outbox) -> None:
-    outbox.text(message.chat.id, tt("help", respondent.language))
+    outbox.text(message.chat.id, translate("help", respondent.language))
 
 
 def build_router() -> Router:

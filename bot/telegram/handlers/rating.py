@@ -16,7 +16,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs import Input
-from dialogs.i18n import translate
 from storage import ratings, repository
 from storage.models import Respondent
 
@@ -24,41 +23,15 @@ from bot.service.conversation import Conversation
 from bot.service.listening import RATING_QUESTIONNAIRE, card_summary
 from ...settings import Settings
 from ..outbox import Outbox
+from ..texts import translate
 from .common import close_pressed
 
 log = logging.getLogger("scenari.telegram")
 MAX_LISTED = 40
 
-TEXTS: dict[str, dict[str, str]] = {
-    "not_rater": {
-        "it": "La valutazione dei progetti è riservata al gruppo di valutazione del piano. Grazie dell'interesse!",
-        "en": "Rating projects is reserved for the plan's assessment group. Thank you for your interest!",
-    },
-    "nothing": {
-        "it": "Non ci sono schede da valutare: le ha già valutate tutte. Grazie!",
-        "en": "There are no cards to rate: you have rated them all. Thank you!",
-    },
-    "choose": {
-        "it": "Schede da valutare ({n}). Quale vuole valutare?",
-        "en": "Cards to rate ({n}). Which one would you like to rate?",
-    },
-    "more": {"it": "(le prime {shown})", "en": "(the first {shown})"},
-    "gone": {"it": "Questa scheda non esiste più.", "en": "This card no longer exists."},
-    "done_already": {"it": "Ha già valutato questa scheda.", "en": "You have already rated this card."},
-    "not_active": {
-        "it": "La valutazione non è attiva: manca il questionario «valutazione».",
-        "en": "Rating is not active: the “valutazione” questionnaire is missing.",
-    },
-}
-
-
-def rt(key: str, lang: str, /, **params: object) -> str:
-    return translate(TEXTS, key, lang, **params)
-
 
 class CardButton(CallbackData, prefix="v"):
     card: int
-
 
 
 async def list_cards(
@@ -68,20 +41,20 @@ async def list_cards(
     user_id = message.from_user.id if message.from_user else None
     if not settings.is_rater(user_id):
         log.warning("rating refused", extra={"fields": {"user": "not-rater", "update_chat": message.chat.id}})
-        outbox.text(message.chat.id, rt("not_rater", lang))
+        outbox.text(message.chat.id, translate("not_rater", lang))
         return
     cards = await ratings.cards_to_rate(session, respondent.id)
     if not cards:
-        outbox.text(message.chat.id, rt("nothing", lang))
+        outbox.text(message.chat.id, translate("nothing", lang))
         return
     shown = cards[:MAX_LISTED]
     markup = InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=_label(card.title, card.promoter), callback_data=CardButton(card=card.id).pack())]
         for card in shown
     ])
-    header = rt("choose", lang, n=len(cards))
+    header = translate("choose", lang, n=len(cards))
     if len(cards) > len(shown):
-        header += " " + rt("more", lang, shown=len(shown))
+        header += " " + translate("more", lang, shown=len(shown))
     outbox.text(message.chat.id, header, markup)
 
 
@@ -96,20 +69,20 @@ async def choose_card(
 ) -> None:
     lang = respondent.language
     if not settings.is_rater(callback.from_user.id):
-        outbox.toast(callback.id, rt("not_rater", lang))
+        outbox.toast(callback.id, translate("not_rater", lang))
         return
     card = await ratings.get_card(session, callback_data.card)
     if card is None:
-        outbox.toast(callback.id, rt("gone", lang))
+        outbox.toast(callback.id, translate("gone", lang))
         return
     if RATING_QUESTIONNAIRE not in conversation.catalog:
-        outbox.toast(callback.id, rt("not_active", lang))
+        outbox.toast(callback.id, translate("not_active", lang))
         return
     if respondent.id is None:  # a rater who never answered anything: store them now
         respondent = await conversation.respondent(session, respondent.channel, respondent.external_id, lang)
     rating = await ratings.rating_of(session, card.id, respondent.id)
     if rating is not None and rating.completed_at is not None:
-        outbox.toast(callback.id, rt("done_already", lang))
+        outbox.toast(callback.id, translate("done_already", lang))
         return
     outbox.toast(callback.id)
     chat_id = close_pressed(callback, outbox)

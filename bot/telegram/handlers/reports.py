@@ -22,7 +22,6 @@ from aiogram.filters import Command
 from aiogram.types import BotCommand, BotCommandScopeChat, FSInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.i18n import translate
 from exports.lease import run_job_now
 from exports.scheduler import ConvergenceJob, Notify, caption, convergence_spec
 from storage import Database, jobs
@@ -31,44 +30,11 @@ from storage.models import Respondent
 from bot.service.conversation import Conversation
 from ...settings import Settings
 from ..outbox import Outbox
+from ..texts import translate
 
 log = logging.getLogger("scenari.telegram")
 BUILD_WAIT_SECONDS = 180.0  # another instance is rebuilding: wait this long for its snapshot
 
-TEXTS: dict[str, dict[str, str]] = {
-    "not_analyst": {
-        "it": "Le tabelle delle convergenze sono riservate agli analisti del piano. Grazie dell'interesse! "
-              "Se pensa di doverle ricevere, contatti il gruppo di lavoro.",
-        "en": "The convergence tables are reserved to the plan's analysts. Thank you for your interest! "
-              "If you think you should receive them, please contact the working group.",
-    },
-    "building": {
-        "it": "Non ci sono ancora tabelle pronte: le preparo adesso, arriveranno tra qualche istante.",
-        "en": "No tables are ready yet: I am preparing them now, they will arrive in a moment.",
-    },
-    "failed": {
-        "it": "Mi dispiace, non sono riuscito a preparare le tabelle. Riprovi tra poco.",
-        "en": "Sorry, I could not prepare the tables. Please try again shortly.",
-    },
-    "subscribed": {
-        "it": "Iscrizione fatta: riceverà il pacchetto delle tabelle ogni notte alle {at} ({tz}). "
-              "Per smettere: /disiscrivi_report",
-        "en": "Subscribed: you will receive the tables' package every night at {at} ({tz}). "
-              "To stop: /disiscrivi_report",
-    },
-    "already": {
-        "it": "È già iscritto: il pacchetto arriva ogni notte alle {at} ({tz}).",
-        "en": "You are already subscribed: the package arrives every night at {at} ({tz}).",
-    },
-    "unsubscribed": {
-        "it": "Fatto: non riceverà più il pacchetto notturno.",
-        "en": "Done: you will no longer receive the nightly package.",
-    },
-    "not_subscribed": {
-        "it": "Non risulta iscritto al pacchetto notturno. Per iscriversi: /iscrivi_report",
-        "en": "You are not subscribed to the nightly package. To subscribe: /iscrivi_report",
-    },
-}
 
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "it": [
@@ -86,14 +52,9 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def rt(key: str, lang: str, /, **params: object) -> str:
-    return translate(TEXTS, key, lang, **params)
-
-
-
 def _refuse(message: Message, lang: str, outbox: Outbox, what: str) -> None:
     log.warning("%s refused", what, extra={"fields": {"user": "not-analyst", "update_chat": message.chat.id}})
-    outbox.text(message.chat.id, rt("not_analyst", lang))
+    outbox.text(message.chat.id, translate("reports_not_analyst", lang))
 
 
 def _usable(snapshot: jobs.Snapshot | None) -> bool:
@@ -110,12 +71,12 @@ async def convergence_tables(
     chat_id = message.chat.id
     ready = await jobs.latest_snapshot(session)  # one indexed row: fine inside the unit of work
     if not _usable(ready):
-        outbox.text(chat_id, rt("building", lang))
+        outbox.text(chat_id, translate("building", lang))
 
     async def send(bot: Bot) -> None:
         snapshot = ready if _usable(ready) else await _build(db, settings)
         if snapshot is None:
-            await bot.send_message(chat_id, rt("failed", lang))
+            await bot.send_message(chat_id, translate("failed", lang))
             return
         path = Path(snapshot.path)
         await bot.send_document(
@@ -155,7 +116,7 @@ async def subscribe(
     if respondent.id is None:  # an analyst who never answered anything: store them now
         respondent = await conversation.respondent(session, respondent.channel, respondent.external_id, lang)
     new = await jobs.subscribe(session, respondent.id, message.chat.id, lang)
-    outbox.text(message.chat.id, rt("subscribed" if new else "already", lang, at=settings.report_time,
+    outbox.text(message.chat.id, translate("subscribed" if new else "already", lang, at=settings.report_time,
                                     tz=settings.report_timezone))
 
 
@@ -166,7 +127,7 @@ async def unsubscribe(message: Message, session: AsyncSession, respondent: Respo
         _refuse(message, lang, outbox, "report subscription")
         return
     gone = respondent.id is not None and await jobs.unsubscribe(session, respondent.id)
-    outbox.text(message.chat.id, rt("unsubscribed" if gone else "not_subscribed", lang))
+    outbox.text(message.chat.id, translate("unsubscribed" if gone else "not_subscribed", lang))
 
 
 def telegram_notifier(bot: Bot) -> Notify:

@@ -78,7 +78,7 @@ async def status(
     if prompt is not None and reply.questionnaire_id:
         title = conversation.catalog.current(reply.questionnaire_id).title.get(reply.lang)
         k, n = prompt.progress  # type: ignore[misc]
-        outbox.text(message.chat.id, i18n.text("status", reply.lang, k=k, n=n, title=title))
+        outbox.text(message.chat.id, i18n.translate("status", reply.lang, k=k, n=n, title=title))
     outbox.show(message.chat.id, reply)
 
 

@@ -13,7 +13,7 @@ One concern per module:
 * :mod:`.views` and :mod:`.charts` — from the tables to the pages' table views and SVG charts.
 * :mod:`.pages`, :mod:`.downloads`, :mod:`.api`, :mod:`.audit_page` — the routes, wired by
   :func:`install` (:mod:`.routes`).
-* :mod:`.texts` — the dashboard's one text catalogue, :func:`.texts.tx`.
+* :mod:`.texts` — the dashboard's one text catalogue, :func:`.texts.translate`.
 
 pandas and :mod:`exports` are imported at the first dashboard request, never at start-up, so
 the first pages of a restarted service wait for neither (tests/bot/test_startup.py).

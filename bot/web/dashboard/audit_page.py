@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from storage import audit
 
 from .core import LOGIN_PATH, Dashboard
-from .texts import tx, tx_word
+from .texts import translate, tx_word
 from .views import TableView
 
 DEFAULT_DAYS = 30
@@ -49,15 +49,15 @@ class AuditPage:
             try:
                 since = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
             except ValueError:
-                error = tx("audit_bad_day", lang)
+                error = translate("audit_bad_day", lang)
         async with dashboard.db.transaction() as session:
             events = await audit.events(session, since, limit=LIMIT)
         rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, tx_word("audit_action_", e.action, lang),
                  tx_word("audit_outcome_", e.outcome, lang), e.target or "", detail_text(e.detail)] for e in events]
-        columns = [tx(f"audit_col_{c}", lang) for c in COLUMNS]
-        view = TableView("audit", tx("audit_title", lang), "", columns, rows, len(rows), [False] * len(COLUMNS))
+        columns = [translate(f"audit_col_{c}", lang) for c in COLUMNS]
+        view = TableView("audit", translate("audit_title", lang), "", columns, rows, len(rows), [False] * len(COLUMNS))
         return dashboard.page(request, ws, "analisi_registro.html", {
-            "title": tx("audit_title", lang), "view": view, "error": error, "since": since.strftime("%Y-%m-%d"),
-            "lead": tx("audit_lead", lang, since=since.strftime("%d/%m/%Y"), limit=LIMIT),
-            "since_label": tx("audit_since", lang), "show": tx("audit_show", lang), "analyst": who[0].username,
+            "title": translate("audit_title", lang), "view": view, "error": error, "since": since.strftime("%Y-%m-%d"),
+            "lead": translate("audit_lead", lang, since=since.strftime("%d/%m/%Y"), limit=LIMIT),
+            "since_label": translate("audit_since", lang), "show": translate("audit_show", lang), "analyst": who[0].username,
         }, status=400 if error else 200)

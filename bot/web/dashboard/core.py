@@ -25,7 +25,7 @@ from ..forms import FormError, read_form
 from ..rendering import page_language, render_page
 from ..session import Sessions, WebSession
 from .cache import TableCache
-from .texts import tx
+from .texts import translate
 from .throttle import LoginGuard
 
 log = logging.getLogger("scenari.web.analysis")
@@ -48,7 +48,7 @@ class Dashboard:
         self.k = settings.suppress_k
         self.cache = TableCache(db, self.k, settings.lang, settings.rating_weights or None)
         self.templates = templates
-        self.templates.env.globals["tx"] = tx
+        self.templates.env.globals["tx"] = translate  # the dashboard's pages; the citizens' are "wt"
         # the login throttles (bot.web.dashboard.throttle); tests replace its clock and sleep
         self.guard = LoginGuard(db, settings.login_max_failures, timedelta(minutes=settings.login_lock_minutes),
                                 settings.login_max_delay)
@@ -100,5 +100,5 @@ class Dashboard:
     def message(self, request: Request, ws: WebSession, text_key: str, status: int) -> Response:
         """A page of one sentence (a refused form, nothing to show) under the dashboard's title."""
         lang = self.lang(ws)
-        return self.page(request, ws, "analisi_message.html", {"title": tx("dashboard", lang),
-                         "text": tx(text_key, lang)}, status=status)
+        return self.page(request, ws, "analisi_message.html", {"title": translate("dashboard", lang),
+                         "text": translate(text_key, lang)}, status=status)

@@ -21,7 +21,7 @@ from ..auth import verify_password_async
 from ..forms import FormError, read_form
 from ..session import WebSession
 from .core import FORM_LIMIT, LOGIN_PATH, Dashboard
-from .texts import tx
+from .texts import translate
 
 log = logging.getLogger("scenari.web.analysis")
 
@@ -37,7 +37,7 @@ class LoginPages:
               username: str = "", headers: dict[str, str] | None = None, **params: Any) -> Response:
         lang = self.dashboard.lang(ws)
         return self.dashboard.page(request, ws, "analisi_login.html", {
-            "title": tx("login_title", lang), "error": tx(error_key, lang, **params) if error_key else None,
+            "title": translate("login_title", lang), "error": translate(error_key, lang, **params) if error_key else None,
             "username": username,
         }, status=status, headers=headers)
 

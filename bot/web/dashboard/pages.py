@@ -18,7 +18,7 @@ from storage.analysts import Analyst
 from ..auth import AnalystCookie
 from .core import LOGIN_PATH, Dashboard
 from .downloads import FORMATS
-from .texts import number, tx
+from .texts import number, translate
 from .views import PUBLIC_COLUMNS, PUBLISHABLE, SECTIONS, public_charts, section_charts, section_title, table_view
 
 if TYPE_CHECKING:  # pandas and the tables load at the first dashboard request, not at start-up
@@ -39,7 +39,7 @@ class DashboardPages:
         return {
             "analyst": analyst.username, "acsrf": self.dashboard.analyst_sessions.csrf(cookie),
             "sections": [(key, section_title(key, lang)) for key in SECTIONS],
-            "caption": tx("computed", lang, when=tables.computed_at.strftime("%d/%m/%Y %H:%M"),
+            "caption": translate("computed", lang, when=tables.computed_at.strftime("%d/%m/%Y %H:%M"),
                           answers=number(tables.counts.get("answers", 0)), runs=number(runs), k=self.dashboard.k),
             "formats": list(FORMATS),
         }
@@ -58,7 +58,7 @@ class DashboardPages:
         tables = await self.dashboard.cache.get()
         context = self._context(tables, lang, who[1], who[0])
         context.update({
-            "title": tx("dashboard", lang) if overview else section_title(section, lang),
+            "title": translate("dashboard", lang) if overview else section_title(section, lang),
             "section": section, "charts": section_charts(section, tables, lang),
             "tables": [table_view(tables.tables[name]) for name in SECTIONS[section]["tables"]],
             "overview": overview,
@@ -92,7 +92,7 @@ class DashboardPages:
         shown = []
         tables = await self.dashboard.cache.get() if chosen else None
         if tables is not None:
-            caption = tx("results_caption", lang, when=tables.computed_at.strftime("%d/%m/%Y %H:%M"),
+            caption = translate("results_caption", lang, when=tables.computed_at.strftime("%d/%m/%Y %H:%M"),
                          answers=number(tables.counts.get("answers", 0)))
             for name in PUBLISHABLE:
                 if name in chosen:
@@ -100,5 +100,5 @@ class DashboardPages:
                     shown.append({"view": table_view(table, PUBLIC_COLUMNS.get(name)), "caption": caption,
                                   "charts": public_charts(name, tables, lang)})
         return self.dashboard.page(request, ws, "risultati.html", {
-            "title": tx("results_title", lang), "shown": shown,
+            "title": translate("results_title", lang), "shown": shown,
         })

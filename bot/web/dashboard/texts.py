@@ -1,13 +1,12 @@
 """The dashboard's one text catalogue (Italian first), for its pages, its audit log and its charts.
 
-The templates call :func:`tx` (a Jinja global); the citizens' texts are :mod:`bot.web.texts`.
+Looked up with :func:`translate`; the templates call it as the Jinja global ``tx`` (the citizens' texts,
+:mod:`bot.web.texts`, share the Jinja environment as ``wt``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from dialogs.i18n import translate
+from dialogs.i18n import Catalogue
 
 TX: dict[str, dict[str, str]] = {
     "dashboard": {"it": "Analisi", "en": "Analysis"},
@@ -85,15 +84,14 @@ TX: dict[str, dict[str, str]] = {
 }
 
 
-def tx(key: str, lang: str, /, **params: Any) -> str:
-    """``TX[key]`` in ``lang`` (Italian when missing), with ``params`` filled in."""
-    return translate(TX, key, lang, **params)
+# the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
+translate = Catalogue(TX).translate
 
 
 def tx_word(prefix: str, name: str, lang: str) -> str:
     """A stored name (an audit action, an outcome) in words; the name itself when the catalogue has none."""
     key = f"{prefix}{name}"
-    return tx(key, lang) if key in TX else name
+    return translate(key, lang) if key in TX else name
 
 
 def number(n: int) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import charts
 from .cache import ACTIVITY
-from .texts import tx
+from .texts import translate
 
 if TYPE_CHECKING:  # pandas and the tables load at the first dashboard request, not at start-up
     import pandas as pd
@@ -125,8 +125,8 @@ def heatmap_of(frame: pd.DataFrame, row: str, column: str, share: str, hidden: s
     top = "; ".join(f"{r} — {c}: {round(100 * s)}%" for s, r, c in strongest[:3])
     desc = f"{desc_intro} {len(rows)} × {len(columns)}. " + (("Più alti: " if lang == "it" else "Highest: ") + top
                                                             if top else "")
-    return charts.heatmap(rows, columns, cells, title=title, desc=desc, legend_low=tx("low", lang),
-                          legend_high=tx("high", lang), legend_hidden=hidden)
+    return charts.heatmap(rows, columns, cells, title=title, desc=desc, legend_low=translate("low", lang),
+                          legend_high=translate("high", lang), legend_hidden=hidden)
 
 
 def _activity(t: dict[str, Table], lang: str) -> Charts:
@@ -136,8 +136,8 @@ def _activity(t: dict[str, Table], lang: str) -> Charts:
         series.setdefault(f"{qid} · {channel}", []).append((date.fromisoformat(day), float(n)))
     totals = {name: sum(v for _, v in values) for name, values in series.items()}
     desc = "; ".join(f"{name}: {total:g}" for name, total in sorted(totals.items(), key=lambda x: -x[1]))
-    return [charts.lines(series, title=SECTIONS["attivita"][lang], desc=desc or tx("empty", lang),
-                         y_label=tx("answers_axis", lang))]
+    return [charts.lines(series, title=SECTIONS["attivita"][lang], desc=desc or translate("empty", lang),
+                         y_label=translate("answers_axis", lang))]
 
 
 def _profiles(t: dict[str, Table], lang: str) -> Charts:
@@ -154,7 +154,7 @@ def _profiles(t: dict[str, Table], lang: str) -> Charts:
 def _convergence(t: dict[str, Table], lang: str) -> Charts:
     cells = t["convergence_cells"].frame
     order = [str(x) for x in t["convergence"].frame["label"]]
-    return [heatmap_of(cells, "label", "category_label", "share", tx("hidden", lang), lang,
+    return [heatmap_of(cells, "label", "category_label", "share", translate("hidden", lang), lang,
                        title=t["convergence"].title, row_order=order,
                        desc_intro="Quota di ogni categoria di attori che porta il tema, temi × categorie:"
                        if lang == "it" else "Share of each actor category carrying the theme, themes × categories:")]
@@ -172,7 +172,7 @@ def _priorities(t: dict[str, Table], lang: str) -> Charts:
 
 
 def _visions(t: dict[str, Table], lang: str) -> Charts:
-    return [heatmap_of(t["visions"].frame, "vision_label", "kind_label", "share", tx("hidden", lang), lang,
+    return [heatmap_of(t["visions"].frame, "vision_label", "kind_label", "share", translate("hidden", lang), lang,
                        title=t["visions"].title,
                        desc_intro="Quota di ogni tipo di rispondente che sceglie la visione:"
                        if lang == "it" else "Share of each kind of respondent choosing the vision:")]
