@@ -78,11 +78,6 @@ async def apply(session: AsyncSession, policy: Policy, now: datetime | None = No
     return result
 
 
-def policy_from_settings(settings: object) -> Policy:
-    return Policy(getattr(settings, "retention_free_text_days", None), getattr(settings, "retention_contact_days", None),
-                  int(getattr(settings, "audit_retention_days", 730) or 730))
-
-
 class RetentionJob:
     """The daily job (exports.scheduler runs it under the job lease); ``clock`` is injectable."""
 
