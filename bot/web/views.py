@@ -132,6 +132,8 @@ def prompt_view(message: Message, lang: str) -> PromptView:
     elif qtype == "date":
         control = "line"
         input_hint = translate("date_hint", lang)
+    elif qtype in BUTTON_TYPES:  # a choice without buttons: a long list, searched by typing a name
+        control = "line"
     else:
         control = "textarea"
     return PromptView(

@@ -46,6 +46,7 @@ async def test_a_town_off_the_buttons_by_typing_then_pressing_a_match(user: WebU
     page = await user.press("🔎 Altro: scrivi per cercare")
     assert page.question.startswith("In quale comune") and _buttons(page) == []
     assert page.question_form().fields == ["text"]  # a text field to type in
+    assert '<input type="text" id="answer" name="text"' in page.html  # one line, a name, not a textarea
     assert "Scrivi le prime lettere del nome" in page.text
     page = await user.type("casal")
     assert page.question.startswith("In quale comune") and page.errors == []
