@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from exports.options import Options as TableOptions, ScheduleOptions
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/scenari.db"
+# The shipped example plan (Cremona's): a city's own plan folder replaces it (SCENARI_PLAN_DIR).
+DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plans" / "cremona"
 
 
 class SettingsError(Exception):
@@ -31,6 +33,9 @@ class Settings(BaseSettings):
     rating_weights: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict, alias="SCENARI_RATING_WEIGHTS")
     telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
     lang: str = Field("it", alias="SCENARI_LANG")
+    # the deployment's plan folder: its questionnaires, lists, taxonomy, baseline, register,
+    # privacy notice and the texts it overrides (issue 18 item 6)
+    plan_dir: Path = Field(DEFAULT_PLAN_DIR, alias="SCENARI_PLAN_DIR")
     questionnaires_dir: Path | None = Field(None, alias="SCENARI_QUESTIONNAIRES_DIR")
     run_expiry_hours: float = Field(24 * 14, alias="SCENARI_RUN_EXPIRY_HOURS", gt=0)
     privacy_notice_version: str = Field("2026-11", alias="SCENARI_PRIVACY_NOTICE_VERSION")
