@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     args = ap.parse_args()
 
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(ROOT / "plans" / "cremona" / "taxonomy.yaml")
     tagger = ThemeTagger(load_pipeline(None), taxonomy)
     rows = load_labelled_csv(args.data, args.label_column)
     mapping = load_label_map(args.map, taxonomy)

@@ -110,7 +110,7 @@ def main() -> None:
     load_times = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        tagger = ThemeTagger(load_pipeline(args.model), load_taxonomy())
+        tagger = ThemeTagger(load_pipeline(args.model), load_taxonomy(ROOT / "plans" / "cremona" / "taxonomy.yaml"))
         load_times.append(time.perf_counter() - start)
     blank = spacy.blank("it")
     print(f"method: {tagger.method}  taxonomy {tagger.taxonomy.version}")

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.plan import DEFAULT_PLAN_DIR, PlanError, PlanFolder, plan_at
 from exports.options import Options as TableOptions, ScheduleOptions
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/scenari.db"
-# The shipped example plan (Cremona's): a city's own plan folder replaces it (SCENARI_PLAN_DIR).
-DEFAULT_PLAN_DIR = Path(__file__).resolve().parent.parent / "plans" / "cremona"
+# The shipped example plan (Cremona's, bot/plan.py): a city's own folder replaces it (SCENARI_PLAN_DIR).
 
 
 class SettingsError(Exception):
@@ -32,13 +32,13 @@ class Settings(BaseSettings):
     raters: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="SCENARI_RATERS")
     rating_weights: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict, alias="SCENARI_RATING_WEIGHTS")
     telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
-    lang: str = Field("it", alias="SCENARI_LANG")
+    # the default language; unset: the plan's (the first of plan.yaml `languages`), which it must be one of
+    lang: str = Field("", alias="SCENARI_LANG")
     # the deployment's plan folder: its questionnaires, lists, taxonomy, baseline, register,
     # privacy notice and the texts it overrides (issue 18 item 6)
     plan_dir: Path = Field(DEFAULT_PLAN_DIR, alias="SCENARI_PLAN_DIR")
     questionnaires_dir: Path | None = Field(None, alias="SCENARI_QUESTIONNAIRES_DIR")
     run_expiry_hours: float = Field(24 * 14, alias="SCENARI_RUN_EXPIRY_HOURS", gt=0)
-    privacy_notice_version: str = Field("2026-11", alias="SCENARI_PRIVACY_NOTICE_VERSION")
     spacy_model: str | None = Field(None, alias="SCENARI_SPACY_MODEL")
     log_level: str = Field("INFO", alias="SCENARI_LOG_LEVEL")
     # the convergence tables: rebuilt every N minutes by `scenari serve`; counts under k are hidden
@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(730, alias="SCENARI_AUDIT_RETENTION_DAYS", ge=1)
     retention_free_text_days: int | None = Field(None, alias="SCENARI_RETENTION_FREE_TEXT_DAYS", ge=1)
     retention_contact_days: int | None = Field(None, alias="SCENARI_RETENTION_CONTACT_DAYS", ge=1)
+    # the age gate (fragments/age_gate.yaml): a respondent younger than this is stopped. 14 is
+    # Italy's age of digital consent (Codice privacy art. 2-quinquies), the lowest allowed; 18, adulthood
+    minimum_age: int = Field(14, alias="SCENARI_MINIMUM_AGE")
     # where the tables are rebuilt; the analysts' nightly package (HH:MM in a time zone; a zip of
     # csv or parquet files beside the workbook when set), sent to /iscrivi_report subscribers
     exports_dir: Path = Field(Path("var/exports"), alias="SCENARI_EXPORTS_DIR")
@@ -74,6 +77,24 @@ class Settings(BaseSettings):
     city_timezone: str = Field("Europe/Rome", alias="SCENARI_TIMEZONE")
     results_url: str | None = Field(None, alias="SCENARI_RESULTS_URL")
     sender_uncertain: str = Field("hold", alias="SCENARI_SENDER_UNCERTAIN", pattern="^(hold|resend)$")
+    # e-mail invitations and reminders to the register's contacts (bot.mail, issue 19): the SMTP
+    # server (STARTTLS unless turned off; SCENARI_SMTP_TLS for a server that speaks TLS from the
+    # first byte, port 465), the sender's address and name (unset: the plan's name), the pace in
+    # e-mails per second, the public address of the web pages the links open, and the days after
+    # the invitation (then after each reminder) a contact who has not answered is reminded.
+    smtp_host: str | None = Field(None, alias="SCENARI_SMTP_HOST")
+    smtp_port: int | None = Field(None, alias="SCENARI_SMTP_PORT", ge=1, le=65535)  # unset: 587 (465 with TLS)
+    smtp_user: str | None = Field(None, alias="SCENARI_SMTP_USER")
+    smtp_password: str | None = Field(None, alias="SCENARI_SMTP_PASSWORD", repr=False)
+    smtp_starttls: bool = Field(True, alias="SCENARI_SMTP_STARTTLS")
+    smtp_tls: bool = Field(False, alias="SCENARI_SMTP_TLS")
+    smtp_timeout: float = Field(30.0, alias="SCENARI_SMTP_TIMEOUT", gt=0)
+    smtp_ca_file: Path | None = Field(None, alias="SCENARI_SMTP_CA_FILE")  # a relay's own CA (unset: the system's)
+    email_from: str | None = Field(None, alias="SCENARI_EMAIL_FROM")
+    email_sender_name: str | None = Field(None, alias="SCENARI_EMAIL_SENDER_NAME")
+    email_rate: float = Field(1.0, alias="SCENARI_EMAIL_RATE", ge=0)
+    public_url: str | None = Field(None, alias="SCENARI_PUBLIC_URL")
+    email_reminder_days: Annotated[tuple[float, ...], NoDecode] = Field((7.0, 14.0), alias="SCENARI_EMAIL_REMINDER_DAYS")
 
     @field_validator("reminder_delays", mode="before")
     @classmethod
@@ -97,6 +118,16 @@ class Settings(BaseSettings):
                 hours.append(amount * (unit or 1.0))
             return tuple(sorted(hours))
         return tuple(float(v) for v in value)  # type: ignore[union-attr]
+
+    @field_validator("minimum_age")
+    @classmethod
+    def _minimum_age(cls, value: int) -> int:
+        """Not under Italy's age of digital consent, so no deployment lets a younger child consent."""
+        if value < 14:
+            raise ValueError(f"{value} is under 14, the age a child may consent alone in Italy (Codice privacy art. 2-quinquies)")
+        if value > 18:
+            raise ValueError(f"{value} is over 18, the age of majority: at most 18")
+        return value
 
     @field_validator("quiet_hours")
     @classmethod
@@ -190,10 +221,16 @@ class Settings(BaseSettings):
     def is_moderator(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.moderator_ids
 
+    @property
+    def plan(self) -> PlanFolder:
+        """The deployment's plan folder (bot/plan.py): where each of its parts is."""
+        return plan_at(self.plan_dir, self.questionnaires_dir)
+
     # What exports needs of these settings, as its own dataclasses (exports never imports bot).
     def table_options(self) -> TableOptions:
         """The convergence tables' k, language and rating weights."""
-        return TableOptions(k=self.suppress_k, lang=self.lang, weights=self.rating_weights or None)
+        return TableOptions(k=self.suppress_k, lang=self.lang, weights=self.rating_weights or None,
+                            sources=self.plan.sources())
 
     def schedule_options(self) -> ScheduleOptions:
         """The scheduled jobs': the tables, where they go, how often, the nightly package, retention."""
@@ -218,9 +255,22 @@ class Settings(BaseSettings):
     @classmethod
     def _known_language(cls, value: str) -> str:
         value = value.strip().lower()
-        if value not in ("it", "en"):
-            raise ValueError("must be 'it' or 'en'")
+        if value and not re.fullmatch(r"[a-z]{2}", value):
+            raise ValueError("must be a two-letter language code of the plan, e.g. 'it' or 'en'")
         return value
+
+    @model_validator(mode="after")
+    def _plan_language(self) -> Settings:
+        """SCENARI_LANG defaults to the plan's language and must be one the plan speaks."""
+        try:
+            languages = self.plan.languages
+        except PlanError as exc:
+            raise ValueError(f"SCENARI_PLAN_DIR: {exc}") from None
+        if not self.lang:
+            self.lang = languages[0]
+        elif self.lang not in languages:
+            raise ValueError(f"SCENARI_LANG: {self.lang!r} is not a language of the plan ({', '.join(languages)})")
+        return self
 
     @field_validator("telegram_api_base")
     @classmethod
@@ -288,6 +338,45 @@ class Settings(BaseSettings):
                     raise ValueError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1,10.0.0.0/8 or *)") from None
         return ",".join(items)
 
+    @field_validator("email_reminder_days", mode="before")
+    @classmethod
+    def _email_reminder_days(cls, value: object) -> tuple[float, ...]:
+        if isinstance(value, (tuple, list)):
+            return tuple(float(v) for v in value)
+        items = [item.strip() for item in str(value or "").split(",") if item.strip()]
+        try:
+            days = tuple(float(item) for item in items)
+        except ValueError:
+            raise ValueError("days after the invitation, comma-separated (e.g. 7,14; empty: no reminders)") from None
+        if any(d <= 0 for d in days):
+            raise ValueError("every delay must be more than 0 days")
+        return days
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if value.count("@") != 1 or any(c in value for c in " <>,;\"\r\n"):
+            raise ValueError("an address such as piano@comune.cremona.it (the name goes in SCENARI_EMAIL_SENDER_NAME)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("the address people open, e.g. https://scenari.comune.cremona.it")
+        return value
+
+    @property
+    def web_base_url(self) -> str:
+        """Where the links of e-mails point: SCENARI_PUBLIC_URL, else this server's own address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
     @field_validator("telegram_webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
@@ -323,4 +412,6 @@ def load_settings(**overrides: object) -> Settings:
         field = str(error["loc"][0]) if error["loc"] else "settings"
         variable = Settings.model_fields[field].alias if field in Settings.model_fields else field
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"] and message.startswith(("SCENARI_", "TELEGRAM_")):  # a check across settings
+            raise SettingsError(f"Configuration error: {message}") from None
         raise SettingsError(f"Configuration error: {variable}: {message}") from None

@@ -16,6 +16,7 @@ from dialogs.i18n import Catalogue
 from storage import Database
 
 from bot.service.conversation import Conversation
+from bot.service.notice import full_text
 from bot.service.reply import CONSENT_KEY, Reply
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,8 +35,8 @@ COMMANDS = {
 }
 TEXTS: dict[str, dict[str, str]] = {  # the terminal's own texts, Italian first
     "help": {
-        "it": "Comandi: /indietro, /salta, /stato, /annulla, /riprendi, /lingua it|en, /privacy, /cancella, /esci",
-        "en": "Commands: /indietro (back), /salta (skip), /stato (status), /annulla (pause), /riprendi (resume), /lingua it|en, /privacy, /cancella (erase), /esci (quit)",
+        "it": "Comandi: /indietro, /salta, /stato, /annulla, /riprendi, /lingua it|en, /informativa, /privacy, /cancella, /esci",
+        "en": "Commands: /indietro (back), /salta (skip), /stato (status), /annulla (pause), /riprendi (resume), /lingua it|en, /informativa (privacy notice), /privacy, /cancella (erase), /esci (quit)",
     },
     "choice_hint": {
         "it": "(scrivi il numero o il testo dell'opzione)",
@@ -67,7 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {  # the terminal's own texts, Italian first
     },
 }
 # the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
-translate = Catalogue(TEXTS).translate
+translate = Catalogue(TEXTS, layer="terminal").translate
 
 
 def render(message: Message, lang: str) -> str:
@@ -160,6 +161,9 @@ class _Chat:
         if text in ("/aiuto", "/help"):
             print(translate("help", self.current_lang), file=self.stdout)
             return None
+        if text in ("/informativa", "/notice"):  # the privacy notice in full, before consent too
+            print(full_text(self.conversation.notice, self.current_lang), file=self.stdout)
+            return None
         async with self.db.transaction() as session:
             respondent = await self.conversation.lookup(session, CHANNEL, self.respondent_ref, self.lang)
             if not self.awaiting_consent and text == "/cancella":
@@ -171,7 +175,7 @@ class _Chat:
         self.show(reply)
         self.awaiting_consent = _asks_consent(reply)
         self.reply = reply
-        if reply.completed:
+        if reply.completed or reply.stopped:  # stopped: the age gate ended the run politely
             return 0
         if not self.awaiting_consent and not reply.run_id:
             return 0 if not reply.rejected else 3  # declined consent, or nothing to answer
@@ -201,8 +205,10 @@ class _Chat:
 
     async def _set_language(self, session: AsyncSession, respondent: Respondent, text: str) -> Reply:
         """`/lingua en`, or a bare `/lingua` to switch; then the current prompt again, in it."""
-        wanted = text.split(maxsplit=1)[1].strip().lower() if " " in text else ("en" if self.current_lang == "it" else "it")
-        reply = await self.conversation.set_language(session, respondent, "en" if wanted.startswith("en") else "it")
+        languages = self.conversation.languages  # the plan's; a bare /lingua moves to the next one
+        following = languages[(languages.index(self.current_lang) + 1) % len(languages)] if self.current_lang in languages else languages[0]
+        wanted = text.split(maxsplit=1)[1].strip().lower() if " " in text else following
+        reply = await self.conversation.set_language(session, respondent, self.conversation.language_for(wanted))
         self.current_lang = reply.lang
         current = await self.conversation.current_prompt(session, respondent)
         reply.messages.extend(current.messages)
@@ -216,8 +222,8 @@ def _asks_consent(reply: Reply) -> bool:
 
 def _consent_decision(text: str) -> bool | None:
     answer = fold(text)
-    if answer in ("1", "si", "sì", "s", "yes", "y", "accetto", "i agree", "ok"):
+    if answer in ("1", "si", "sì", "s", "yes", "y", "accetto", "i agree", "ok", "ja", "j", "ich stimme zu", "oui"):
         return True
-    if answer in ("2", "no", "n", "non accetto", "i do not agree"):
+    if answer in ("2", "no", "n", "non accetto", "i do not agree", "nein", "ich stimme nicht zu", "non"):
         return False
     return None

@@ -6,7 +6,6 @@ from .expressions import ExpressionError
 from .loader import (
     DefinitionError,
     Report,
-    builtin_directory,
     check_data,
     check_file,
     load_data,
@@ -19,6 +18,6 @@ from .state import AnswerChange, Input, Message, Option, RunState, Step
 __all__ = [
     "AnswerChange", "DefinitionError", "ExpressionError", "Input", "InvalidAnswer", "Message",
     "Option", "Outcome", "Question", "Questionnaire", "Report", "RunState", "Step", "Text",
-    "builtin_directory", "check_data", "check_file", "describe", "evaluate_outcomes", "handle", "load_data",
+    "check_data", "check_file", "describe", "evaluate_outcomes", "handle", "load_data",
     "load_directory", "load_file", "progress", "prompt", "start",
 ]

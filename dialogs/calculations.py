@@ -40,7 +40,7 @@ def environment(
     q: Questionnaire, state: RunState, group: Question | None = None, item: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """Names an expression sees: every answer, the calculations, and the current item's over them."""
-    env = calculate(q.questions, {**state.answers, TODAY: state.updated_at[:10]})
+    env = calculate(q.questions, {**q.parameters, **state.answers, TODAY: state.updated_at[:10]})
     if group is not None:
         env.update(item or {})
         calculate(group.questions, env)
@@ -49,7 +49,7 @@ def environment(
 
 def calculated_values(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
     """The top-level calculations over a run's answers (kept with its outcomes)."""
-    env = calculate(q.questions, dict(answers))
+    env = calculate(q.questions, {**q.parameters, **answers})
     return {question.key: env[question.key] for question in q.questions if question.type == "calculate"}
 
 

@@ -55,8 +55,11 @@ class _Checker:
         self.found.errors.append(Problem(where, reason))
 
     def run(self) -> Findings:
-        seen: set[str] = set(self.broken)
+        seen: set[str] = set(self.broken) | set(self.q.parameters)
         keys: set[str] = set()
+        for name in self.q.parameters:
+            if name in self.all_keys:
+                self.error(f"parameter {name!r}", "a question has the same key: give one of them another name")
         for question in self.q.questions:
             self.question(question, seen, keys, in_group=False)
             seen.add(question.key)
@@ -104,6 +107,14 @@ class _Checker:
             if len(question.key) > 20:
                 self.error(where, "a question with a follow_up needs a key of at most 20 characters")
             keys.add(f"{question.key}_more")
+        if question.stop is not None:
+            if question.type in ("note", "calculate", "repeat"):
+                self.error(where, f"stop does not apply to a {question.type}: nothing is answered")
+            self.expression(question.stop.when, seen | {"value"}, where, "stop.when", this=question)
+            for lang, text in question.stop.text.values.items():
+                for name in _TEXT_REF.findall(text):
+                    if name not in seen | {question.key}:
+                        self.error(where, f"stop.text ({lang}) shows ${{{name}}}: " + self.unknown_name(name, seen, "it"))
         if question.type == "repeat":
             self.repeat(question, seen, keys, in_group, where)
         elif question.questions:
@@ -326,3 +337,8 @@ def _model_texts(model: BaseModel, where: str, skip: set[str], path: str = "") -
             for key, item in value.items():
                 if isinstance(item, Text):
                     yield f"{where} (field {label}.{key})", item
+
+
+def texts_of(q: Questionnaire) -> list[tuple[str, Text]]:
+    """Every user-facing text of a questionnaire, located: what a plan's languages are checked on."""
+    return list(_texts(q))

@@ -16,7 +16,7 @@ from . import i18n, lookup
 from .answers import (
     InvalidAnswer, check_selection, has_control_characters, match_choice, parse_choice, parse_text,
 )
-from .calculations import calculated_values
+from .calculations import calculated_values, interpolate
 from .expressions import parse
 from .flow import (
     Position,
@@ -112,7 +112,7 @@ def progress(q: Questionnaire, state: RunState) -> tuple[int, int]:
 def evaluate_outcomes(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
     """Computed scores, then classifications, from the answers (also used by re-scoring)."""
     results: dict[str, Any] = calculated_values(q, answers)
-    env = {**answers, **results}
+    env = {**q.parameters, **answers, **results}
     for computed in q.computed:
         value = parse(computed.expression).evaluate(env)
         env[computed.key] = results[computed.key] = value
@@ -253,6 +253,11 @@ def _accept(
     skipped: bool = False,
 ) -> Step:
     state.pending.pop(state.current or "", None)
+    stop = question.stop
+    if stop is not None and value is not None:
+        env = {**item_env(q, state, pos), question.key: value, "value": value}
+        if parse(stop.when).is_true(env):
+            return _stop(q, state, question, env)
     follow = question.follow_up
     more = Position("more", pos.key, pos.index, in_item=pos.kind == "item")
     if follow is not None and value is not None and parse(follow.when).is_true({**item_env(q, state, pos), "value": value}):
@@ -327,6 +332,22 @@ def _complete(q: Questionnaire, state: RunState, messages: list[Message]) -> Ste
         messages.append(Message(kind="info", text=q.outro.get(lang)))
     messages.append(Message(kind="completed", text=i18n.translate("completed", lang), outcomes=dict(state.outcomes)))
     return Step(state, messages, completed=True)
+
+
+def _stop(q: Questionnaire, state: RunState, question: Question, env: dict[str, Any]) -> Step:
+    """The answer rules the respondent out: close the run, keeping none of its answers.
+
+    The state forgets every answer (this one is never stored: the step carries no answer) and
+    its history, so neither "back" nor a change can reopen it: the run is no longer active.
+    The host erases the answers it stored earlier and decides what else the reason implies.
+    """
+    assert question.stop is not None
+    state.status = "stopped"
+    state.current = None
+    state.answers, state.history, state.pending, state.reviewing = {}, [], {}, False
+    state.outcomes = {"stopped": question.stop.reason}
+    text = interpolate(q, question.stop.text.get(state.lang), env, state.lang)
+    return Step(state, [Message(kind="info", text=text)], stopped=question.stop.reason)
 
 
 def _visit(state: RunState) -> None:

@@ -144,16 +144,37 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# A deployment's plan may override or add texts of any layer (its texts.yaml: a city's own wording,
+# a third language). The bot sets them once at start-up (bot.service.plan), layer → key → lang → text;
+# they are looked up before the layer's own, whatever the order the layers' modules were imported in.
+_OVERRIDES: dict[str, dict[str, dict[str, str]]] = {}
+# The deployment's default language: what a text missing in the respondent's language falls back to
+# before the catalogue's own fallback (Italian, the language every built-in text has).
+_DEFAULT: list[str] = []
+# Every named catalogue, so a plan's texts.yaml can be checked against the keys that exist.
+CATALOGUES: dict[str, Catalogue] = {}
+
+
+def set_overrides(overrides: Mapping[str, Mapping[str, Mapping[str, str]]], default_language: str | None = None) -> None:
+    """Replace the plan's texts (layer → key → language → text) and its default language."""
+    _OVERRIDES.clear()
+    _OVERRIDES.update({layer: {key: dict(entry) for key, entry in keys.items()} for layer, keys in overrides.items()})
+    _DEFAULT[:] = [default_language] if default_language else []
+
+
 class Catalogue:
     """One layer's texts, Italian first, behind the one lookup every layer calls: :meth:`translate`.
 
     Each layer (the engine here, then ``bot.service``, ``bot.telegram``, ``bot.web``, the dashboard) keeps
     its texts as data and exposes ``translate = Catalogue(TEXTS).translate``, so a caller reads the same
-    name whatever layer the text belongs to.
+    name whatever layer the text belongs to. A named ``layer`` can be overridden by a plan's texts.yaml.
     """
 
     def __init__(self, texts: Mapping[str, Mapping[str, str]], *, below: Catalogue | None = None,
-                 fallback: str = DEFAULT_LANGUAGE, whole_floats: bool = False) -> None:
+                 fallback: str = DEFAULT_LANGUAGE, whole_floats: bool = False, layer: str | None = None) -> None:
+        self.layer = layer
+        if layer is not None:
+            CATALOGUES[layer] = self
         self.texts = texts
         # a key this layer lacks is looked up in the layer below, so a text shared by two layers is kept once
         self.below = below
@@ -162,23 +183,29 @@ class Catalogue:
         self.whole_floats = whole_floats
 
     def __contains__(self, key: object) -> bool:
-        return key in self.texts or (self.below is not None and key in self.below)
+        return key in self.texts or key in self._overrides() or (self.below is not None and key in self.below)
+
+    def _overrides(self) -> Mapping[str, Mapping[str, str]]:
+        return _OVERRIDES.get(self.layer, {}) if self.layer is not None else {}
 
     def translate(self, key: str, lang: str, /, **params: Any) -> str:
-        """The text ``key`` in ``lang`` (falling back to Italian), with ``params`` filled in.
+        """The text ``key`` in ``lang`` (falling back to the deployment's default language, then
+        Italian), with ``params`` filled in; the plan's texts first.
 
         ``key`` and ``lang`` are positional-only so a ``{lang}`` placeholder can be filled like any other.
         """
-        if key not in self.texts and self.below is not None:
+        added = self._overrides().get(key)
+        if key not in self.texts and added is None and self.below is not None:
             return self.below.translate(key, lang, **params)
-        entry = self.texts[key]
-        template = entry.get(lang) or entry[self.fallback]
+        entry = {**self.texts.get(key, {}), **(added or {})}
+        template = (entry.get(lang) or next((entry[d] for d in _DEFAULT if entry.get(d)), None)
+                    or entry.get(self.fallback) or next(iter(entry.values())))
         if self.whole_floats:
             params = {k: _fmt(v) for k, v in params.items()}
         return template.format(**params)
 
 
-CATALOGUE = Catalogue(MESSAGES, whole_floats=True)
+CATALOGUE = Catalogue(MESSAGES, whole_floats=True, layer="engine")
 translate = CATALOGUE.translate
 
 

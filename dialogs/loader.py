@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
 
@@ -84,20 +83,20 @@ class Report:
         return self.questionnaire
 
 
-def builtin_directory() -> Path:
-    return Path(str(resources.files("dialogs") / "questionnaires"))
+# No questionnaire ships inside this package: they are a deployment's data, in its plan folder
+# (plans/<city>/questionnaires/, chosen by the bot's settings), and every path is passed in.
+# ``shared_lists`` below is the plan's lists folder, the last place a shared or data list is
+# looked for after the questionnaire's own ``lists/`` folder (and, for data lists, its own folder).
 
 
-def shared_lists_directory() -> Path:
-    return builtin_directory() / "lists"
-
-
-def load_file(path: str | Path, default_language: str | None = None) -> Questionnaire:
+def load_file(
+    path: str | Path, default_language: str | None = None, shared_lists: Path | None = None
+) -> Questionnaire:
     """Load one YAML file; raise :class:`DefinitionError` carrying every error it has."""
-    return check_file(path, default_language).raise_errors()
+    return check_file(path, default_language, shared_lists).raise_errors()
 
 
-def check_file(path: str | Path, default_language: str | None = None) -> Report:
+def check_file(path: str | Path, default_language: str | None = None, shared_lists: Path | None = None) -> Report:
     """Every error and warning of one file (``scenari questionnaires validate``)."""
     path = Path(path)
     try:
@@ -108,18 +107,20 @@ def check_file(path: str | Path, default_language: str | None = None) -> Report:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
         return _failed(str(path), where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
-    return check_data(raw, str(path), path.parent / "lists", default_language)
+    return check_data(raw, str(path), path.parent / "lists", default_language, shared_lists)
 
 
 def load_data(
-    raw: Any, source: str = "<data>", lists_directory: Path | None = None, default_language: str | None = None
+    raw: Any, source: str = "<data>", lists_directory: Path | None = None, default_language: str | None = None,
+    shared_lists: Path | None = None,
 ) -> Questionnaire:
     """Validate a parsed definition (from YAML, or JSON stored with a run)."""
-    return check_data(raw, source, lists_directory, default_language).raise_errors()
+    return check_data(raw, source, lists_directory, default_language, shared_lists).raise_errors()
 
 
 def check_data(
-    raw: Any, source: str = "<data>", lists_directory: Path | None = None, default_language: str | None = None
+    raw: Any, source: str = "<data>", lists_directory: Path | None = None, default_language: str | None = None,
+    shared_lists: Path | None = None,
 ) -> Report:
     """Validate a parsed definition, collecting every problem.
 
@@ -128,14 +129,20 @@ def check_data(
     """
     if not isinstance(raw, dict):
         return _failed(source, "file", "the top level must be a mapping (id, version, questions …)")
+    try:
+        raw = _with_fragments(raw, source, _fragment_folders(lists_directory, shared_lists))
+    except DefinitionError as exc:
+        return _failed(exc.source, exc.where, exc.reason)
     raw = _apply_aliases(raw)
     if default_language:
         raw = {**raw, "default_language": default_language}
     try:
-        raw = _with_shared_lists(raw, source, lists_directory)
+        raw = _with_shared_lists(raw, source, [d for d in (lists_directory, shared_lists) if d is not None])
     except DefinitionError as exc:
         return _failed(exc.source, exc.where, exc.reason)
-    raw, unread = with_data_lists(raw, _data_folders(lists_directory), raw.get("default_language") or DEFAULT_LANGUAGE)
+    raw, unread = with_data_lists(
+        raw, _data_folders(lists_directory, shared_lists), raw.get("default_language") or DEFAULT_LANGUAGE
+    )
     questionnaire, errors, broken = _validate_model(raw, source)
     report = Report(source, None, [*(DefinitionError(source, p.where, p.reason) for p in unread), *errors])
     if questionnaire is not None:
@@ -218,18 +225,19 @@ def _without(raw: dict[str, Any], locations: list[tuple[Any, ...]], broken: set[
     return raw
 
 
-def load_directory(directory: str | Path | None = None) -> dict[str, Questionnaire]:
-    directory = Path(directory) if directory else builtin_directory()
+def load_directory(directory: str | Path, shared_lists: Path | None = None) -> dict[str, Questionnaire]:
+    """Every questionnaire of one folder, by id (``shared_lists``: the plan's lists, as a fallback)."""
+    directory = Path(directory)
     found: dict[str, Questionnaire] = {}
     for path in sorted(directory.glob("*.yaml")):  # lists/ is a subfolder: not picked up here
-        questionnaire = load_file(path)
+        questionnaire = load_file(path, shared_lists=shared_lists)
         if questionnaire.id in found:
             raise DefinitionError(str(path), "id", f"id {questionnaire.id!r} is used by another file")
         found[questionnaire.id] = questionnaire
     return found
 
 
-def _with_shared_lists(raw: dict[str, Any], source: str, directory: Path | None) -> dict[str, Any]:
+def _with_shared_lists(raw: dict[str, Any], source: str, directories: list[Path]) -> dict[str, Any]:
     """Copy the shared lists a questionnaire names into its own `lists` (stored lists win)."""
     names = raw.get("shared_lists") or []
     if not isinstance(names, list):
@@ -238,7 +246,7 @@ def _with_shared_lists(raw: dict[str, Any], source: str, directory: Path | None)
     for name in names:
         if name in lists:
             continue
-        candidates = [d / f"{name}.yaml" for d in (directory, shared_lists_directory()) if d is not None]
+        candidates = [d / f"{name}.yaml" for d in directories]
         path = next((c for c in candidates if c.exists()), None)
         if path is None:
             raise DefinitionError(source, "shared_lists", f"no shared list {name!r} (looked for {name}.yaml)")
@@ -252,11 +260,61 @@ def _with_shared_lists(raw: dict[str, Any], source: str, directory: Path | None)
     return {**raw, "lists": lists} if names else raw
 
 
-def _data_folders(lists_directory: Path | None) -> list[Path]:
+FRAGMENTS = "fragments"  # beside lists/: question blocks several questionnaires include
+
+
+def _fragment_folders(lists_directory: Path | None, shared_lists: Path | None) -> list[Path]:
+    """Where ``{include: NAME}`` is looked for: the questionnaire's own fragments/ folder, then
+    the plan's (beside the plan's lists/)."""
+    found = [d.parent / FRAGMENTS for d in (lists_directory, shared_lists) if d is not None]
+    return list(dict.fromkeys(found))
+
+
+def _with_fragments(raw: dict[str, Any], source: str, directories: list[Path]) -> dict[str, Any]:
+    """Replace each ``{include: NAME}`` among the questions by the questions of fragments/NAME.yaml.
+
+    A fragment is a question block kept once for several questionnaires (the age gate every
+    questionnaire open to citizens begins with): a mapping with ``questions`` and, optionally,
+    the ``parameters`` they use with their defaults (the questionnaire's own values win). The
+    questions are copied in when the file loads, so a stored run never reads the fragment again.
+    """
+    questions = raw.get("questions")
+    if not isinstance(questions, list) or not any(isinstance(q, dict) and "include" in q for q in questions):
+        return raw
+    expanded: list[Any] = []
+    parameters: dict[str, Any] = {}
+    for number, question in enumerate(questions, start=1):
+        if not (isinstance(question, dict) and "include" in question):
+            expanded.append(question)
+            continue
+        name = question.get("include")
+        where = f"question #{number} (include)"
+        if set(question) != {"include"} or not isinstance(name, str) or not name.replace("_", "").isalnum():
+            raise DefinitionError(source, where, "an include is written alone: {include: NAME}, NAME a fragment's file name")
+        path = next((d / f"{name}.yaml" for d in directories if (d / f"{name}.yaml").exists()), None)
+        if path is None:
+            raise DefinitionError(source, where, f"no fragment {name!r} (looked for {FRAGMENTS}/{name}.yaml)")
+        try:
+            fragment = _yaml(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise DefinitionError(str(path), "file", f"not valid YAML: {exc}") from None
+        if not isinstance(fragment, dict) or not isinstance(fragment.get("questions"), list) \
+                or not isinstance(fragment.get("parameters") or {}, dict) or set(fragment) - {"questions", "parameters"}:
+            raise DefinitionError(str(path), "file", "a fragment is a mapping with `questions` (a list) and, optionally, `parameters`")
+        if any(isinstance(q, dict) and "include" in q for q in fragment["questions"]):
+            raise DefinitionError(str(path), "file", "a fragment cannot include another fragment")
+        expanded.extend(copy.deepcopy(fragment["questions"]))
+        parameters.update(fragment.get("parameters") or {})
+    own = raw.get("parameters")
+    merged = {**parameters, **own} if isinstance(own, dict) else (own if own is not None else parameters)
+    return {**raw, "questions": expanded, **({"parameters": merged} if merged or own is not None else {})}
+
+
+def _data_folders(lists_directory: Path | None, shared_lists: Path | None) -> list[Path]:
     """Where a data list's file is looked for: the questionnaire's lists/ folder, its own folder
-    (where ODK keeps a form's CSV files), then the shipped lists."""
+    (where ODK keeps a form's CSV files), then the plan's lists."""
     near = [lists_directory, lists_directory.parent] if lists_directory is not None else []
-    return [*near, shared_lists_directory()]
+    return [*near, *([shared_lists] if shared_lists is not None else [])]
 
 
 def _apply_aliases(raw: dict[str, Any]) -> dict[str, Any]:

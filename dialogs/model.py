@@ -139,6 +139,23 @@ class FollowUp(_Strict):
     max_length: int | None = Field(default=None, ge=1, le=4000)
 
 
+class Stop(_Strict):
+    """Ends the run politely when an answer shows the respondent cannot take part (a screen-out).
+
+    ``when`` sees the answer as ``value``, the earlier answers and the questionnaire's
+    ``parameters``; when it holds, the run is closed as ``stopped`` with ``reason`` as its only
+    outcome, its answers are dropped (the host erases what it stored) and ``text`` is shown. The
+    age gate (a child under the minimum age, Codice privacy art. 2-quinquies) is one.
+    """
+
+    when: str
+    text: Text
+    reason: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
+
+
+ParameterValue = int | float | str
+
+
 class Question(_Strict):
     key: Key
     type: QuestionType
@@ -164,6 +181,7 @@ class Question(_Strict):
     choice_filter: str | None = None
     max_rank: int | None = Field(default=None, ge=1)
     follow_up: FollowUp | None = None
+    stop: Stop | None = None  # end the run when the answer rules the respondent out
     # calculate: a value computed from earlier answers as soon as they are known, usable by
     # later conditions and texts (XLSForm's `calculate`); stored with the run's outcomes.
     calculation: str | None = None
@@ -238,7 +256,7 @@ class Questionnaire(_Strict):
     outro: Text | None = None
     open: bool = True
     lists: dict[str, list[Choice]] = Field(default_factory=dict)
-    # Lists kept once for every questionnaire (dialogs/questionnaires/lists/NAME.yaml), copied
+    # Lists kept once for every questionnaire (a plan's questionnaires/lists/NAME.yaml), copied
     # into `lists` on load; and lists the host fills at run time (e.g. the register's actors),
     # with the attribute names their choices carry for choice filters.
     shared_lists: list[str] = Field(default_factory=list)
@@ -249,6 +267,10 @@ class Questionnaire(_Strict):
     computed: list[Computed] = Field(default_factory=list)
     outcomes: list[Outcome] = Field(default_factory=list)
     review: bool = False  # show a summary with "change" buttons before submitting
+    # Named values every expression and ``${name}`` sees, with their defaults; the host may set
+    # them at run time (:meth:`with_parameters`, e.g. the deployment's minimum age), so a
+    # threshold lives in the settings while the engine reads no settings.
+    parameters: dict[Key, ParameterValue] = Field(default_factory=dict)
 
     @field_validator("spec_version")
     @classmethod
@@ -303,6 +325,13 @@ class Questionnaire(_Strict):
         if isinstance(question.choices, str):
             return self.lists.get(question.choices, [])  # a dynamic list may still be empty
         return question.choices
+
+    def with_parameters(self, values: dict[str, ParameterValue]) -> Questionnaire:
+        """A copy with the host's values for the parameters it declares (others are ignored)."""
+        known = {name: value for name, value in values.items() if name in self.parameters}
+        if not known or all(self.parameters[name] == value for name, value in known.items()):
+            return self
+        return self.model_copy(update={"parameters": {**self.parameters, **known}})
 
     def with_lists(self, lists: dict[str, list[Choice]]) -> Questionnaire:
         """A copy with run-time lists filled in (the engine itself never fetches anything)."""

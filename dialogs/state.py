@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-RunStatus = Literal["active", "paused", "completed", "expired"]
+# "stopped": ended by a question's ``stop`` rule (e.g. under the minimum age), its answers dropped
+RunStatus = Literal["active", "paused", "completed", "expired", "stopped"]
 
 
 def utcnow() -> datetime:
@@ -97,3 +98,4 @@ class Step:
     cleared_items: list[tuple[str, int]] = field(default_factory=list)  # (key, item) retired
     completed: bool = False
     rejected: bool = False
+    stopped: str | None = None  # the stop rule's reason when the run was just stopped

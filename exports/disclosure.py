@@ -196,23 +196,74 @@ def bounds(values: Mapping[Key, int], hidden: set[Key], lines: Sequence[Line],
     The attacker is assumed to know every published cell, every line, that a blank is ≥ 1
     (hidden zeros are given to them as known) and the published caps.
     """
-    from scipy.optimize import linprog  # scipy costs ~1.5 s to import: only tables with blanks pay it
-
     unknown = {key for key in hidden if values.get(key, 0)}
     caps = upper or {}
     out: dict[Key, tuple[float, float]] = {}
     for indices in _groups(lines, unknown):
         keys, matrix, rhs = _system(lines, indices, unknown, values)
         box = [(1.0, float(caps[k]) if k in caps else None) for k in keys]
-        for j, key in enumerate(keys):
-            if only is not None and key not in only:
-                continue
-            c = np.zeros(len(keys))
-            c[j] = 1.0
-            low = linprog(c, A_eq=matrix, b_eq=rhs, bounds=box, method="highs")
-            high = linprog(-c, A_eq=matrix, b_eq=rhs, bounds=box, method="highs")
-            out[key] = (float(low.fun) if low.status == 0 else float("nan"),
-                        float(-high.fun) if high.status == 0 else float("inf"))
+        wanted = [j for j, key in enumerate(keys) if only is None or key in only]
+        if wanted:
+            for j, extremes in _extremes(matrix, rhs, box, wanted).items():
+                out[keys[j]] = extremes
+    return out
+
+
+def _extremes(matrix: np.ndarray, rhs: np.ndarray, box: list[tuple[float, float | None]],
+              columns: list[int]) -> dict[int, tuple[float, float]]:
+    """Least and greatest x_j of ``matrix x = rhs`` within ``box``, for each j of ``columns``
+    (NaN / inf when the program has no optimum).
+
+    One HiGHS model per system, only its objective changed between programs (each re-solve starts
+    from the last basis): the same solver scipy's ``linprog(method="highs")`` runs, without its
+    set-up per call, which cost ~10x the solve on these small systems and made this the slowest
+    part of the tables. ``linprog`` when scipy's HiGHS binding is not there."""
+    try:
+        from scipy.optimize._highspy import _core  # scipy's own HiGHS binding (scipy ≥ 1.15)
+        from scipy.sparse import csc_matrix
+    except ImportError:
+        return _extremes_linprog(matrix, rhs, box, columns)
+    rows, n = matrix.shape
+    lp = _core.HighsLp()
+    lp.num_col_, lp.num_row_ = n, rows
+    lp.col_cost_ = np.zeros(n)
+    lp.col_lower_ = np.array([low for low, _ in box], dtype=float)
+    lp.col_upper_ = np.array([_core.kHighsInf if high is None else high for _, high in box], dtype=float)
+    lp.row_lower_ = lp.row_upper_ = np.asarray(rhs, dtype=float)
+    sparse = csc_matrix(matrix)
+    lp.a_matrix_.format_ = _core.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, rows
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = sparse.indptr, sparse.indices, sparse.data
+    highs = _core._Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    optimal = _core.HighsModelStatus.kOptimal
+    out: dict[int, tuple[float, float]] = {}
+    for j in columns:
+        highs.changeColCost(j, 1.0)
+        highs.changeObjectiveSense(_core.ObjSense.kMinimize)
+        highs.run()
+        low = float(highs.getInfo().objective_function_value) if highs.getModelStatus() == optimal else float("nan")
+        highs.changeObjectiveSense(_core.ObjSense.kMaximize)
+        highs.run()
+        high = float(highs.getInfo().objective_function_value) if highs.getModelStatus() == optimal else float("inf")
+        highs.changeColCost(j, 0.0)
+        out[j] = (low, high)
+    return out
+
+
+def _extremes_linprog(matrix: np.ndarray, rhs: np.ndarray, box: list[tuple[float, float | None]],
+                      columns: list[int]) -> dict[int, tuple[float, float]]:
+    from scipy.optimize import linprog  # scipy costs ~1.5 s to import: only tables with blanks pay it
+
+    out: dict[int, tuple[float, float]] = {}
+    for j in columns:
+        c = np.zeros(matrix.shape[1])
+        c[j] = 1.0
+        low = linprog(c, A_eq=matrix, b_eq=rhs, bounds=box, method="highs")
+        high = linprog(-c, A_eq=matrix, b_eq=rhs, bounds=box, method="highs")
+        out[j] = (float(low.fun) if low.status == 0 else float("nan"),
+                  float(-high.fun) if high.status == 0 else float("inf"))
     return out
 
 

@@ -25,6 +25,18 @@ DEFAULT_AUDIT_DAYS = 730
 
 
 @dataclass(frozen=True)
+class PlanSources:
+    """Where the deployment's plan keeps what the tables label their codes with: its
+    questionnaires (the survey's lists, the baseline), its shared lists and its taxonomy.
+    The bot resolves them from SCENARI_PLAN_DIR (bot/plan.py); left unset, codes are their own
+    labels, since no city is built into this package."""
+
+    questionnaires: Path | None = None
+    lists: Path | None = None
+    taxonomy: Path | None = None
+
+
+@dataclass(frozen=True)
 class Options:
     """How the convergence tables are computed (docs/convergence.md)."""
 
@@ -34,6 +46,7 @@ class Options:
     top_priorities: int = DEFAULT_TOP_PRIORITIES  # columns of the project × priority table
     lang: str = "it"
     weights: Mapping[str, float] | None = None  # of the five rating indices (equal if None)
+    sources: PlanSources | None = None  # the plan's labels (None: codes only)
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -57,3 +70,28 @@ class ScheduleOptions:
     retention_free_text_days: int | None = None
     retention_contact_days: int | None = None
     audit_retention_days: int = DEFAULT_AUDIT_DAYS
+
+
+RAW_VALUES: tuple[str, ...] = ("labels", "codes", "both")
+
+
+@dataclass(frozen=True)
+class RawOptions:
+    """How a raw export (:mod:`exports.raw`) writes its cells, so an analyst needs no cleaning.
+
+    ``values``: a choice's label (the default, what a reader wants), its code (what a script
+    wants), or both side by side (``key`` then ``key_label``); the 0/1 column of each option of
+    a multiple choice is there in every mode. ``joined`` also keeps the whole selection in one
+    cell ("a; b"). ``lang`` is the language of the labels, the question texts and the sheets
+    (the deployment's, SCENARI_LANG); ``timezone`` the zone the run times are given in (the
+    city's, SCENARI_TIMEZONE), stated in the codebook since a spreadsheet has no time zones.
+    """
+
+    values: str = "labels"
+    lang: str = "it"
+    timezone: str = DEFAULT_REPORT_TZ
+    joined: bool = False
+
+    def __post_init__(self) -> None:
+        if self.values not in RAW_VALUES:
+            raise ValueError(f"values must be one of {', '.join(RAW_VALUES)}, not {self.values!r}")

@@ -123,7 +123,10 @@ class ConvergenceJob:
         from nlp.worker import build_tagger, tag_pending
 
         if self.tagger is None:
-            self.tagger = await asyncio.to_thread(build_tagger, self.spacy_model)
+            taxonomy = self.options.sources.taxonomy if self.options.sources else None
+            if taxonomy is None:  # no plan named one: nothing to tag with
+                return 0
+            self.tagger = await asyncio.to_thread(build_tagger, self.spacy_model, taxonomy)
         return await tag_pending(self.db, self.tagger)
 
     async def run_once(self, now: datetime | None = None, kind: str | None = None) -> RebuildResult:

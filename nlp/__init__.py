@@ -3,7 +3,7 @@
 Typical use::
 
     from nlp import load_pipeline, load_taxonomy, ThemeTagger
-    tagger = ThemeTagger(load_pipeline(settings.spacy_model), load_taxonomy())
+    tagger = ThemeTagger(load_pipeline(settings.spacy_model), load_taxonomy(settings.plan.taxonomy))
     result = tagger.tag("nn serve piu turismo, servono treni x Milano")
     result.theme_ids   # ['mobilita']; 'turismo_cultura' is in result.negated
 
@@ -26,7 +26,6 @@ from .pipeline import PipelineError, build_offline_pipeline, has_vectors, load_p
 from .review import ReviewDecision, ReviewRow, ReviewSheetError, neutralize, read_review_sheet, write_review_sheet
 from .tagger import TagResult, ThemeHit, ThemeTagger
 from .taxonomy import (
-    DEFAULT_TAXONOMY_PATH,
     Taxonomy,
     TaxonomyError,
     Theme,
@@ -37,7 +36,6 @@ from .taxonomy import (
 from .text import match_key, strip_accents
 
 __all__ = [
-    "DEFAULT_TAXONOMY_PATH",
     "EvalItem",
     "EvaluationReport",
     "PipelineError",

@@ -4,7 +4,7 @@ The taxonomy is data, not code, so the city's staff can edit it: every error
 names the file, the theme and the reason, and all errors are reported at once
 so one run of ``scenari themes validate`` is enough to fix a file.
 
-File format (see ``nlp/themes/cremona.yaml`` and docs/nlp.md)::
+File format (see ``plans/cremona/taxonomy.yaml`` and docs/nlp.md)::
 
     version: "2025.1"
     themes:
@@ -35,7 +35,6 @@ from spacy.lang.it.stop_words import STOP_WORDS
 from .morphology import derived_forms
 from .text import clean_word, strip_accents
 
-DEFAULT_TAXONOMY_PATH = Path(__file__).parent / "themes" / "cremona.yaml"
 
 TOP_KEYS = {"version", "name", "language", "description", "themes"}
 THEME_KEYS = {"id", "label", "description", "terms", "phrases", "problems", "weak", "senses"}
@@ -43,7 +42,8 @@ SENSE_KEYS = {"term", "near", "window", "then"}
 DEFAULT_SENSE_WINDOW = 4
 MAX_SENSE_WINDOW = 12
 REQUIRED_THEME_KEYS = ("id", "label", "description", "terms")
-LABEL_KEYS = {"it", "en"}
+LABEL_KEYS = {"it", "en"}  # every label has them (the tables' two columns); a plan may add its own languages
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ADJECTIVE_ENDINGS = ("ivo", "ico", "ato", "uto", "ito", "oso", "ale", "ile", "ente", "ante")
 _STOP_KEYS = {strip_accents(w) for w in STOP_WORDS}
@@ -79,9 +79,12 @@ class Theme:
     problems: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
     senses: tuple[Sense, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()  # the label in the plan's other languages (de, fr …)
 
     def label(self, lang: str = "it") -> str:
-        return self.label_en if lang == "en" else self.label_it
+        if lang == "en":
+            return self.label_en
+        return dict(self.labels).get(lang, self.label_it)
 
 
 @dataclass(frozen=True)
@@ -192,10 +195,12 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
             errors.append(f"{here}: missing key '{key}'")
     label = raw.get("label")
     if "label" in raw:
-        if not isinstance(label, dict) or set(label) != LABEL_KEYS or not all(
-            isinstance(v, str) and v.strip() for v in label.values()
+        if not isinstance(label, dict) or not LABEL_KEYS <= set(label) or not all(
+            isinstance(k, str) and LANGUAGE_RE.fullmatch(k) and isinstance(v, str) and v.strip()
+            for k, v in label.items()
         ):
-            errors.append(f"{here}: label must be a mapping with non-empty 'it' and 'en'")
+            errors.append(f"{here}: label must be a mapping with non-empty 'it' and 'en' "
+                          "(and any other language of the plan, e.g. de)")
     description = raw.get("description")
     if "description" in raw and (not isinstance(description, str) or not description.strip()):
         errors.append(f"{here}: description must be a non-empty string")
@@ -207,6 +212,7 @@ def _check_theme(raw: Any, index: int, where: str, errors: list[str]) -> Theme |
         id=theme_id,
         label_it=label["it"].strip(),
         label_en=label["en"].strip(),
+        labels=tuple((k, v.strip()) for k, v in label.items() if k not in LABEL_KEYS),
         description=" ".join(description.split()),
         terms=tuple(lists["terms"]),
         phrases=tuple(lists["phrases"]),
@@ -324,9 +330,9 @@ def parse_taxonomy(data: Any, source: str = "<memory>") -> Taxonomy:
     return Taxonomy(version=version.strip(), themes=tuple(themes), source=source, name=str(data.get("name", "")))
 
 
-def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Load a taxonomy file (default: the packaged Cremona taxonomy)."""
-    path = Path(path) if path is not None else DEFAULT_TAXONOMY_PATH
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Load a taxonomy file: a plan's ``taxonomy.yaml`` (the bot passes the path; no city is built in)."""
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -340,7 +346,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     return parse_taxonomy(data, source=str(path))
 
 
-def validate_taxonomy_file(path: str | Path | None = None) -> Taxonomy:
+def validate_taxonomy_file(path: str | Path) -> Taxonomy:
     """Entry point for ``scenari themes validate [FILE]``.
 
     Returns the taxonomy when valid; raises :class:`TaxonomyError` whose

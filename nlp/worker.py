@@ -2,7 +2,7 @@
 
 ::
 
-    worker = start_tagging(db, settings.spacy_model, interval=20)   # inside the running loop
+    worker = start_tagging(db, settings.spacy_model, interval=20, taxonomy=settings.plan.taxonomy)  # in the loop
     ...
     await worker.stop()                                             # before db.dispose()
 
@@ -18,6 +18,7 @@ import asyncio
 import logging
 import threading
 import time
+from pathlib import Path
 from collections.abc import Callable
 
 from storage import Database
@@ -94,9 +95,10 @@ async def retag_all(db: Database, tagger: ThemeTagger | CombinedTagger, batch_si
     return await tag_pending(db, tagger, batch_size)
 
 
-def build_tagger(spacy_model: str | None = None, taxonomy: Taxonomy | None = None) -> ThemeTagger:
-    """Load the pipeline (offline unless ``spacy_model`` names one) and compile the taxonomy."""
-    return ThemeTagger(load_pipeline(spacy_model), taxonomy or load_taxonomy())
+def build_tagger(spacy_model: str | None, taxonomy: Taxonomy | Path | str) -> ThemeTagger:
+    """Load the pipeline (offline unless ``spacy_model`` names one) and compile the taxonomy
+    (a loaded one, or the path of the plan's taxonomy file)."""
+    return ThemeTagger(load_pipeline(spacy_model), taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy))
 
 
 class TaggingWorker:
@@ -216,7 +218,7 @@ def start_tagging(
     spacy_model: str | None,
     interval: float = DEFAULT_INTERVAL,
     *,
-    taxonomy: Taxonomy | None = None,
+    taxonomy: Taxonomy | Path | str,
     batch_size: int = DEFAULT_BATCH,
 ) -> TaggingWorker:
     """Start a :class:`TaggingWorker` in the running loop; the pipeline loads in a thread.

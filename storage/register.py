@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Actor, Invitation, RespondentActor, Run, utcnow
 
-# code → (Italian label, English label). The same list ships as data/register/categories.csv.
+# code → (Italian label, English label). The same list ships as plans/cremona/register/categories.csv.
 CATEGORIES: dict[str, tuple[str, str]] = {
     "public_body": ("Ente pubblico", "Public body"),
     "trade_association": ("Associazione di categoria", "Trade association"),
@@ -78,6 +78,8 @@ class ActorRow:
     category: str
     contact_person: str | None = None
     line: int = 0
+    contact_email: str | None = None  # where `scenari actors invite --email` sends the link (issue 19)
+    language: str | None = None  # the contact's language for e-mails (None: the plan's default)
 
 
 @dataclass(frozen=True)
@@ -140,11 +142,14 @@ async def import_actors(session: AsyncSession, rows: Sequence[ActorRow]) -> Impo
         contact = row.contact_person or None
         if target is None:
             session.add(Actor(code=code, organisation=row.organisation.strip(), category=row.category,
-                              contact_person=contact, state=STATE_NEW))
+                              contact_person=contact, contact_email=row.contact_email or None,
+                              language=row.language or None, state=STATE_NEW))
             added += 1
             continue
         new_values = {"code": code, "organisation": row.organisation.strip(), "category": row.category,
-                      "contact_person": contact if contact is not None else target.contact_person}
+                      "contact_person": contact if contact is not None else target.contact_person,
+                      "contact_email": row.contact_email or target.contact_email,
+                      "language": row.language or target.language}
         if all(getattr(target, k) == v for k, v in new_values.items()):
             unchanged += 1
             continue

@@ -1,8 +1,9 @@
 """Reading a register file into checked rows, before anything is stored (storage.register).
 
 Register files (CSV with ``,`` or ``;``, or XLSX, first sheet) have a header row with
-``organisation`` and ``category`` and optionally ``code`` and ``contact_person`` (Italian
-headers work too: organizzazione, categoria, codice, referente). Categories are the codes of
+``organisation`` and ``category`` and optionally ``code``, ``contact_person``, ``contact_email``
+and ``language`` (Italian headers work too: organizzazione, categoria, codice, referente, email,
+lingua). Categories are the codes of
 :data:`storage.register.CATEGORIES` or their Italian/English labels. Every bad row is reported
 at once (:class:`storage.register.RegisterError`), so an operator fixes the file in one pass.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,12 @@ HEADERS = {
     "ente": "organisation", "name": "organisation", "nome": "organisation",
     "category": "category", "categoria": "category",
     "contact_person": "contact_person", "contact": "contact_person", "referente": "contact_person",
+    "contact_email": "contact_email", "email": "contact_email", "e-mail": "contact_email", "mail": "contact_email",
+    "posta_elettronica": "contact_email", "indirizzo_email": "contact_email",
+    "language": "language", "lang": "language", "lingua": "language",
 }
+# Deliberately loose (the SMTP server is the judge): one @, something on each side, a dot after it.
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\\\"]+@[^@\s<>,;\\\"]+\.[^@\s<>,;\\\".]+$")
 
 
 def read_register(path: Path) -> list[ActorRow]:
@@ -83,9 +90,15 @@ def _checked_row(record: dict[str, str], line: int, labels: dict[str, str]) -> t
     contact = record.get("contact_person") or None
     if contact is not None and len(contact) > 200:
         problems.append("contact_person is longer than 200 characters")
+    email = (record.get("contact_email") or "").strip() or None
+    if email is not None and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
+        problems.append(f"contact_email {email!r} is not an e-mail address")
+    language = (record.get("language") or "").strip().lower() or None
+    if language is not None and not re.fullmatch(r"[a-z]{2}", language):
+        problems.append(f"language {language!r} must be a two-letter code (it, en)")
     if problems or category is None:
         return None, problems
-    return ActorRow(code, organisation, category, contact, line), []
+    return ActorRow(code, organisation, category, contact, line, email, language), []
 
 
 def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:

@@ -60,8 +60,9 @@ async def _blank_free_texts(session: AsyncSession, cutoff: datetime, now: dateti
 
 async def _forget_contacts(session: AsyncSession, cutoff: datetime) -> int:
     result = await session.execute(
-        update(Actor).where(Actor.contact_person.is_not(None),
-                            func.coalesce(Actor.answered_at, Actor.created_at) < cutoff).values(contact_person=None)
+        update(Actor).where(Actor.contact_person.is_not(None) | Actor.contact_email.is_not(None),
+                            func.coalesce(Actor.answered_at, Actor.created_at) < cutoff)
+        .values(contact_person=None, contact_email=None)  # the e-mail address goes with the person
     )
     return int(result.rowcount or 0)
 

@@ -13,9 +13,9 @@ from sqlalchemy import text
 from bot.service.catalog import QuestionnaireCatalog
 from bot.service.conversation import Conversation
 from dialogs import Questionnaire, load_file
-from dialogs.loader import builtin_directory
 from storage import Database, upgrade_database
 from tests.support.fake_bot_api import FakeBotAPI
+from tests.support.plans import CREMONA_QUESTIONNAIRES, CREMONA_TAXONOMY
 
 POSTGRES_URL = os.environ.get("SCENARI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -96,7 +96,7 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture(scope="session")
 def imprese() -> Questionnaire:
-    return load_file(builtin_directory() / "imprese.yaml")
+    return load_file(CREMONA_QUESTIONNAIRES / "imprese.yaml")
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def catalog() -> QuestionnaireCatalog:
 
 @pytest.fixture
 def conversation(catalog: QuestionnaireCatalog) -> Conversation:
-    return Conversation(catalog, notice_version="test")
+    return Conversation(catalog)
 
 
 @pytest.fixture(scope="session")
@@ -114,4 +114,4 @@ def theme_tagger():
     """The offline theme tagger, built once per session (pipeline load ~0.5 s)."""
     from nlp import ThemeTagger, load_pipeline, load_taxonomy
 
-    return ThemeTagger(load_pipeline(None), load_taxonomy())
+    return ThemeTagger(load_pipeline(None), load_taxonomy(CREMONA_TAXONOMY))

@@ -29,6 +29,7 @@ from .commands import Needs
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("database", "database schema"),
     "questionnaires": ("questionnaires", "questionnaire definitions"),
+    "plan": ("plan", "the deployment's plan folder (SCENARI_PLAN_DIR): check it whole"),
     "chat": ("chat", "answer a questionnaire in the terminal"),
     "bot": ("serve", "run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN"),
     "export": ("exports", "export raw answers (pseudonymous)"),
@@ -78,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
+    if getattr(args, "needs_notice", False):  # serve, bot, chat: no consent is asked under an incomplete notice
+        problem = _notice_problem(settings, warn=args.command in ("serve", "bot"))
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
     try:
         return asyncio.run(_run(args, settings))
     except DefinitionError as exc:
@@ -93,6 +99,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(line, file=sys.stderr)
         return 2
+
+
+def _notice_problem(settings: Settings, warn: bool) -> str | None:
+    """One line naming what the plan's privacy notice lacks (bot.service.notice), or None; retention
+    the notice promises but the settings do not apply is logged as a warning."""
+    import logging
+
+    from bot.service.notice import NoticeError, notice_of, retention_warnings
+
+    try:
+        notice = notice_of(settings)
+    except NoticeError as exc:
+        return str(exc)
+    for warning in retention_warnings(notice, settings) if warn else ():
+        logging.getLogger("scenari.notice").warning(warning)
+    return None
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -52,7 +52,7 @@ def planned(handler: PlanHandler, *, catalog: bool = False) -> DatabaseHandler:
     @functools.wraps(handler)
     async def run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         plan = Plan.from_settings(settings)
-        found = QuestionnaireCatalog.load(settings.questionnaires_dir) if catalog else None
+        found = QuestionnaireCatalog.load(settings.plan) if catalog else None
         return await handler(args, settings, db, plan, found)
 
     return one_line_errors(run, ValueError, LookupError)

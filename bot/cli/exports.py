@@ -1,12 +1,15 @@
 """`scenari export`, `scenari tables …` and `scenari simulate`: what analysts take away.
 
-    scenari export --questionnaire ID | --table actors|cards|ratings --format xlsx|csv --out PATH
+    scenari export --questionnaire ID --format xlsx|csv|parquet|sav|dta --out PATH
+                   [--values labels|codes|both] [--joined] [--lang it|en]
+    scenari export --table actors|cards|ratings --format xlsx|csv --out PATH
     scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3]
     scenari tables rebuild [--out-dir var/exports] [--no-tag]
     scenari simulate --respondents N [--seed S] [--votes N]
 
-``export`` writes the raw answers of a questionnaire (pseudonymous), or a table of the register:
-actors, project cards, ratings. ``tables`` are the convergence tables (exports.tables):
+``export`` writes the raw answers of a questionnaire (pseudonymous; exports.raw: choices as labels,
+codes or both, a 0/1 column per option, a codebook of every column, SPSS and Stata files with their
+labels), or a table of the register: actors, project cards, ratings. ``tables`` are the convergence tables (exports.tables):
 ``tables export`` writes them as they are now (run ``scenari nlp tag`` first for the newest
 themes); ``tables rebuild`` is the scheduled job run once: tag the pending texts, then write
 ``convergence-latest.xlsx`` and a timestamped copy, under the job's database lease (an instance
@@ -23,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from exports.lease import new_holder, run_job_now
-from exports.options import DEFAULT_THRESHOLD, Options
+from exports.options import DEFAULT_THRESHOLD, RAW_VALUES, Options, RawOptions
+from exports.raw import FORMATS as RAW_FORMATS
 from exports.raw import write_export
 from exports.register import write_table
 from exports.scheduler import ConvergenceJob, convergence_spec
@@ -45,8 +49,16 @@ def add_export(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)  # runs of a questionnaire, or a table
     which.add_argument("--questionnaire", "-q")
     which.add_argument("--table", "-t", choices=TABLES, help="the register, project cards or ratings")
-    parser.add_argument("--format", "-f", choices=("csv", "xlsx"), default="xlsx")
+    parser.add_argument("--format", "-f", choices=RAW_FORMATS, default="xlsx",
+                        help="xlsx (every table and the codebook in one workbook), csv, parquet, sav (SPSS), "
+                             "dta (Stata); a table of the register: csv or xlsx")
     parser.add_argument("--out", "-o", type=Path, required=True)
+    parser.add_argument("--values", choices=RAW_VALUES, default="labels",
+                        help="choices as their labels (default), their codes, or both side by side")
+    parser.add_argument("--joined", action="store_true",
+                        help="also a multiple choice's whole selection in one cell, beside its 0/1 columns")
+    parser.add_argument("--lang", default=None,
+                        help="language of the labels, questions and sheets (default: SCENARI_LANG, the plan's)")
     with_database(parser, _export)
 
 
@@ -85,17 +97,28 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 async def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     if args.table:
+        if args.format not in ("csv", "xlsx"):
+            print(f"Error: a table of the register is written as csv or xlsx, not {args.format}", file=sys.stderr)
+            return 2
         return await _register_table(args, settings, db)
-    catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
+    lang = args.lang or settings.lang
+    if lang not in settings.plan.languages:
+        print(f"Error: --lang {lang!r} is not a language of the plan ({', '.join(settings.plan.languages)})",
+              file=sys.stderr)
+        return 2
+    options = RawOptions(values=args.values, lang=lang, timezone=settings.city_timezone, joined=args.joined)
+    catalog = QuestionnaireCatalog.load(settings.plan)
     try:
         q = catalog.current(args.questionnaire)
     except UnknownQuestionnaire:
         print(f"Unknown questionnaire {args.questionnaire!r}", file=sys.stderr)
         return 2
     async with db.transaction() as session:
+        q = await catalog.with_runtime_lists(session, q)  # the register's actors: their codes in the codebook
         runs = await repository.export_runs(session, q.id)
-    path = write_export(q, runs, args.format, args.out)
-    print(f"Exported {len(runs)} runs of {q.id} to {path}")
+    path = write_export(q, runs, args.format, args.out, options)
+    completed = sum(1 for run in runs if run.status == "completed")
+    print(f"Exported {len(runs)} runs of {q.id} ({completed} completed, {len(runs) - completed} partial) to {path}")
     return 0
 
 
@@ -122,7 +145,7 @@ def _table_options(args: argparse.Namespace, settings: Settings) -> Options | No
         return Options(
             k=args.k if args.k is not None else getattr(settings, "suppress_k", 3),
             threshold=args.threshold if args.threshold is not None else DEFAULT_THRESHOLD,
-            lang=settings.lang, weights=settings.rating_weights or None,
+            lang=settings.lang, weights=settings.rating_weights or None, sources=settings.plan.sources(),
         )
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)
@@ -169,13 +192,20 @@ async def _tables_rebuild(args: argparse.Namespace, settings: Settings, db: Data
 
 # --- simulate ------------------------------------------------------------------------------------
 
+SIMULATED = ("ascolto", "visione", "imprese", "progetto", "valutazione")
+
 
 async def _simulate(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     if args.respondents < 1:
         print("Error: --respondents must be at least 1", file=sys.stderr)
         return 2
+    missing = [q for q in SIMULATED if not (settings.plan.questionnaires / f"{q}.yaml").is_file()]
+    if missing:  # the synthetic city is Cremona's: it answers the example plan's questionnaires
+        print(f"Error: the plan {settings.plan.root} has no {', '.join(missing)} questionnaire; "
+              "the simulation answers Cremona's (SCENARI_PLAN_DIR=plans/cremona)", file=sys.stderr)
+        return 2
     started = time.perf_counter()
-    result = await simulate(db, args.respondents, args.seed)
+    result = await simulate(db, args.respondents, args.seed, questionnaires=settings.plan.questionnaires)
     seconds = time.perf_counter() - started
     counts = result.counts
     print(f"Simulated {args.respondents} respondents (seed {args.seed}) in {seconds:.1f} s: "

@@ -40,6 +40,7 @@ from storage import Database, audit
 from bot.settings import Settings, SettingsError, load_settings
 
 from .commands import OnDatabase, files_only, with_database
+from .plan import current_plan
 
 DEFAULT_EVAL_DATA = Path("tests/data/nlp_eval.yaml")
 
@@ -105,7 +106,7 @@ def _confidence(value: str) -> float:
 def _rules(settings: Settings) -> Any:
     """The rule tagger of the settings' spaCy model; None, said on standard error, if it cannot be built."""
     try:
-        return build_tagger(settings.spacy_model)
+        return build_tagger(settings.spacy_model, settings.plan.taxonomy)
     except (PipelineError, TaxonomyError) as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return None
@@ -173,7 +174,7 @@ async def _review_export(args: argparse.Namespace, settings: Settings, db: Datab
 
 async def _review_import(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     try:
-        taxonomy = load_taxonomy()
+        taxonomy = load_taxonomy(settings.plan.taxonomy)
     except (PipelineError, TaxonomyError) as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
@@ -254,7 +255,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"{path}: not an evaluation file ({exc})", file=sys.stderr)
         return 2
     try:
-        tagger = build_tagger(_spacy_model_setting())
+        tagger = build_tagger(_spacy_model_setting(), _taxonomy_setting())
     except (PipelineError, TaxonomyError) as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
@@ -275,7 +276,7 @@ def _evaluate_dataset(args: argparse.Namespace) -> int:
             print(f"No such file: {path}", file=sys.stderr)
             return 2
     try:
-        tagger = build_tagger(_spacy_model_setting())
+        tagger = build_tagger(_spacy_model_setting(), _taxonomy_setting())
         rows = load_labelled_csv(args.dataset, args.label_column, args.text_column)
         mapping = load_label_map(args.map, tagger.taxonomy)
     except (PipelineError, TaxonomyError) as exc:
@@ -302,6 +303,11 @@ def _spacy_model_setting() -> str | None:
         return load_settings().spacy_model
     except SettingsError:
         return os.environ.get("SCENARI_SPACY_MODEL") or None
+
+
+def _taxonomy_setting() -> Path:
+    """The plan's taxonomy (SCENARI_PLAN_DIR), even if another setting is wrong."""
+    return current_plan().taxonomy
 
 
 COMMANDS = {"nlp": add_nlp}

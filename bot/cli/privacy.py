@@ -12,6 +12,7 @@ from pathlib import Path
 
 from storage import Database
 
+from bot.service.notice import notice_of
 from bot.service.personal_data import export, respondent_by_pseudonym
 from bot.settings import Settings
 
@@ -29,7 +30,7 @@ def add_privacy(parser: argparse.ArgumentParser) -> None:
 async def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     async with db.transaction() as session:
         respondent_id = await respondent_by_pseudonym(session, args.respondent)
-        data = await export(session, respondent_id, "cli") if respondent_id is not None else None
+        data = await export(session, respondent_id, "cli", notice_of(settings)) if respondent_id is not None else None
     if data is None:
         print(f"No respondent with pseudonym {args.respondent!r}: nothing is held under it.", file=sys.stderr)
         return 1

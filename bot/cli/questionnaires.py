@@ -2,7 +2,7 @@
 
 ``list`` reads the settings (SCENARI_QUESTIONNAIRES_DIR); the others need neither settings nor
 database: validation reads files, import turns an XLSForm into a questionnaire file, export
-writes a questionnaire (built in, or from SCENARI_QUESTIONNAIRES_DIR) as XLSForm.
+writes a questionnaire (the plan's, or from SCENARI_QUESTIONNAIRES_DIR) as XLSForm.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from dialogs import DefinitionError, load_directory
+from dialogs import DefinitionError
 from dialogs.loader import Report, check_file
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -43,7 +43,7 @@ def add_questionnaires(parser: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    return validate(args.files, _default_language())
+    return validate(args.files, _default_language(), _plan_lists())
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -57,7 +57,7 @@ def _export(args: argparse.Namespace) -> int:
 async def _list(args: argparse.Namespace, settings: Settings) -> int:
     from bot.service.catalog import QuestionnaireCatalog  # it imports storage (SQLAlchemy): not for validate
 
-    catalog = QuestionnaireCatalog.load(settings.questionnaires_dir)
+    catalog = QuestionnaireCatalog.load(settings.plan)
     for qid in catalog.ids(open_only=False):
         q = catalog.current(qid)
         state = "open" if q.open else "closed"
@@ -73,20 +73,27 @@ def _default_language() -> str | None:
         return None
 
 
-def check(path: Path, default_language: str | None) -> Report:
+def _plan_lists() -> Path | None:
+    """The plan's lists folder (SCENARI_PLAN_DIR): where a file outside it finds shared lists."""
+    from .plan import current_plan
+
+    return current_plan().lists
+
+
+def check(path: Path, default_language: str | None, shared_lists: Path | None = None) -> Report:
     """The report of one questionnaire file, YAML or XLSForm."""
     if path.suffix.lower() in XLSFORM_SUFFIXES:
         from dialogs.xlsform import check_xlsform  # pyxform + lark cost ~2 s: only the XLSForm commands pay it
 
         return check_xlsform(path, default_language)
-    return check_file(path, default_language)
+    return check_file(path, default_language, shared_lists)
 
 
-def validate(files: list[Path], default_language: str | None) -> int:
+def validate(files: list[Path], default_language: str | None, shared_lists: Path | None = None) -> int:
     """Print every error and warning of each file; 1 if any file has an error."""
     status = 0
     for path in files:
-        report = check(path, default_language)
+        report = check(path, default_language, shared_lists)
         for error in report.errors:
             print(f"ERROR {error}")
         for warning in report.warnings:
@@ -127,16 +134,14 @@ def import_form(form: Path, out: Path | None, default_language: str | None) -> i
 
 
 def export_form(questionnaire_id: str, out: Path) -> int:
-    """Write a questionnaire (built in, or from SCENARI_QUESTIONNAIRES_DIR) as an XLSForm."""
+    """Write a questionnaire (the plan's, or from SCENARI_QUESTIONNAIRES_DIR) as an XLSForm."""
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
     try:
-        found = load_directory()
-        if settings.questionnaires_dir:
-            found.update(load_directory(settings.questionnaires_dir))
+        found = settings.plan.load_questionnaires()
     except DefinitionError as exc:
         print(f"Questionnaire error: {exc}", file=sys.stderr)
         return 2

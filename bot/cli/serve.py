@@ -24,12 +24,14 @@ NO_TOKEN_HINT = (
 
 def add_bot(parser: argparse.ArgumentParser) -> None:
     with_database(parser, _bot)
+    parser.set_defaults(needs_notice=True)  # the privacy notice is checked before anything starts
 
 
 def add_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="address to listen on (default: SCENARI_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default: SCENARI_PORT, 8000)")
     with_database(parser, _serve)
+    parser.set_defaults(needs_notice=True)  # the privacy notice is checked before anything starts
 
 
 async def _serve(args: argparse.Namespace, settings: Settings, db: Database) -> int:

@@ -34,13 +34,29 @@ async def background_jobs(settings: Settings, db: Database) -> AsyncIterator[Any
     if settings.telegram_bot_token:
         await import_off_loop("bot.telegram")  # before bot.telegram.sender imports aiogram: its lazy schemas
         sending = await import_off_loop("bot.telegram.sender")
-    worker = tagging.start_tagging(db, settings.spacy_model, TAGGING_INTERVAL_SECONDS)
+    worker = tagging.start_tagging(db, settings.spacy_model, TAGGING_INTERVAL_SECONDS, taxonomy=settings.plan.taxonomy)
     scheduler = scheduling.start_scheduler(settings.schedule_options(), db)
     log.info("background jobs started", extra={"fields": {"tagging_every_s": TAGGING_INTERVAL_SECONDS}})
     try:
         # the communication plan's sender (outbox → Telegram) and its scans, when a bot token is set
         async with sending.sender_task(settings, db) if sending else contextlib.nullcontext():
-            yield scheduler
+            async with _email_task(settings, db):  # e-mail invitations and reminders, with SCENARI_SMTP_HOST
+                yield scheduler
     finally:
         scheduler.shutdown(wait=False)
         await worker.stop()
+
+
+@asynccontextmanager
+async def _email_task(settings: Settings, db: Database) -> AsyncIterator[Any]:
+    """The e-mail sender (bot.mail.sender), its links signed with the web's key; nothing without SCENARI_SMTP_HOST."""
+    if not settings.smtp_host:
+        yield None
+        return
+    from bot.service.mailing import unsubscribe_secret
+    from bot.web.session import DEFAULT_KEY_FILE, load_secret_key
+
+    mail = await import_off_loop("bot.mail.sender")
+    secret = unsubscribe_secret(load_secret_key(settings.secret_key, DEFAULT_KEY_FILE))
+    async with mail.email_task(settings, db, secret) as sender:
+        yield sender

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs import Questionnaire, load_data, load_directory
+from bot.plan import PlanFolder, plan_at
+from bot.settings import DEFAULT_PLAN_DIR
+from dialogs import Questionnaire, load_data
 from dialogs.model import Choice, Text
 from storage import repository
 from storage.register import list_actors
@@ -35,7 +38,7 @@ class UnknownQuestionnaire(LookupError):
 
 
 class QuestionnaireCatalog:
-    """Definitions from the built-in folder (and an optional extra one), by id.
+    """Definitions from the plan's folder (and SCENARI_QUESTIONNAIRES_DIR's), by id.
 
     A run started on an older version continues on the snapshot stored with it, so editing
     a file never changes a questionnaire under someone's feet.
@@ -48,13 +51,17 @@ class QuestionnaireCatalog:
         self._snapshots: dict[tuple[str, int], Questionnaire] = {}
         self._providers = DEFAULT_PROVIDERS if providers is None else providers
         self._lists: dict[str, tuple[float, list[Choice]]] = {}
+        # values of the questionnaires' parameters set by the deployment (the age gate's
+        # minimum age): applied to every run's definition, current or stored
+        self.parameters: dict[str, int | float | str] = {}
 
     @classmethod
-    def load(cls, extra_directory: Path | None = None) -> QuestionnaireCatalog:
-        found = load_directory()
-        if extra_directory:
-            found.update(load_directory(extra_directory))
-        return cls(found)
+    def load(cls, plan: PlanFolder | Path | None = None) -> QuestionnaireCatalog:
+        """The catalogue of a plan (``settings.plan``); a bare folder is an extra folder on top
+        of the shipped example plan, and nothing is the shipped example plan alone."""
+        if not isinstance(plan, PlanFolder):
+            plan = plan_at(DEFAULT_PLAN_DIR, plan)
+        return cls(plan.load_questionnaires())
 
     def ids(self, open_only: bool = True) -> list[str]:
         return [qid for qid, q in self._current.items() if q.open or not open_only]
@@ -83,8 +90,15 @@ class QuestionnaireCatalog:
             self._snapshots[key] = load_data(stored, source=f"database:{questionnaire_id}@{version}")
         return await self.with_runtime_lists(session, self._snapshots[key])
 
+    def use_parameters(self, values: dict[str, int | float | str]) -> None:
+        """Set the deployment's values of the questionnaires' parameters (e.g. ``minimum_age``
+        from SCENARI_MINIMUM_AGE): the engine reads no settings, so they come this way."""
+        self.parameters = dict(values)
+
     async def with_runtime_lists(self, session: AsyncSession, q: Questionnaire) -> Questionnaire:
-        """Fill the lists a questionnaire takes from the database (e.g. the register)."""
+        """Fill the lists a questionnaire takes from the database (e.g. the register) and the
+        deployment's parameter values."""
+        q = q.with_parameters(self.parameters) if self.parameters else q
         if not q.dynamic_lists:
             return q
         lists: dict[str, list[Choice]] = {}

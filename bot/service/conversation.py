@@ -22,7 +22,9 @@ from bot.service import invitations
 from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from bot.service.communication import NewsletterOptIn, privacy_lines
 from bot.service.listening import ListeningHooks
-from bot.service.reply import CONSENT_KEY, MENU_KEY, PARTICIPATION, Reply
+from bot.service.notice import NOTICE_PATH, Notice, default_notice, long_date, notice_of, short_text, use_notice
+from bot.service.plan import use_plan
+from bot.service.reply import CONSENT_KEY, MENU_KEY, PARTICIPATION, UNDER_AGE, Reply
 from bot.settings import Settings
 from bot.service.texts import translate
 
@@ -34,14 +36,21 @@ class Conversation:
         self,
         catalog: QuestionnaireCatalog,
         expire_after: timedelta | None = None,
-        notice_version: str = "1",
+        notice: Notice | None = None,
         default_lang: str = "it",
         on_completed: Sequence[CompletionHook] | None = None,
         open_only: bool = True,
+        languages: Sequence[str] = ("it", "en"),
+        notice_url: str | None = None,
     ) -> None:
         self.catalog = catalog
+        # the plan's languages (plan.yaml): a respondent asking for another gets the default
+        self.languages = tuple(languages)
         self.expire_after = expire_after
-        self.notice_version = notice_version
+        # the plan's privacy notice (bot.service.notice): the consent question's summary, the version
+        # consents are recorded under, and the address of the full notice the summary links to
+        self.notice = notice or default_notice()
+        self.notice_url = notice_url
         self.default_lang = default_lang
         # False for an author trying questionnaires in the terminal: closed ones start too.
         self.open_only = open_only
@@ -56,7 +65,7 @@ class Conversation:
     async def respondent(
         self, session: AsyncSession, channel: str, external_id: str, lang: str | None = None
     ) -> Respondent:
-        language = lang if lang in ("it", "en") else self.default_lang
+        language = self.language_for(lang)
         return await repository.get_or_create_respondent(session, channel, str(external_id), language)
 
     async def lookup(
@@ -66,11 +75,30 @@ class Conversation:
         found = await repository.get_respondent(session, channel, str(external_id))
         if found is not None:
             return found
-        language = lang if lang in ("it", "en") else self.default_lang
+        language = self.language_for(lang)
         return Respondent(channel=channel, external_id=str(external_id), language=language)
 
+    def language_for(self, lang: str | None) -> str:
+        """``lang`` when the plan speaks it (``de-AT`` → ``de``), else the default language."""
+        code = (lang or "").strip().lower()[:2]
+        return code if code in self.languages or code == self.default_lang else self.default_lang
+
+    @property
+    def notice_version(self) -> str:
+        return self.notice.version
+
+    async def consent_needed(self, session: AsyncSession, respondent: Respondent) -> list[str] | None:
+        """None when the consent to take part stands; else the purposes changed since it was given
+        (empty: never given, or refused). A new notice asks again only where a purpose changed."""
+        latest = await repository.latest_consent(session, respondent.id, PARTICIPATION)
+        if latest is None or not latest[0]:
+            return []
+        if self.notice.changed_since(PARTICIPATION, latest[1]):
+            return [PARTICIPATION]
+        return None
+
     async def has_consent(self, session: AsyncSession, respondent: Respondent) -> bool:
-        return await repository.consent_given(session, respondent.id, PARTICIPATION)
+        return await self.consent_needed(session, respondent) is None
 
     # --- starting and consent -------------------------------------------------------------
 
@@ -92,8 +120,9 @@ class Conversation:
             reply = self.menu(lang)
             reply.messages.insert(0, Message(kind="error", text=translate("unknown_questionnaire", lang, id=questionnaire_id)))
             return reply
-        if not await self.has_consent(session, respondent):
-            return self.consent_prompt(lang, questionnaire_id)
+        changed = await self.consent_needed(session, respondent)
+        if changed is not None:
+            return self.consent_prompt(lang, questionnaire_id, changed)
         return await self.begin(session, respondent, questionnaire_id)
 
     async def begin(
@@ -115,13 +144,20 @@ class Conversation:
         run = await repository.create_run(session, respondent.id, q.id, q.version, step.state.to_json())
         return Reply(step.messages, lang=lang, run_id=run.public_id, questionnaire_id=q.id)
 
-    def consent_prompt(self, lang: str, questionnaire_id: str) -> Reply:
+    def consent_prompt(self, lang: str, questionnaire_id: str, changed: Sequence[str] = ()) -> Reply:
+        """The consent question, with the notice in short (``changed``: the purposes that changed since
+        the respondent's consent, said on its second line)."""
+        lines = short_text(self.notice, lang, self.notice_url).split("\n")
+        if changed:
+            purposes = ", ".join(self.notice.label(p, lang) for p in changed)
+            lines.insert(1, translate("consent_again", lang, version=self.notice.version_words(self.notice.version, lang),
+                                      purposes=purposes))
         options = (
             Option(value="yes", label=translate("consent_accept", lang)),
             Option(value="no", label=translate("consent_decline", lang)),
         )
         message = Message(
-            kind="prompt", text=translate("consent_notice", lang), question_key=CONSENT_KEY,
+            kind="prompt", text="\n".join(lines), question_key=CONSENT_KEY,
             question_type="single", options=options,
         )
         return Reply([message], lang=lang, questionnaire_id=questionnaire_id)
@@ -178,6 +214,8 @@ class Conversation:
         )
         if step.state == state:
             return reply  # nothing changed (a refused input): nothing to write
+        if step.stopped is not None:  # a stop rule ruled the respondent out (the age gate)
+            return await self._stopped(session, respondent, run, step, reply, now)
         if step.answer is not None:
             change = step.answer
             await repository.store_answer(
@@ -203,6 +241,30 @@ class Conversation:
                 reply.messages.extend(await hook(session, respondent, run, q, step.state))
         return reply
 
+    async def _stopped(
+        self, session: AsyncSession, respondent: Respondent, run: Run, step: dialogs.Step, reply: Reply,
+        now: datetime | None,
+    ) -> Reply:
+        """Close a run a stop rule ended, keeping nothing the respondent said in it.
+
+        The run stays, as ``stopped`` with its reason as its only outcome, so it counts and can
+        never be resumed, nor its answer changed with "back" (a new run can be started). Under
+        the minimum age the consent just given is not valid (Codice privacy art. 2-quinquies): it
+        is withdrawn, so nothing is processed on it and whoever starts again, a parent with the
+        child, is asked afresh; the reply says whom a parent can write to (the notice's controller).
+        """
+        reply.stopped = True
+        await repository.erase_run_answers(session, run.id)
+        await repository.save_run_state(session, run, step.state.to_json(), now=now)
+        if step.stopped == UNDER_AGE:
+            if respondent.id is not None:
+                await repository.record_consent(session, respondent.id, PARTICIPATION, False, self.notice_version)
+            controller = self.notice.controller
+            reply.messages.append(Message(kind="info", text=translate(
+                "minor_contact", reply.lang, controller=self.notice.text(controller.name, reply.lang), email=controller.email,
+            )))
+        return reply
+
     async def current_prompt(self, session: AsyncSession, respondent: Respondent) -> Reply:
         """Show the open question again (after a duplicate update, a restart, /stato)."""
         return await self.handle(session, respondent, Input("show"))
@@ -210,6 +272,7 @@ class Conversation:
     # --- preferences and privacy ---------------------------------------------------------------
 
     async def set_language(self, session: AsyncSession, respondent: Respondent, lang: str) -> Reply:
+        lang = self.language_for(lang)  # one of the plan's languages
         respondent.language = lang
         if respondent.id is None:  # not stored before consent: the choice lives in this reply only
             return Reply([Message(kind="info", text=translate("language_set", lang))], lang=lang)
@@ -225,11 +288,12 @@ class Conversation:
         data = await repository.respondent_data(session, respondent.id) if respondent.id else None
         if data is None:
             return translate("nothing_held", lang)
-        lines = [translate("privacy_header", lang, pseudonym=data.pseudonym), translate("privacy_language", lang, lang=data.language)]
+        lines = [translate("privacy_header", lang, pseudonym=data.pseudonym), translate("privacy_language", lang, lang=language_name(data.language, lang))]
         for purpose, granted, version, decided_at in data.consents:
-            lines.append(
-                translate("privacy_consent", lang, purpose=purpose, decision=translate("granted" if granted else "revoked", lang),
-                  date=decided_at.strftime("%d/%m/%Y"), version=version)
+            lines.append(  # in plain words: the purpose's label, the date, the notice's date (bot.service.notice)
+                translate("privacy_consent", lang, purpose=self.notice.label(purpose, lang),
+                          decision=translate("granted" if granted else "revoked", lang),
+                          date=long_date(decided_at.date(), lang), version=self.notice.version_words(version, lang))
             )
         for (questionnaire_id, status, version, _), rows in zip(data.runs, data.rows):
             try:
@@ -254,6 +318,12 @@ class Conversation:
             return Reply([Message(kind="info", text=translate("nothing_held", lang))], lang=lang)
         await repository.erase_respondent(session, respondent.id)
         return Reply([Message(kind="info", text=translate("erased", lang))], lang=lang)
+
+
+def language_name(code: str, lang: str) -> str:
+    """«italiano» for "it", in ``lang`` (the privacy report speaks words, not codes)."""
+    names = dict(pair.split("=", 1) for pair in translate("language_names", lang).split(","))
+    return names.get(code, code)
 
 
 def _describe_row(q: dialogs.Questionnaire, key: str, index: int, value: object, lang: str) -> str:
@@ -282,10 +352,16 @@ def conversation_from_settings(settings: Settings, catalog: QuestionnaireCatalog
     (Interviews mark their actor, projects become cards, ratings are scored, Telegram
     respondents are asked about the newsletter.)
     """
+    use_plan(settings.plan)  # the plan's texts and default language, on every transport
+    notice = notice_of(settings)  # checked at start-up (bot.cli): here it is read from the cache
+    use_notice(notice)  # the newsletter's opt-in records its version too
+    catalog.use_parameters({"minimum_age": settings.minimum_age})  # the age gate's threshold
     return Conversation(
         catalog,
+        languages=settings.plan.languages,
         expire_after=timedelta(hours=settings.run_expiry_hours),
-        notice_version=settings.privacy_notice_version,
+        notice=notice,
+        notice_url=settings.web_base_url + NOTICE_PATH,
         default_lang=settings.lang,
         on_completed=[ListeningHooks(settings.rating_weights), NewsletterOptIn()],
         open_only=open_only,

@@ -141,12 +141,13 @@ def _start_button(settings: Any, lang: str) -> list[dict[str, str]]:
     return [{"text": "🗳 Vota" if lang == "it" else "🗳 Vote", "url": f"https://t.me/{username}?start=vota"}]
 
 
-async def round_frames(db: Database, round_id: int, k: int, lang: str = "it") -> dict[str, Any]:
+async def round_frames(db: Database, round_id: int, k: int, lang: str = "it", sources: Any = None) -> dict[str, Any]:
     from exports.tables.consensus import ConsensusOptions, consensus_frames  # pandas and numpy (seconds)
 
     async with db.transaction() as session:
         data = await deliberation.load_votes(session, [round_id])
-    return await asyncio.to_thread(consensus_frames, data, None, None, ConsensusOptions(k=k, lang=lang, groups=False))
+    return await asyncio.to_thread(consensus_frames, data, None, None, ConsensusOptions(k=k, lang=lang, groups=False,
+                                                                                      sources=sources))
 
 
 async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) -> int:
@@ -163,7 +164,7 @@ async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) ->
         out = await audiences.opted_out(session, [rid for rid, _, _ in people])
         never = {rid for rid, _, _ in people if await audiences.subscribed(session, rid) is None}
         counts = {rid: len(await deliberation.votes_of(session, round_id, rid)) for rid, _, _ in people}
-    frames = await round_frames(db, round_id, settings.suppress_k)
+    frames = await round_frames(db, round_id, settings.suppress_k, sources=settings.plan.sources())
     shared = top_shared(frames, name, top)
     now = utcnow()
     rows = []

@@ -55,8 +55,9 @@ async def start(conversation: Conversation, session: AsyncSession, respondent: R
     assert invitation is not None
     if INTERVIEW not in conversation.catalog:
         return Reply([Message(kind="error", text=translate("not_active", lang))], lang=lang, rejected=True)
-    if respondent.id is None or not await conversation.has_consent(session, respondent):
-        return conversation.consent_prompt(lang, payload_for(invitation.token))
+    changed = await conversation.consent_needed(session, respondent) if respondent.id is not None else []
+    if changed is not None:  # never asked, refused, or a purpose changed since (bot.service.notice)
+        return conversation.consent_prompt(lang, payload_for(invitation.token), changed)
     current = await register.actor_of(session, respondent.id)
     if current is not None and current.id != invitation.actor_id:
         return Reply(

@@ -28,6 +28,7 @@ from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from bot.service.texts import translate
 
 CARD_QUESTIONNAIRE = "progetto"
+AGE_KEY = "age"  # the age gate's question (plans/*/questionnaires/fragments/age_gate.yaml)
 RATING_QUESTIONNAIRE = "valutazione"
 INTERVIEW_QUESTIONNAIRE = "ascolto"
 # An interview's project item, in the words of a project card.
@@ -89,7 +90,8 @@ async def card_from_answers(session: AsyncSession, run: Run, answers: Mapping[st
     """A card from a progetto run's answers (or one interview item's, with the same keys)."""
     cost = answers.get("cost")
     return await ratings.create_card(
-        session, run, {key: value for key, value in answers.items() if value is not None},
+        # the age gate's answer is the respondent's, not the project's: it stays off the card
+        session, run, {key: value for key, value in answers.items() if value is not None and key != AGE_KEY},
         item_index=item_index,
         title=str(answers.get("title") or "—"),
         promoter=answers.get("promoter"),

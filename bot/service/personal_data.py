@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, repository
 
+from .notice import Notice, current_notice
+
 FORMAT_VERSION = 1
-PURPOSES = {"participation": {"it": "partecipazione ai questionari", "en": "taking part in the questionnaires"},
-            "newsletter": {"it": "notizie del piano", "en": "news of the plan"}}
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,28 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, list, dict)) or value is None else str(value)
 
 
-async def export(session: AsyncSession, respondent_id: int, requested_by: str) -> PersonalData | None:
-    """The respondent's data, or None if nothing is held; the export is audited in ``session``."""
+async def export(
+    session: AsyncSession, respondent_id: int, requested_by: str, notice: Notice | None = None
+) -> PersonalData | None:
+    """The respondent's data, or None if nothing is held; the export is audited in ``session``.
+
+    Each consent carries the purpose's plain label and the notice's version in words, from the
+    plan's privacy notice (``notice``; default: this process's, bot.service.notice).
+    """
     data = await repository.respondent_data(session, respondent_id)
     if data is None:
         return None
+    notice = notice or current_notice()
+    lang = data.language
     document = {
         "format": f"scenari-personal-data/{FORMAT_VERSION}",
         "pseudonym": data.pseudonym,
         "language": data.language,
         "first_seen": _when(data.created_at),
-        "consents": [{"purpose": purpose, "purpose_it": PURPOSES.get(purpose, {}).get("it", purpose),
-                      "granted": granted, "notice_version": notice, "decided_at": _when(at)}
-                     for purpose, granted, notice, at in data.consents],
+        "consents": [{"purpose": purpose, "purpose_label": notice.label(purpose, lang),
+                      "granted": granted, "notice_version": version,
+                      "notice": notice.version_words(version, lang), "decided_at": _when(at)}
+                     for purpose, granted, version, at in data.consents],
         "questionnaires": [
             {"questionnaire": qid, "status": status, "version": version,
              "answers": [{"question": key, "item": item, "value": _plain(value)} for key, item, value in rows]}

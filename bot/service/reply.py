@@ -13,6 +13,7 @@ from dialogs import Message
 CONSENT_KEY = "_consent"  # the pseudo-prompt of the consent question (not a questionnaire's question)
 MENU_KEY = "_menu"  # the pseudo-prompt of the questionnaire menu (the service's "which questionnaire?")
 PARTICIPATION = "participation"  # the purpose a consent is recorded for
+UNDER_AGE = "under_age"  # the age gate's stop reason (plans/*/questionnaires/fragments/age_gate.yaml)
 
 
 @dataclass
@@ -26,4 +27,5 @@ class Reply:
     stored: bool = False
     completed: bool = False
     rejected: bool = False
+    stopped: bool = False  # the run was just stopped by a stop rule (e.g. under the minimum age)
     answer_text: str | None = None

@@ -7,21 +7,58 @@ from __future__ import annotations
 from dialogs.i18n import Catalogue
 
 TEXTS: dict[str, dict[str, str]] = {
-    "consent_notice": {
-        "it": (
-            "Prima di iniziare, due parole sulla privacy.\n"
-            "Le risposte servono al piano strategico della città e sono analizzate solo in forma "
-            "aggregata e pseudonima: nessun nome né identificativo Telegram finisce nei rapporti. "
-            "Puoi vedere in ogni momento i dati che ti riguardano e cancellarli.\n"
-            "Accetti di partecipare?"
-        ),
-        "en": (
-            "Before we start, a word on privacy.\n"
-            "Your answers feed the city's strategic plan and are analysed only in aggregate, "
-            "pseudonymous form: no name or Telegram id ever appears in reports. You can see "
-            "the data we hold about you and erase it at any time.\n"
-            "Do you agree to take part?"
-        ),
+    # the consent question's short notice, drawn from the plan's privacy.yaml (bot.service.notice.short_text):
+    # the first line and the question (the last) are the same in every plan
+    "consent_intro": {"it": "Prima di iniziare, due parole sulla privacy.", "en": "Before we start, a word on privacy."},
+    "consent_controller": {
+        "it": "Titolare del trattamento: {controller} ({email}). Responsabile della protezione dei dati: {dpo}.",
+        "en": "Controller: {controller} ({email}). Data Protection Officer: {dpo}.",
+    },
+    "consent_purposes": {
+        "it": "Le risposte sono usate solo in forma pseudonima e aggregata, per: {purposes}.",
+        "en": "Answers are used only in pseudonymous, aggregate form, for: {purposes}.",
+    },
+    "consent_rights": {
+        "it": "I tuoi diritti, in ogni momento: {rights}; e il reclamo al {authority}.",
+        "en": "Your rights, at any time: {rights}; and a complaint to the {authority}.",
+    },
+    "consent_link": {"it": "L'informativa completa: {url}", "en": "The full privacy notice: {url}"},
+    "consent_question": {"it": "Accetti di partecipare?", "en": "Do you agree to take part?"},
+    "consent_again": {
+        "it": "Abbiamo aggiornato l'informativa sulla privacy ({version}) e «{purposes}» è cambiata: "
+              "ti chiediamo di nuovo il consenso.",
+        "en": "We have updated the privacy notice ({version}) and “{purposes}” has changed: "
+              "we ask for your consent again.",
+    },
+    # the full notice (bot.service.notice.full_sections): headings and the frames of its lines
+    "notice_controller": {"it": "Titolare del trattamento", "en": "Controller"},
+    "notice_dpo": {"it": "Responsabile della protezione dei dati (RPD/DPO)", "en": "Data Protection Officer (DPO)"},
+    "notice_data": {"it": "Quali dati trattiamo", "en": "Which data we process"},
+    "notice_purposes": {"it": "Perché li trattiamo e su quale base giuridica", "en": "Why we process them, and on which legal basis"},
+    "notice_retention": {"it": "Per quanto tempo li conserviamo", "en": "How long we keep them"},
+    "notice_recipients": {"it": "Chi può vederli", "en": "Who can see them"},
+    "notice_transfers": {"it": "Trasferimenti fuori dall'Unione europea", "en": "Transfers outside the European Union"},
+    "notice_provision": {"it": "Partecipazione facoltativa", "en": "Taking part is optional"},
+    "notice_rights": {"it": "I tuoi diritti e come esercitarli", "en": "Your rights and how to exercise them"},
+    "notice_rights_intro": {
+        "it": "Hai diritto, agli artt. 15–22 del GDPR, a:",
+        "en": "Under Articles 15–22 GDPR you have the right to:",
+    },
+    "notice_basis": {
+        "it": "Base giuridica: {text} (art. 6, par. 1, lett. {letter}, GDPR).",
+        "en": "Legal basis: {text} (Article 6(1)({letter}) GDPR).",
+    },
+    "notice_email": {"it": "E-mail: {email}", "en": "E-mail: {email}"},
+    "notice_pec": {"it": "PEC: {pec}", "en": "Certified e-mail (PEC): {pec}"},
+    "notice_phone": {"it": "Telefono: {phone}", "en": "Phone: {phone}"},
+    "notice_of_date": {"it": "informativa del {date}", "en": "notice of {date}"},
+    "notice_of_month": {"it": "informativa di {month} {year}", "en": "notice of {month} {year}"},
+    "notice_version": {"it": "informativa versione «{version}»", "en": "notice version “{version}”"},
+    "first_of_month": {"it": "1º", "en": "1"},
+    "long_date": {"it": "{day} {month} {year}", "en": "{day} {month} {year}"},
+    "months": {
+        "it": "gennaio,febbraio,marzo,aprile,maggio,giugno,luglio,agosto,settembre,ottobre,novembre,dicembre",
+        "en": "January,February,March,April,May,June,July,August,September,October,November,December",
     },
     "consent_accept": {"it": "Accetto", "en": "I agree"},
     "consent_decline": {"it": "Non accetto", "en": "I do not agree"},
@@ -56,9 +93,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This is what we hold about you (pseudonymous code {pseudonym}):",
     },
     "privacy_language": {"it": "Lingua: {lang}", "en": "Language: {lang}"},
+    # a language's name, by its code (an unknown code is shown as it is)
+    "language_names": {
+        "it": "it=italiano,en=inglese,de=tedesco,fr=francese,es=spagnolo,sl=sloveno",
+        "en": "it=Italian,en=English,de=German,fr=French,es=Spanish,sl=Slovenian",
+    },
     "privacy_consent": {
-        "it": "Consenso «{purpose}»: {decision} il {date} (informativa {version})",
-        "en": "Consent “{purpose}”: {decision} on {date} (notice {version})",
+        "it": "Consenso «{purpose}»: {decision} il {date} ({version})",
+        "en": "Consent “{purpose}”: {decision} on {date} ({version})",
     },
     "granted": {"it": "dato", "en": "given"},
     "revoked": {"it": "negato/revocato", "en": "refused/withdrawn"},
@@ -70,6 +112,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_paused": {"it": "sospeso", "en": "paused"},
     "status_completed": {"it": "completato", "en": "completed"},
     "status_expired": {"it": "scaduto", "en": "expired"},
+    "status_stopped": {"it": "interrotto, risposte cancellate", "en": "stopped, answers erased"},
+    # after the age gate stopped a run (bot.service.conversation): whom a parent can write to
+    "minor_contact": {
+        "it": "Un genitore o chi esercita la responsabilità genitoriale può anche scrivere al titolare del "
+              "trattamento, {controller}: {email}.",
+        "en": "A parent or guardian can also write to the data controller, {controller}: {email}.",
+    },
     "privacy_footer": {
         "it": "Per cancellare tutto usa /cancella.",
         "en": "To erase everything use /cancella.",
@@ -279,6 +328,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There are still too few answers to show how firms are distributed.",
     },
     "feedback_small": {"it": "meno di {k}", "en": "fewer than {k}"},
+    "feedback_hidden": {"it": "non mostrato (farebbe risalire a un gruppo piccolo)",
+                        "en": "not shown (it would give a small group away)"},
     "feedback_themes": {
         "it": "Dei temi dei vostri obiettivi, sono tra le priorità condivise della città:",
         "en": "Of your objectives' themes, these are among the city's shared priorities:",
@@ -294,5 +345,12 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# Each language named in itself, for the language buttons (web header, Telegram /lingua) of a
+# plan's languages (plan.yaml `languages`).
+LANGUAGE_NAMES: dict[str, str] = {
+    "it": "Italiano", "en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "sl": "Slovenščina",
+    "pt": "Português", "ro": "Română", "ar": "العربية", "uk": "Українська", "sq": "Shqip",
+}
+
 # the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
-translate = Catalogue(TEXTS).translate
+translate = Catalogue(TEXTS, layer="service").translate

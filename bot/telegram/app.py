@@ -52,7 +52,7 @@ def build_bot(settings: Settings, *, retry: bool = True) -> Bot:
 def build_dispatcher(
     db: Database, settings: Settings, catalog: QuestionnaireCatalog | None = None, max_batch: int = 64
 ) -> Dispatcher:
-    catalog = catalog or QuestionnaireCatalog.load(settings.questionnaires_dir)
+    catalog = catalog or QuestionnaireCatalog.load(settings.plan)
     conversation = conversation_from_settings(settings, catalog)
     committer = GroupCommitter(db, max_batch=max_batch, prefetch=prefetch_updates)
     dispatcher = Dispatcher(db=db, committer=committer, settings=settings)
@@ -76,7 +76,7 @@ async def _on_error(event: ErrorEvent, bot: Bot, settings: Settings | None = Non
     chat_id = update.message.chat.id if update.message else (
         update.callback_query.message.chat.id if update.callback_query and update.callback_query.message else None
     )
-    lang = user_language(user, settings.lang if settings else "it")
+    lang = user_language(user, settings.lang, settings.plan.languages) if settings else user_language(user, "it")
     try:
         if update.callback_query is not None:
             await bot.answer_callback_query(update.callback_query.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 
 class AnswerButton(CallbackData, prefix="a"):
@@ -37,7 +38,7 @@ class EraseButton(CallbackData, prefix="x"):
 
 
 class LanguageButton(CallbackData, prefix="l"):
-    lang: Literal["it", "en"]
+    lang: str = Field(pattern="^[a-z]{2}$")  # one of the plan's languages (checked by the handler)
 
 
 class ExportButton(CallbackData, prefix="e"):

@@ -31,13 +31,10 @@ CHANNEL = "telegram"
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-def user_language(user: User | None, default: str) -> str:
-    code = (user.language_code or "") if user else ""
-    if code.startswith("it"):
-        return "it"
-    if code.startswith("en"):
-        return "en"
-    return default
+def user_language(user: User | None, default: str, languages: Sequence[str] = ("it", "en")) -> str:
+    """The language of the user's Telegram app when the plan speaks it (``de-AT`` → ``de``), else the default."""
+    code = ((user.language_code or "") if user else "").lower()[:2]
+    return code if code in languages else default
 
 
 async def prefetch_updates(session: AsyncSession, keys: Sequence[tuple[str | None, int]]) -> None:
@@ -63,7 +60,7 @@ class UpdateUnitOfWork(BaseMiddleware):
         bot: Bot = data["bot"]
         user: User | None = data.get("event_from_user")
         if has_control_characters(typed(event)):
-            await self._refuse_control_characters(bot, event, user_language(user, self.settings.lang))
+            await self._refuse_control_characters(bot, event, user_language(user, self.settings.lang, self.settings.plan.languages))
             return None
         outbox = Outbox(self.tracker)
         fields = {"update_id": event.update_id, "type": event.event_type}
@@ -74,7 +71,7 @@ class UpdateUnitOfWork(BaseMiddleware):
                 return False, None
             if user is not None:
                 data["respondent"] = await self.conversation.lookup(
-                    session, CHANNEL, str(user.id), user_language(user, self.settings.lang)
+                    session, CHANNEL, str(user.id), user_language(user, self.settings.lang, self.settings.plan.languages)
                 )
             data.update(session=session, outbox=outbox, conversation=self.conversation, settings=self.settings)
             return True, await handler(event, data)

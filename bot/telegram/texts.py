@@ -50,6 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "it": "I tuoi dati in un file JSON: consensi, questionari e risposte, con il tuo codice {pseudonym}.",
         "en": "Your data in a JSON file: consents, questionnaires and answers, under your code {pseudonym}.",
     },
+    "notice_online": {"it": "La stessa informativa sul web: {url}", "en": "The same notice on the web: {url}"},
     "my_data_none": {"it": "Non conservo nessun dato su di te.", "en": "I hold no data about you."},
     "choose_language": {"it": "Scegli la lingua:", "en": "Choose your language:"},
     "help": {
@@ -58,7 +59,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/start – scegli un questionario\n/indietro – torna alla domanda precedente\n"
             "/salta – salta una domanda facoltativa\n/stato – a che punto sei\n"
             "/annulla – sospendi (le risposte restano)\n/riprendi – riprendi\n"
-            "/lingua – italiano / English\n/privacy – i dati che conserviamo su di te\n"
+            "/lingua – italiano / English\n/informativa – l'informativa sulla privacy\n"
+            "/privacy – i dati che conserviamo su di te\n"
             "/imieidati – scarica i tuoi dati (file JSON)\n"
             "/cancella – cancella tutti i tuoi dati\n/aiuto – questo messaggio"
         ),
@@ -67,7 +69,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/start – choose a questionnaire\n/indietro – back to the previous question\n"
             "/salta – skip an optional question\n/stato – where you are\n"
             "/annulla – pause (your answers are kept)\n/riprendi – resume\n"
-            "/lingua – italiano / English\n/privacy – the data we hold about you\n"
+            "/lingua – italiano / English\n/informativa – the privacy notice\n"
+            "/privacy – the data we hold about you\n"
             "/imieidati – download your data (a JSON file)\n"
             "/cancella – erase all your data\n/aiuto – this message"
         ),
@@ -161,6 +164,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("annulla", "Sospendi il questionario"),
         ("riprendi", "Riprendi il questionario"),
         ("lingua", "Italiano / English"),
+        ("informativa", "L'informativa sulla privacy"),
         ("privacy", "I dati che conservate su di me"),
         ("imieidati", "Scarica i miei dati"),
         ("cancella", "Cancella tutti i miei dati"),
@@ -174,6 +178,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("annulla", "Pause the questionnaire"),
         ("riprendi", "Resume the questionnaire"),
         ("lingua", "Italiano / English"),
+        ("informativa", "The privacy notice"),
         ("privacy", "The data you hold about me"),
         ("imieidati", "Download my data"),
         ("cancella", "Erase all my data"),
@@ -183,4 +188,4 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 
 
 # the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
-translate = Catalogue(TEXTS).translate
+translate = Catalogue(TEXTS, layer="telegram").translate

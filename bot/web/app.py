@@ -24,12 +24,14 @@ from storage import Database
 
 from bot.service.health import BotStatus
 from bot.service.catalog import QuestionnaireCatalog
+from bot.service.mailing import UNSUBSCRIBE_PATH
 from ..settings import Settings
 from . import probes
 from .citizen import WebChannel
 from .dashboard import Dashboard, install as install_dashboard
 from .edge import NoStore, ProxyHeadersMiddleware, SecurityHeaders
 from .privacy import PrivacyPages
+from .unsubscribe import UnsubscribePages
 from .session import DEFAULT_KEY_FILE, Sessions, load_secret_key
 from .texts import translate
 from .webhook import WEBHOOK_PATH, TelegramWebhook
@@ -54,7 +56,7 @@ def create_app(
     """
     secret_key = load_secret_key(settings.secret_key, key_file)
     sessions = Sessions(secret_key, secure=settings.cookie_secure)
-    web = WebChannel(settings, db, catalog or QuestionnaireCatalog.load(settings.questionnaires_dir), sessions)
+    web = WebChannel(settings, db, catalog or QuestionnaireCatalog.load(settings.plan), sessions)
     dashboard = Dashboard(settings, db, sessions, secret_key, web.templates)
     telegram: TelegramWebhook | None = None
     if settings.telegram_bot_token and settings.telegram_webhook_url:
@@ -96,6 +98,7 @@ def create_app(
 def install_citizen_pages(app: FastAPI, web: WebChannel) -> None:
     """The citizens' routes: the questionnaires, the language switch, the privacy pages."""
     privacy = PrivacyPages(web)
+    unsubscribe = UnsubscribePages(web)  # the e-mails' unsubscribe link (issue 19)
     routes = [
         ("/", web.index, "GET"),
         ("/q/{qid}", web.questionnaire, "GET"),
@@ -104,6 +107,9 @@ def install_citizen_pages(app: FastAPI, web: WebChannel) -> None:
         ("/privacy", privacy.show, "GET"),
         ("/privacy", privacy.erase, "POST"),
         ("/privacy/dati", privacy.my_data, "GET"),
+        ("/informativa", privacy.notice, "GET"),
+        (UNSUBSCRIBE_PATH, unsubscribe.confirm, "GET"),
+        (UNSUBSCRIBE_PATH, unsubscribe.unsubscribe, "POST"),
     ]
     for path, endpoint, method in routes:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)

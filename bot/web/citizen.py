@@ -30,6 +30,7 @@ from storage import Database, register, repository
 from storage.group_commit import GroupCommitter
 from storage.models import Respondent
 
+from bot.service.texts import LANGUAGE_NAMES
 from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from bot.service.conversation import conversation_from_settings
 from bot.service.reply import CONSENT_KEY, MENU_KEY, Reply
@@ -76,6 +77,9 @@ class WebChannel:
         self.conversation = conversation_from_settings(settings, catalog)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals["wt"] = translate  # the citizens' pages; the dashboard's are "tx"
+        # the header offers the plan's other languages, each named in itself
+        self.templates.env.globals["languages"] = settings.plan.languages
+        self.templates.env.globals["language_names"] = LANGUAGE_NAMES
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ class WebChannel:
                 yield session
 
     def lang(self, ws: WebSession) -> str:
-        return page_language(ws, self.settings.lang)
+        return self.settings.plan.language_for(page_language(ws, self.settings.lang), self.settings.lang)
 
     def page(
         self, request: Request, ws: WebSession, lang: str, name: str, context: dict[str, Any], status: int = 200
@@ -186,8 +190,10 @@ class WebChannel:
                 "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
                 "started_before": False, "errors": [], "closed": closed,
             }
-            if respondent.id is None or not await self.conversation.has_consent(session, respondent):
-                context["consent"] = views.consent_view(self.conversation.consent_prompt(lang, qid).messages[0])
+            changed = await self.conversation.consent_needed(session, respondent) if respondent.id is not None else []
+            if changed is not None:  # never asked, refused, or a purpose changed since (bot.service.notice)
+                prompt = self.conversation.consent_prompt(lang, qid, changed).messages[0]
+                context["consent"] = views.consent_view(prompt, self.conversation.notice_url)
                 context["thread"], context["errors"] = views.transient(flash.messages if flash else [], [])
             else:
                 await self._run_context(session, respondent, qid, lang, flash, context)
@@ -355,7 +361,7 @@ class WebChannel:
             return self.page(request, ws, lang, "questionnaire.html", {
                 "title": translate("invitation_title", lang), "qid": INVITATION, "description": None,
                 "action": f"/q/{INVITATION}?t={quote(token)}", "thread": [], "prompt": None, "run_id": None,
-                "can_start": False, "errors": [], "consent": views.consent_view(consent),
+                "can_start": False, "errors": [], "consent": views.consent_view(consent, self.conversation.notice_url),
             })
         texts = [m.text for m in reply.messages if m.kind != "prompt" and m.text]
         texts += [m.text for m in reply.messages if m.kind == "prompt" and m.question_key != MENU_KEY and m.text]
@@ -369,7 +375,7 @@ class WebChannel:
             form = await self.checked_form(request, ws)
         except FormError as error:
             return self.form_refused(request, ws, error)
-        lang = form.get("lang") if form.get("lang") in ("it", "en") else self.settings.lang
+        lang = self.settings.plan.language_for(form.get("lang"), self.settings.lang)
         async with self.transaction() as session:
             respondent = await self.respondent(session, ws)
             if respondent.id is not None:

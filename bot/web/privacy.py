@@ -1,4 +1,5 @@
-"""/privacy: what the service holds about this browser's respondent, its download and its erasure.
+"""/privacy: what the service holds about this browser's respondent, its download and its erasure;
+/informativa: the plan's privacy notice in full (bot.service.notice).
 
 The same report, export and erasure as the chat's /privacy and /cancella (the Conversation
 service and :mod:`bot.service.personal_data`); erasing also gives the browser a new identity,
@@ -12,7 +13,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.service import personal_data
+from bot.service import notice as privacy_notice, personal_data
 from bot.service import texts as service_texts
 
 from .citizen import CHANNEL, WebChannel
@@ -49,12 +50,24 @@ class PrivacyPages:
             "erased": service_texts.translate("erased", lang) if erased else None,
         }, status)
 
+    async def notice(self, request: Request) -> Response:
+        """The full privacy notice, in the browser's language (the default one where it has no text)."""
+        ws = self.web.sessions.read(request)
+        lang = self.web.lang(ws)
+        notice = self.web.conversation.notice
+        return self.web.page(request, ws, lang, "informativa.html", {
+            "title": notice.text(notice.title, lang),
+            "version": notice.version_words(notice.version, lang),
+            "sections": privacy_notice.full_sections(notice, lang),
+        })
+
     async def my_data(self, request: Request) -> Response:
         """The privacy page's download (bot.service.personal_data): nothing held → back to the page."""
         ws = self.web.sessions.read(request)
         async with self.web.transaction() as session:
             respondent = await self.web.respondent(session, ws)
-            data = await personal_data.export(session, respondent.id, "respondent") if respondent.id else None
+            data = (await personal_data.export(session, respondent.id, "respondent", self.web.conversation.notice)
+                    if respondent.id else None)
         if data is None:
             return self.web.redirect(request, ws, "/privacy")
         response = Response(data.content, media_type="application/json", headers={

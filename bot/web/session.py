@@ -81,7 +81,7 @@ class Sessions:
             respondent_id = secrets.token_urlsafe(24)
         lang = request.cookies.get(LANG_COOKIE)
         return WebSession(
-            respondent_id, self.csrf_token(respondent_id), lang if lang in ("it", "en") else None, is_new
+            respondent_id, self.csrf_token(respondent_id), lang if lang and len(lang) == 2 and lang.isalpha() else None, is_new
         )
 
     def renew(self) -> WebSession:

@@ -17,6 +17,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "none_open": {"it": "Al momento non ci sono questionari aperti.", "en": "No questionnaire is open at the moment."},
     "answer_it": {"it": "Compila «{title}»", "en": "Answer “{title}”"},
     "privacy_link": {"it": "I tuoi dati", "en": "Your data"},
+    "notice_link": {"it": "Informativa privacy", "en": "Privacy notice"},
+    "notice_read": {"it": "Leggi l'informativa completa", "en": "Read the full privacy notice"},
+    "notice_explain": {
+        "it": "Chi tratta i tuoi dati, perché, per quanto tempo e come esercitare i tuoi diritti:",
+        "en": "Who processes your data, why, for how long, and how to exercise your rights:",
+    },
+    "notice_your_data": {
+        "it": "Vedi, scarica o cancella i dati che conserviamo su di te",
+        "en": "See, download or erase the data we hold about you",
+    },
     "home_link": {"it": "Tutti i questionari", "en": "All questionnaires"},
     "conversation": {"it": "La conversazione", "en": "The conversation"},
     "you_said": {"it": "Tu:", "en": "You:"},
@@ -120,4 +130,4 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 # the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
-translate = i18n.Catalogue(TEXTS, below=i18n.CATALOGUE).translate  # the engine's texts ("progress") below
+translate = i18n.Catalogue(TEXTS, below=i18n.CATALOGUE, layer="web").translate  # the engine's texts ("progress") below

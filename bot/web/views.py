@@ -72,9 +72,13 @@ def open_questionnaires(catalog: QuestionnaireCatalog, lang: str) -> list[dict[s
     return items
 
 
-def consent_view(consent: Message) -> dict[str, Any]:
-    """The consent question as the page shows it: the notice's lines, the question, yes and no."""
-    lines = [line for line in consent.text.split("\n") if line.strip()]
+def consent_view(consent: Message, notice_url: str | None = None) -> dict[str, Any]:
+    """The consent question as the page shows it: the notice's lines, the question, yes and no.
+
+    The line giving the full notice's address (``notice_url``) is left out: the page links to
+    /informativa instead.
+    """
+    lines = [line for line in consent.text.split("\n") if line.strip() and not (notice_url and notice_url in line)]
     return {
         "notice": lines[:-1], "question": lines[-1] if lines else "",
         "options": [{"value": o.value, "label": o.label} for o in consent.options],

@@ -26,7 +26,7 @@ SCENARI_QUESTION_FIELDS = {
     "scenari_min": "number", "scenari_max": "number", "scenari_min_items": "number",
     "scenari_max_items": "number", "scenari_min_label": "text", "scenari_max_label": "text",
     "scenari_add_prompt": "text", "scenari_item_label": "text", "scenari_follow_up": "json",
-    "scenari_dynamic": "flag", "scenari_suggested": "words",
+    "scenari_stop": "json", "scenari_parameter": "flag", "scenari_dynamic": "flag", "scenari_suggested": "words",
 }
 
 # Scenari's own settings columns (besides form_title, form_id, version, default_language).

@@ -45,6 +45,8 @@ def to_questionnaire(job: ImportJob, form: dict[str, Any], settings: dict[str, s
                 raw[name] = json.loads(value)
             except json.JSONDecodeError as exc:
                 job.error("settings row 2", f"scenari_{name} is not valid JSON: {exc}")
+    if job.parameters:
+        raw["parameters"] = dict(job.parameters)
     if job.data_lists:  # read from the form's CSV files; the export's own setting names them too
         raw["data_lists"] = {**job.data_lists, **(raw.get("data_lists") or {})}
     _lists(job, raw, form.get("choices") or {}, settings)
@@ -88,6 +90,9 @@ def _element(job: ImportJob, element: dict[str, Any], out: list[dict[str, Any]],
     if kind not in TYPES and kind != "repeat":
         return  # already reported from the rows
     where = job.at(key)
+    if kind == "calculate" and element.get("scenari_parameter") and not in_repeat:
+        _parameter(job, key, str((element.get("bind") or {}).get("calculate", "")), where)
+        return
     question: dict[str, Any] = {"key": key, "type": TYPES.get(kind, kind)}
     if (text := _text(job, element.get("label"))) is not None:
         question["text"] = text
@@ -202,6 +207,18 @@ def _range(job: ImportJob, parameters: dict[str, Any], question: dict[str, Any],
         question["type"] = "decimal"
         if step != 1:
             job.warn(where, f"range step {step:g} is not enforced: any number from {start:g} to {end:g} is accepted")
+
+
+def _parameter(job: ImportJob, key: str, literal: str, where: str) -> None:
+    """A questionnaire parameter, exported as a constant calculate: a number or a quoted text."""
+    text = literal.strip()
+    try:
+        job.parameters[key] = float(text) if "." in text else int(text)
+    except ValueError:
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            job.parameters[key] = text[1:-1]
+        else:
+            job.error(where, f"a scenari_parameter's calculation is a number or a quoted text, not {text!r}")
 
 
 def _scenari_fields(job: ImportJob, element: dict[str, Any], question: dict[str, Any], where: str) -> None:

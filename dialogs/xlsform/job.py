@@ -21,6 +21,7 @@ class ImportJob:
         self.raw_rows: dict[str, dict[str, str]] = {}
         self.filters: dict[str, str] = {}
         self.data_lists: dict[str, dict[str, str]] = {}  # select_one_from_file: list name → its file
+        self.parameters: dict[str, int | float | str] = {}  # constant calculates marked scenari_parameter
 
     def error(self, where: str, reason: str) -> None:
         self.errors.append(DefinitionError(self.source, where, reason))

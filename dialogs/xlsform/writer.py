@@ -33,6 +33,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
     path = Path(path)
     languages = _languages(q)
     writer = _Sheets(q, languages)
+    writer.parameters()
     writer.questions(q.questions)
     workbook = Workbook()
     _sheet(workbook.active, "survey", writer.survey)
@@ -74,6 +75,13 @@ class _Sheets:
         if text is not None:
             for lang in text.languages:
                 row[f"{column}::{language_column(lang)}"] = text.values[lang]
+
+    def parameters(self) -> None:
+        """The questionnaire's parameters as XLSForm's constant ``calculate`` rows (what ODK
+        authors write for a threshold), marked so the import reads them back as parameters."""
+        for name, value in self.q.parameters.items():
+            literal = repr(value) if isinstance(value, str) else _number(value)
+            self.survey.append({"type": "calculate", "name": name, "calculation": literal, "scenari_parameter": "yes"})
 
     def questions(self, questions: list[Question]) -> None:
         for question in questions:
@@ -144,6 +152,8 @@ class _Sheets:
             self.texts(row, f"scenari_{field}", getattr(question, field))
         if question.follow_up is not None:
             row["scenari_follow_up"] = json.dumps(question.follow_up.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+        if question.stop is not None:
+            row["scenari_stop"] = json.dumps(question.stop.model_dump(mode="json"), ensure_ascii=False)
         if isinstance(question.choices, str) and question.choices in self.q.dynamic_lists:
             row["scenari_dynamic"] = "yes"
         if question.suggested:

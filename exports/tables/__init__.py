@@ -1,6 +1,7 @@
 """The analysts' tables: which themes, priorities and visions different kinds of actors share.
 
-Input: the plain rows of :func:`storage.aggregates.load`; output: :class:`Tables`, pandas frames
+Input: the plain rows of :func:`storage.aggregates.load` (or its Arrow columns,
+:func:`storage.aggregates.load_columnar`, which :func:`compute_tables` reads); output: :class:`Tables`, pandas frames
 with a description of each column, written by :mod:`.writer`. docs/convergence.md gives every
 formula and the suppression rule; docs/consensus.md the deliberation rounds'. One module each:
 

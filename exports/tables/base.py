@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, compress
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 
 from storage.aggregates import AggregateData
 
-from ..options import Options
+from ..options import Options, PlanSources
 from ..vocabulary import CITIZEN, VISION_THEMES, Vocabulary, vocabulary
 
 QUOTE_LENGTH = 300
@@ -71,7 +72,21 @@ def blank_small(values: pd.Series, counts: pd.Series, k: int) -> pd.Series:
 
 
 def frame_of(rows: Any, columns: list[str]) -> pd.DataFrame:
-    """A frame of ``columns`` from storage's rows (row objects, or its columnar ``Columns``)."""
+    """A frame of ``columns`` from storage's rows (row objects, its columnar ``Columns``, or Arrow
+    ``ArrowColumns``); the same frame, with the same dtypes, whichever storage read."""
+    table = getattr(rows, "table", None)  # storage.aggregates.ArrowColumns: Arrow columns, converted in C
+    if table is not None:
+        if not len(rows):
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        decoded = rows.decoded
+        frame = table.select([c for c in columns if c not in decoded]).to_pandas()
+        for c in columns:
+            if c in decoded:
+                frame[c] = pd.Series(decoded[c], index=frame.index)
+        frame = frame[columns]
+        if "completed_at" in frame.columns:  # SQLite's text, PostgreSQL's timestamptz: UTC datetimes
+            frame["completed_at"] = pd.to_datetime(frame["completed_at"], utc=True)
+        return frame
     data = getattr(rows, "data", None)  # storage.aggregates.Columns: already columnar
     if isinstance(data, dict):
         if not len(rows):
@@ -92,20 +107,21 @@ def short_quote(text: Any) -> str:
 
 
 def explode_list(frame: pd.DataFrame, column: str = "value") -> pd.DataFrame:
-    """One row per element of a list answer, with its 0-based position."""
-    rows: list[int] = []
-    values: list[Any] = []
-    positions: list[int] = []
-    for row, value in enumerate(frame[column].tolist()):
-        if isinstance(value, list):
-            for position, element in enumerate(value):
-                if element is not None:
-                    rows.append(row)
-                    values.append(element)
-                    positions.append(position)
+    """One row per element of a list answer, with its 0-based position (``None`` elements left out).
+
+    Row numbers and positions are computed with numpy from the lists' lengths: one Python pass
+    to flatten, none per element to index."""
+    lists = [value if isinstance(value, list) else () for value in frame[column].tolist()]
+    lengths = np.fromiter(map(len, lists), dtype="int64", count=len(lists))
+    flat = list(chain.from_iterable(lists))
+    rows = np.repeat(np.arange(len(lists), dtype="int64"), lengths)
+    positions = np.arange(len(flat), dtype="int64") - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    keep = np.fromiter((element is not None for element in flat), dtype=bool, count=len(flat))
+    if not keep.all():
+        rows, positions, flat = rows[keep], positions[keep], list(compress(flat, keep))
     out = frame.iloc[rows].reset_index(drop=True)
-    out[column] = pd.Series(values, dtype=object)
-    out["position"] = np.asarray(positions, dtype="int64")
+    out[column] = pd.Series(flat, dtype=object)
+    out["position"] = positions
     return out
 
 
@@ -128,7 +144,7 @@ class Prepared:
 
 def prepare(data: AggregateData, options: Options) -> Prepared:
     """The frames every analysis reads, with each listening unit's latest runs."""
-    vocab = vocabulary()
+    vocab = vocabulary(options.sources or PlanSources())
     runs = frame_of(data.runs, ["run_id", "respondent_id", "questionnaire_id", "completed_at"])
     answers = frame_of(data.answers, ["answer_id", "run_id", "respondent_id", "questionnaire_id", "question_key",
                                       "item_index", "value"])
@@ -192,7 +208,7 @@ def theme_order(p: Prepared, *extra: pd.Series) -> list[str]:
     """The vocabulary's themes, then any other theme found in ``extra``, sorted."""
     seen = list(p.vocab.themes)
     for series in extra:
-        seen += sorted(set(series.dropna()) - set(seen))
+        seen += sorted(set(series.dropna().unique()) - set(seen))  # unique() first: no Python loop over every row
     return seen
 
 

@@ -48,13 +48,26 @@ def build_tables(data: AggregateData, options: Options | None = None) -> Tables:
         "actors": len(data.actors),
         "cards": len(data.cards),
         "ratings": len(data.ratings),
-        "votes": len(data.votes) if data.votes is not None else 0,
+        # the rounds, not the votes: Σ every statement's seen total = the votes, which would tie the
+        # statements' blanks together (exports.complements.consensus_cells, docs/consensus.md)
+        "rounds": len(set(data.votes.round_id)) if data.votes is not None and len(data.votes) else 0,
     }
     return Tables(built, data.read_at, counts, options)
 
 
-async def compute_tables(db: Database, options: Options | None = None) -> Tables:
-    """Read (one transaction, only :data:`ANSWER_KEYS`) and compute every table; the CPU-heavy part in a thread."""
+async def read_data(db: Database, columnar: bool = True) -> AggregateData:
+    """What the tables read, only :data:`ANSWER_KEYS`, in one transaction: as Arrow columns through
+    an ADBC driver (:func:`storage.aggregates.load_columnar`) when the database allows it, else
+    through SQLAlchemy Core (``columnar=False`` forces that path). The tables are the same."""
+    if columnar:
+        data = await aggregates.load_columnar(db, keys=ANSWER_KEYS)
+        if data is not None:
+            return data
     async with db.transaction() as session:
-        data = await aggregates.load(session, keys=ANSWER_KEYS, fast=True)
+        return await aggregates.load(session, keys=ANSWER_KEYS, fast=True)
+
+
+async def compute_tables(db: Database, options: Options | None = None, columnar: bool = True) -> Tables:
+    """Read (:func:`read_data`) and compute every table; the CPU-heavy part in a thread."""
+    data = await read_data(db, columnar)
     return await asyncio.to_thread(build_tables, data, options)

@@ -19,7 +19,9 @@ tables. docs/consensus.md gives every formula with its references; in short, per
 * **opinion groups** (optional): :mod:`exports.tables.opinion_groups`, shown beside the declared
   categories.
 
-Counts of 1 … k−1 are blank, with every number derived from them, as in every citizen export.
+Counts of 1 … k−1 are blank, with every number derived from them, as in every citizen export;
+then the complements :func:`exports.complements.consensus_cells` chooses (a statement's total
+minus the categories shown must not give a small category's votes back; docs/consensus.md).
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import complements
+from ..options import PlanSources
 from ..vocabulary import vocabulary
-from .base import Analysis, Prepared, Table, blank_small
-from .opinion_groups import opinion_groups
+from .base import Analysis, Prepared, Table
+from .opinion_groups import group_counts, suppressed
 
 Z90 = 1.2816  # one-sided 90 %: Pol.is' z-sig-90
 VOTE_COLUMNS = ["round_id", "statement_id", "respondent_id", "choice", "category"]
@@ -64,6 +68,7 @@ class ConsensusOptions:
     min_category_votes: int | None = None
     groups: bool = True
     seed: int = 0
+    sources: PlanSources | None = None  # the plan's category labels (codes only if unset)
 
 
 def votes_frame(data: Any) -> pd.DataFrame:
@@ -95,9 +100,10 @@ def two_prop_test(s_in: Any, n_in: Any, s_out: Any, n_out: Any) -> Any:
     return np.where(p >= 1, 0.0, z)
 
 
-def _labels(lang: str) -> dict[str, str]:
+def _labels(lang: str, sources: PlanSources | None = None) -> dict[str, str]:
     try:
-        return {code: label.get(lang) or label.get("it") or code for code, label in vocabulary().categories.items()}
+        categories = vocabulary(sources or PlanSources()).categories
+        return {code: label.get(lang) or label.get("it") or code for code, label in categories.items()}
     except Exception:  # pragma: no cover - labels are a nicety
         return {}
 
@@ -158,12 +164,22 @@ def consensus_frames(data: Any, rounds: Mapping[int, tuple[str, int, int]] | Non
         rounds = getattr(data, "rounds", None) or {}
     if statements is None:
         statements = getattr(data, "statements", None) or {}
-    labels = _labels(o.lang)
+    labels = _labels(o.lang, o.sources)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CONSENSUS_TABLES}
-    for r in _rounds(votes, rounds, o):
-        frames = _round_tables(r, o)
-        if o.groups:
-            frames["consensus_groups"] = opinion_groups(r.votes, o.k, o.seed)
+    found = _rounds(votes, rounds, o)
+    groups = {r.round_id: group_counts(r.votes, o.k, o.seed) if o.groups else None for r in found}
+    # primary and secondary suppression of every round at once (docs/consensus.md, "Thresholds and
+    # suppression"); no number of votes is printed (build.py counts rounds), so none ties them together
+    blank = complements.consensus_cells([
+        complements.RoundCounts(r.round_id, r.cells, r.categories, r.voters.to_dict(), groups[r.round_id],
+                                _grouped(groups[r.round_id])) for r in found], o.k)
+    for r in found:
+        frames = _round_tables(r, o, blank)
+        table = groups[r.round_id]
+        if table is not None:
+            frames["consensus_groups"] = table if table.empty else suppressed(
+                table, o.k, [("group", r.round_id, g, c) in blank for g, c in zip(table["group"], table["category"])],
+                [("size", r.round_id, g) in blank for g in table["group"]])
         for name, frame in frames.items():
             if frame.empty:
                 continue
@@ -183,11 +199,27 @@ def consensus_frames(data: Any, rounds: Mapping[int, tuple[str, int, int]] | Non
     return out
 
 
-def _round_tables(r: _Round, o: ConsensusOptions) -> dict[str, pd.DataFrame]:
-    k = o.k
+def _grouped(table: pd.DataFrame | None) -> dict[str, int]:
+    """Participants of each declared category in the opinion groups (true counts)."""
+    if table is None or table.empty:
+        return {}
+    return {str(c): int(n) for c, n in table.groupby("category")["participants"].sum().items()}
+
+
+def _hidden(keys: Any, blank: set[Any]) -> np.ndarray:
+    return np.fromiter((key in blank for key in keys), dtype=bool, count=len(keys))
+
+
+def _round_tables(r: _Round, o: ConsensusOptions, blank: set[Any]) -> dict[str, pd.DataFrame]:
+    """One round's tables; ``blank`` holds the counts to leave blank (primary and complementary,
+    :func:`exports.complements.consensus_cells`), and every number derived from one goes with it."""
+    k, rid = o.k, r.round_id
     need = max(k, r.min_category_votes)
     cells = r.cells[r.cells["category"].isin(r.categories)].copy()
-    cells["counts"] = cells["seen"] >= need
+    pairs = list(zip(cells["statement_id"], cells["category"]))
+    cell_hidden = {m: _hidden([("cell", rid, s_, c, m) for s_, c in pairs], blank) for m in complements.VOTE_MEASURES}
+    # a cell blanked as a complement no longer counts: it enters the measures as the prior 1/2
+    cells["counts"] = (cells["seen"] >= need) & ~np.logical_or.reduce(list(cell_hidden.values()))
     cells["rate"] = smoothed(cells["agree"], cells["seen"])
     cells["disagree_rate"] = smoothed(cells["disagree"], cells["seen"])
     # per statement, over every voter (all categories)
@@ -208,23 +240,31 @@ def _round_tables(r: _Round, o: ConsensusOptions) -> dict[str, pd.DataFrame]:
     shared.loc[~ranked, "consensus"] = np.nan
     shared = shared.sort_values(["consensus", "seen", "statement_id"], ascending=[False, False, True], na_position="last")
     shared["rank"] = pd.array([i + 1 if ok else pd.NA for i, ok in enumerate(shared["consensus"].notna())], dtype="Int64")
-    for column in ("agree", "disagree", "pass"):
-        shared[column] = blank_small(shared[column].astype("Int64"), shared["seen"], k)
-    shared["agree_rate"] = shared["agree_rate"].mask(shared["seen"] < k)
-    shared["seen"] = blank_small(shared["seen"].astype("Int64"), shared["seen"], k)
+    total_hidden = {m: _hidden([("total", rid, s_, m) for s_ in shared["statement_id"]], blank)
+                    for m in complements.VOTE_MEASURES}
+    shared["agree_rate"] = shared["agree_rate"].mask(total_hidden["seen"] | total_hidden["agree"])
+    for column in complements.VOTE_MEASURES:
+        shared[column] = shared[column].astype("Int64").mask(total_hidden[column])
 
     by_cat = cells.copy()
-    small = by_cat["seen"] < k
-    for column in ("agree", "disagree", "pass"):
-        by_cat[column] = by_cat[column].astype("Int64").mask(small)
-    by_cat["rate"] = by_cat["rate"].mask(small)
-    by_cat["agree_share"] = (cells["agree"] / cells["seen"]).mask(small)
-    by_cat["seen"] = by_cat["seen"].astype("Int64").mask(small)
-    by_cat["voters"] = by_cat["category"].map(r.voters).astype("Int64")
+    derived = cell_hidden["seen"] | cell_hidden["agree"]
+    for column in complements.VOTE_MEASURES:
+        by_cat[column] = by_cat[column].astype("Int64").mask(cell_hidden[column])
+    by_cat["rate"] = by_cat["rate"].mask(derived)
+    by_cat["agree_share"] = (cells["agree"] / cells["seen"]).mask(derived)
+    by_cat["voters"] = by_cat["category"].map(r.voters).astype("Int64").mask(
+        _hidden([("voters", rid, c) for c in by_cat["category"]], blank))
     by_cat = by_cat.rename(columns={"rate": "agree_rate", "counts": "counted"})
     by_cat = by_cat.sort_values(["statement_id", "category"])
 
     distinctive = _distinctive(cells, totals, k)
+    if len(distinctive):  # "out" is the statement's total minus the category: blank with a blank total
+        out = (_hidden([("total", rid, s_, "seen") for s_ in distinctive["statement_id"]], blank)
+               | _hidden([("total", rid, s_, d) for s_, d in zip(distinctive["statement_id"], distinctive["direction"])],
+                         blank))
+        distinctive["seen_out"] = distinctive["seen_out"].astype("Int64")
+        for column in ("seen_out", "rate_out", "ratio", "z_diff"):
+            distinctive[column] = distinctive[column].mask(out)
     divisive = _divisive(cells)
     return {"consensus_shared": shared, "consensus_by_category": by_cat, "consensus_distinctive": distinctive,
             "consensus_divisive": divisive}
@@ -325,9 +365,10 @@ DESCRIPTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
 }
 
 
-def consensus_tables(data: Any, k: int = 3, lang: str = "it", groups: bool = True) -> list[Table]:
+def consensus_tables(data: Any, k: int = 3, lang: str = "it", groups: bool = True,
+                     sources: PlanSources | None = None) -> list[Table]:
     """The frames as :class:`Table` objects, for the analysts' workbook."""
-    frames = consensus_frames(data, options=ConsensusOptions(k=k, lang=lang, groups=groups))
+    frames = consensus_frames(data, options=ConsensusOptions(k=k, lang=lang, groups=groups, sources=sources))
     tables = []
     for name in CONSENSUS_TABLES:
         title, description, columns = DESCRIPTIONS[name]
@@ -349,7 +390,7 @@ def top_shared(frames: Mapping[str, pd.DataFrame], round_name: str, n: int = 3) 
 
 def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
     """The deliberation rounds' tables, from the votes read with the answers."""
-    return consensus_tables(p.data.votes, p.options.k, p.options.lang)
+    return consensus_tables(p.data.votes, p.options.k, p.options.lang, sources=p.options.sources)
 
 
 ANALYSIS = Analysis(CONSENSUS_TABLES, frozenset(), build)

@@ -59,9 +59,8 @@ def _count(p: Prepared, found: pd.DataFrame) -> _Counts:
     k = p.options.k
     units = p.units[p.units["questionnaire_id"].isin(LISTENING)]
     unit_cat = units.drop_duplicates("unit")[["unit", "category"]]
-    totals = unit_cat.groupby("category")["unit"].nunique().reindex(
-        [c for c in p.category_order if c in set(unit_cat["category"])]
-    )
+    present = set(unit_cat["category"].unique())  # once, not once per category
+    totals = unit_cat.groupby("category")["unit"].nunique().reindex([c for c in p.category_order if c in present])
     themes = theme_order(p, found["theme_id"])
     categories = list(totals.index)
     counts = (

@@ -102,7 +102,8 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
     lang = p.options.lang
     actors, category = _actors(p)
     edge_list = _edges(p, actors, category)
-    cats = [c for c in p.category_order if c in set(category)]
+    present = set(category.unique())
+    cats = [c for c in p.category_order if c in present]
     cat_labels = "; ".join(f"{c} = {p.vocab.label('categories', c, lang)}" for c in cats)
     return [
         Table("network_edges", "Rete: collaborazioni", "Who collaborates (current) or would collaborate (wished) "

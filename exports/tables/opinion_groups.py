@@ -2,15 +2,17 @@
 
 PCA of the participant × statement matrix (agree 1, disagree −1, pass 0, missing = the
 statement's mean), two components by randomised subspace iteration, then k-means (k = 2…5,
-chosen by silhouette) — Pol.is' method with numpy only (docs/consensus.md). Counts under k blank.
+chosen by silhouette) — Pol.is' method with numpy only (docs/consensus.md). Counts under k blank,
+with the complements :func:`exports.complements.consensus_cells` adds (a group's size minus the
+shown categories must not give a hidden one back).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
-
-from .base import blank_small
 
 GROUP_MIN_VOTES = 7  # a participant enters the opinion groups with at least this many votes (Pol.is)
 MAX_GROUPS = 5
@@ -93,8 +95,8 @@ def _best(projected: np.ndarray, k: int, seed: int, rng: np.random.Generator) ->
     return best
 
 
-def _table(v: pd.DataFrame, row_ids: pd.Index, labels: np.ndarray, silhouette: float, k: int) -> pd.DataFrame:
-    """Participants per group × declared category; group A is the largest."""
+def _table(v: pd.DataFrame, row_ids: pd.Index, labels: np.ndarray, silhouette: float) -> pd.DataFrame:
+    """Participants per group × declared category (true counts); group A is the largest."""
     sizes = np.bincount(labels)
     order = np.argsort(-sizes, kind="stable")
     names = {int(g): GROUP_NAMES[i] for i, g in enumerate(order)}
@@ -104,15 +106,30 @@ def _table(v: pd.DataFrame, row_ids: pd.Index, labels: np.ndarray, silhouette: f
     group_size = frame.groupby("group").size()
     table["group_size"] = table["group"].map(group_size)
     table["share_of_group"] = table["participants"] / table["group_size"]
-    table["share_of_group"] = table["share_of_group"].mask((table["participants"] < k) | (table["group_size"] < k))
-    table["participants"] = blank_small(table["participants"].astype("Int64"), table["participants"], k)
-    table["group_size"] = table["group_size"].astype("Int64").mask(table["group_size"] < k)
     table["silhouette"] = round(silhouette, 4)
-    return table.sort_values(["group", "category"])
+    return table.sort_values(["group", "category"]).reset_index(drop=True)
 
 
-def opinion_groups(votes: pd.DataFrame, k: int, seed: int = 0) -> pd.DataFrame:
-    """One round's votes → participants grouped by how they voted, beside their declared categories."""
+def suppressed(table: pd.DataFrame, k: int, participants: Sequence[bool] | None = None,
+               sizes: Sequence[bool] | None = None) -> pd.DataFrame:
+    """The table of :func:`group_counts` as published: ``participants`` and ``sizes`` say which
+    counts to blank (primary and complementary, :func:`exports.complements.consensus_cells`);
+    without them, counts of 1 … k−1. A share goes with either of its counts."""
+    table = table.copy()
+    if participants is None:
+        participants = ((table["participants"] > 0) & (table["participants"] < k)).to_numpy()
+    if sizes is None:
+        sizes = (table["group_size"] < k).to_numpy()
+    hide_n, hide_size = np.asarray(participants, dtype=bool), np.asarray(sizes, dtype=bool)
+    table["share_of_group"] = table["share_of_group"].astype(float).mask(hide_n | hide_size)
+    table["participants"] = table["participants"].astype("Int64").mask(hide_n)
+    table["group_size"] = table["group_size"].astype("Int64").mask(hide_size)
+    return table
+
+
+def group_counts(votes: pd.DataFrame, k: int, seed: int = 0) -> pd.DataFrame:
+    """One round's votes → participants grouped by how they voted, beside their declared categories
+    (true counts; :func:`suppressed` blanks them)."""
     empty = pd.DataFrame(columns=COLUMNS)
     per_person = votes.groupby("respondent_id").size()
     people = per_person.index[per_person >= min(GROUP_MIN_VOTES, max(2, votes["statement_id"].nunique()))]
@@ -124,4 +141,10 @@ def opinion_groups(votes: pd.DataFrame, k: int, seed: int = 0) -> pd.DataFrame:
     best = _best(projected, k, seed, rng)
     if best is None:
         return empty
-    return _table(v, row_ids, best[1], best[0], k)
+    return _table(v, row_ids, best[1], best[0])
+
+
+def opinion_groups(votes: pd.DataFrame, k: int, seed: int = 0) -> pd.DataFrame:
+    """The groups with primary suppression only (the consensus tables add the complements)."""
+    table = group_counts(votes, k, seed)
+    return table if table.empty else suppressed(table, k)

@@ -38,7 +38,8 @@ def _groups(p: Prepared) -> _Groups:
     themes = theme_order(p, ranked["value"])
     per_category = ranked.groupby(["category", "value"]).agg(
         points=("points", "sum"), first=("first", "sum"), mentions=("unit", "nunique"))
-    categories = [c for c in p.category_order if c in set(answering["category"])]
+    present = set(answering["category"].unique())  # once, not once per category
+    categories = [c for c in p.category_order if c in present]
     groups = {"all": per_category.groupby(level="value").sum().reindex(themes, fill_value=0)}
     groups.update({c: per_category.xs(c, level="category").reindex(themes, fill_value=0) for c in categories})
     respondents = {"all": int(answering["unit"].nunique()),

@@ -77,17 +77,19 @@ def _matrix(p: Prepared, cards: pd.DataFrame, table: pd.DataFrame, out: pd.DataF
     texts = p.all_answers[p.all_answers["question_key"].isin(CARD_TEXT_KEYS)]
     texts = texts.merge(p.tags, on="answer_id", how="inner")[["run_id", "item_index", "theme_id"]]
     found = cards.merge(texts, left_on=["source_run_id", "item_index"], right_on=["run_id", "item_index"], how="inner")
-    found_by_card = found.groupby("card_id")["theme_id"].agg(set)
+    found_by_card = found.groupby("card_id")["theme_id"].agg(set).to_dict()
     matrix = out[["rank", "card", "title", "overall"]].copy()
-    declared = table.set_index("card_id")["theme_id"]
+    declared = dict(zip(table["card_id"].tolist(), table["theme_id"].tolist()))  # dicts: no Series lookup per cell
+    card_ids = matrix["card"].tolist()
     serves = pd.Series(0, index=matrix.index)
+    nothing: set[str] = set()
     for theme in priorities:
         cells = []
-        for card in matrix["card"]:
+        for card in card_ids:
             via = []
             if declared.get(card) == theme:
                 via.append("declared")
-            if theme in found_by_card.get(card, set()):
+            if theme in found_by_card.get(card, nothing):
                 via.append("text")
             cells.append("+".join(via) if via else "")
         matrix[theme] = cells

@@ -9,15 +9,16 @@ so the files carry the same cells; nothing here holds a Telegram id or a person'
 from __future__ import annotations
 
 import io
+import math
 import os
 import zipfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
 
 from ..files import write_private
 from ..safety import neutralise_frame
@@ -81,49 +82,92 @@ def _selected(tables: Tables, names: Sequence[str] | None) -> list[Table]:
 
 
 def workbook_bytes(tables: Tables, names: Sequence[str] | None = None) -> bytes:
-    """The workbook: the README sheet, then one sheet per table (all, or ``names``), with charts."""
+    """The workbook: the README sheet, then one sheet per table (all, or ``names``), with charts.
+
+    Written by xlsxwriter in constant-memory mode (each row goes to a temporary file as it is
+    written), a writer several times faster than openpyxl for the same cells; openpyxl is kept for
+    reading workbooks back and for the other writers. The cells are what pandas' ``to_excel``
+    wrote before: blanks for missing values, ``inf`` as text, the header bold and frozen.
+    """
+    import xlsxwriter  # here, not at import: the dashboard imports this module for CSV downloads too
+
     chosen = _selected(tables, names)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frames = {README: neutralise_frame(readme_frame(tables))}
-        frames.update({t.name[:31]: neutralise_frame(t.frame) for t in chosen})
-        for sheet, frame in frames.items():
-            frame.to_excel(writer, sheet_name=sheet, index=False)
-            _format_sheet(writer.sheets[sheet], frame)
-        for table in chosen:
-            if table.chart and not table.frame.empty:
-                _add_chart(writer.sheets[table.name[:31]], table)
+    # text is only ever text: no formulas, links or numbers guessed from it (neutralised cells start
+    # with "'", and a URL in an answer must not become one of Excel's 65,530 hyperlinks per sheet)
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    bold = book.add_format({"bold": True})
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    frames = {README: (neutralise_frame(readme_frame(tables)), None)}
+    frames.update({t.name[:31]: (neutralise_frame(t.frame), t) for t in chosen})
+    for sheet, (frame, table) in frames.items():
+        ws = book.add_worksheet(sheet)
+        _write_sheet(ws, frame, bold, when)
+        if table is not None and table.chart and not table.frame.empty:
+            _add_chart(book, ws, sheet, table)
+    book.close()
     return buffer.getvalue()
 
 
-def _format_sheet(ws: Any, frame: pd.DataFrame) -> None:
-    """Header bold and frozen; each column as wide as its longest value (up to MAX_WIDTH)."""
-    ws.freeze_panes = "A2"
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for i, column in enumerate(frame.columns, start=1):
-        values = [str(column)] + [str(v) for v in frame[column].head(200) if v is not None and not pd.isna(v)]
-        width = min(MAX_WIDTH, max(8, max(len(v) for v in values) + 2))
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+def _write_sheet(ws: Any, frame: pd.DataFrame, bold: Any, when: Any) -> None:
+    """Header (bold, frozen) and rows, in row order as constant-memory mode wants; each column as
+    wide as its longest value among the first 200 (up to MAX_WIDTH)."""
+    ws.freeze_panes(1, 0)
+    columns = [column.tolist() for _, column in frame.items()]
+    for i, header in enumerate(frame.columns):
+        ws.write_string(0, i, str(header), bold)
+        values = [str(header)] + [str(v) for v in columns[i][:200] if v is not None and not pd.isna(v)]
+        ws.set_column(i, i, min(MAX_WIDTH, max(8, max(len(v) for v in values) + 2)))
+    for r, row in enumerate(zip(*columns), start=1):
+        for c, value in enumerate(row):
+            _write_cell(ws, r, c, value, when)
 
 
-def _add_chart(ws: Any, table: Table) -> None:
-    """A bar chart of ``table.chart``'s columns, to the right of the table."""
+def _write_cell(ws: Any, r: int, c: int, value: Any, when: Any) -> None:
+    """One cell as pandas' ``to_excel`` wrote it: missing → blank, ±inf → text, numbers, booleans, text."""
+    kind = type(value)
+    if kind is str:
+        if value:
+            ws.write_string(r, c, value)
+    elif kind is bool or isinstance(value, np.bool_):
+        ws.write_boolean(r, c, bool(value))
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value) if isinstance(value, (float, np.floating)) else int(value)
+        if number != number:  # NaN
+            return
+        if number in (math.inf, -math.inf):
+            ws.write_string(r, c, "inf" if number > 0 else "-inf")
+        else:
+            ws.write_number(r, c, number)
+    elif value is None or value is pd.NA or value is pd.NaT:
+        return
+    elif isinstance(value, datetime):
+        ws.write_datetime(r, c, value.replace(tzinfo=None), when)  # Excel has no time zones
+    else:
+        ws.write_string(r, c, str(value))
+
+
+def _add_chart(book: Any, ws: Any, sheet: str, table: Table) -> None:
+    """A bar chart of ``table.chart``'s columns, to the right of the table (first row on top)."""
     spec, frame = table.chart or {}, table.frame
     columns = list(frame.columns)
-    last = 1 + min(len(frame), int(spec.get("rows", len(frame))))
-    chart = BarChart()
-    chart.type = "bar" if spec.get("horizontal", True) else "col"
-    chart.title = spec.get("title", table.title)
-    chart.height, chart.width = 9 + 0.25 * (last - 1), 18
+    last = min(len(frame), int(spec.get("rows", len(frame))))  # data rows 1 … last (0-based; row 0 = header)
+    horizontal = spec.get("horizontal", True)
+    chart = book.add_chart({"type": "bar" if horizontal else "column"})
+    cat = columns.index(spec["categories"])
     for value in spec["values"]:
-        col = columns.index(value) + 1
-        chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=last), titles_from_data=True)
-    cat = columns.index(spec["categories"]) + 1
-    chart.set_categories(Reference(ws, min_col=cat, min_row=2, max_row=last))
-    chart.y_axis.title = ", ".join(spec["values"])
-    chart.x_axis.scaling.orientation = "maxMin"  # first row on top
-    ws.add_chart(chart, ws.cell(row=2, column=len(columns) + 2).coordinate)
+        col = columns.index(value)
+        chart.add_series({"name": [sheet, 0, col], "categories": [sheet, 1, cat, last, cat],
+                          "values": [sheet, 1, col, last, col]})
+    chart.set_title({"name": spec.get("title", table.title)})
+    values_axis, categories_axis = (chart.set_x_axis, chart.set_y_axis) if horizontal else (
+        chart.set_y_axis, chart.set_x_axis)
+    values_axis({"name": ", ".join(spec["values"])})
+    categories_axis({"reverse": True})
+    cm = 96 / 2.54  # the chart's size in cm (as before), in pixels
+    chart.set_size({"width": round(18 * cm), "height": round((9 + 0.25 * last) * cm)})
+    ws.insert_chart(1, len(columns) + 1, chart)
 
 
 def _file_bytes(frame: pd.DataFrame, fmt: str) -> bytes:

@@ -11,7 +11,7 @@ from .themes import AnswerTag, LearnedModel, TaggedAnswer, TagReview
 from .listening import Actor, Card, CardScore, Invitation, Rating, RespondentActor
 from .jobs import JobSchedule, ReportSnapshot, ReportSubscription
 from .analysts import AnalystAccount, LoginThrottle, PublishedTable
-from .communication import Broadcast, Event, EventRsvp, OutboxMessage, RecipientStatus, Segment
+from .communication import Broadcast, EmailOptOut, Event, EventRsvp, OutboxMessage, RecipientStatus, Segment
 from .deliberation import DeliberationParticipant, DeliberationRound, Statement, Vote, VoteEvent
 from .audit import AuditEvent
 
@@ -52,6 +52,7 @@ __all__ = [
     # communication plan
     "Segment",
     "Broadcast",
+    "EmailOptOut",
     "OutboxMessage",
     "RecipientStatus",
     "Event",

@@ -70,10 +70,14 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(80), unique=True)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
-    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
+    # "telegram" (respondent_id and chat_id set) or "email" (actor_id set: an actor's contact,
+    # no respondent yet; the address and the invitation token are in the payload) — issue 19
+    channel: Mapped[str] = mapped_column(String(10), default="telegram", server_default="telegram")
+    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(5), default="it")
     payload: Mapped[Any] = mapped_column(JSONValue, nullable=True)  # a personal message: {"html", "buttons"}
     # pending → claimed → inflight → sent | failed | blocked | uncertain; or skipped | cancelled
@@ -87,6 +91,16 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EmailOptOut(Base):
+    """An address that followed an e-mail's unsubscribe link: no e-mail of any kind goes to it again."""
+
+    __tablename__ = "email_optouts"
+
+    address: Mapped[str] = mapped_column(String(254), primary_key=True)  # lower-cased
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), default="link")  # link | one-click | staff
 
 
 class RecipientStatus(Base):

@@ -32,6 +32,8 @@ class Actor(Base):
     organisation: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(24))
     contact_person: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))  # personal data, like the person (issue 19)
+    language: Mapped[str | None] = mapped_column(String(5))  # the contact's language for e-mails (None: the plan's)
     state: Mapped[str] = mapped_column(String(12), default="new")  # new | invited | answered
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

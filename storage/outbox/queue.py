@@ -14,13 +14,20 @@ from ..models import Broadcast, OutboxMessage, Respondent, Run, utcnow
 from .common import _insert, aware
 
 
-async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]], chunk: int = 500) -> int:
+async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]], chunk: int = 5000) -> int:
     """Insert outbox rows; a row whose ``dedupe_key`` exists already is left alone. Returns how many were new.
 
     Each row: dedupe_key, respondent_id, chat_id, kind, and optionally broadcast_id, run_id,
-    language, payload, not_before.
+    language, payload, not_before. One Core ``INSERT … ON CONFLICT DO NOTHING`` executed with
+    the rows as parameters (executemany): compiled once and cached, where a multi-VALUES
+    statement built from the rows was compiled afresh for every chunk of 500 (a fifth of a
+    broadcast's time in a profile).
     """
     now = utcnow()
+    table = OutboxMessage.__table__
+    # RETURNING: executemany's rowcount is not reliable on every driver (asyncpg gives none);
+    # SQLAlchemy's "insertmanyvalues" sends the rows in batches and hands back one id per new row
+    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     added = 0
     for start in range(0, len(rows), chunk):
         values = [
@@ -32,10 +39,8 @@ async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]], chunk: 
             }
             for r in rows[start : start + chunk]
         ]
-        result = await session.execute(
-            _insert(session)(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        added += int(result.rowcount or 0) if result.rowcount and result.rowcount > 0 else 0
+        result = await session.execute(statement, values)
+        added += len(result.all())
     return added
 
 

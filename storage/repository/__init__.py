@@ -12,6 +12,7 @@ module per concern: :mod:`.respondents` (and consent), :mod:`.updates` (inbound 
 from .respondents import (
     change_external_id,
     consent_given,
+    latest_consent,
     get_or_create_respondent,
     get_respondent,
     record_consent,
@@ -31,6 +32,7 @@ from .runs import (
     outcome_distribution,
     register_definition,
     retire_answers,
+    erase_run_answers,
     save_outcomes,
     save_run_state,
     store_answer,
@@ -47,6 +49,7 @@ from .privacy import (
 __all__ = [
     "change_external_id",
     "consent_given",
+    "latest_consent",
     "get_or_create_respondent",
     "get_respondent",
     "record_consent",
@@ -64,6 +67,7 @@ __all__ = [
     "outcome_distribution",
     "register_definition",
     "retire_answers",
+    "erase_run_answers",
     "save_outcomes",
     "save_run_state",
     "store_answer",

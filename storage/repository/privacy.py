@@ -29,6 +29,7 @@ class ExportRun:
     outcomes: dict[str, Any]
     # every current answer as (key, item index, value): repeat-group items are long tables
     rows: list[tuple[str, int, Any]] = field(default_factory=list)
+    updated_at: datetime | None = None  # the last answer: where a partial run stopped, and when
 
 
 async def export_runs(session: AsyncSession, questionnaire_id: str) -> list[ExportRun]:
@@ -37,7 +38,8 @@ async def export_runs(session: AsyncSession, questionnaire_id: str) -> list[Expo
         await session.execute(
             select(Run, Respondent.pseudonym)
             .join(Respondent, Respondent.id == Run.respondent_id)
-            .where(Run.questionnaire_id == questionnaire_id)
+            # a stopped run (the age gate) holds no answer and is nobody's data to analyse
+            .where(Run.questionnaire_id == questionnaire_id, Run.status != "stopped")
             .order_by(Run.started_at, Run.id)
         )
     ).all()
@@ -69,6 +71,7 @@ async def export_runs(session: AsyncSession, questionnaire_id: str) -> list[Expo
             answers=answers[run.id],
             outcomes=outcomes[run.id],
             rows=rows[run.id],
+            updated_at=run.updated_at,
         )
         for run, pseudonym in runs
     ]

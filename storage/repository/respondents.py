@@ -85,3 +85,16 @@ async def consent_given(session: AsyncSession, respondent_id: int, purpose: str)
         .limit(1)
     )
     return bool(granted)
+
+
+async def latest_consent(session: AsyncSession, respondent_id: int | None, purpose: str) -> tuple[bool, str] | None:
+    """The latest decision for ``purpose`` and the notice version it was given under (None: never asked)."""
+    if respondent_id is None:
+        return None
+    row = (await session.execute(
+        select(Consent.granted, Consent.notice_version)
+        .where(Consent.respondent_id == respondent_id, Consent.purpose == purpose)
+        .order_by(Consent.decided_at.desc(), Consent.id.desc())
+        .limit(1)
+    )).first()
+    return None if row is None else (bool(row[0]), str(row[1]))

@@ -152,6 +152,13 @@ async def retire_answers(
         await session.execute(query.values(is_current=False))
 
 
+async def erase_run_answers(session: AsyncSession, run_id: int) -> None:
+    """Delete every answer of a run, history included, and its outcomes: a run stopped because
+    the respondent may not take part (under the minimum age) keeps nothing they said."""
+    await session.execute(delete(Answer).where(Answer.run_id == run_id))
+    await session.execute(delete(RunOutcome).where(RunOutcome.run_id == run_id))
+
+
 async def current_answers(session: AsyncSession, run_id: int) -> dict[str, Any]:
     rows = await session.execute(
         select(Answer.question_key, Answer.value)

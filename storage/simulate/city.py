@@ -26,6 +26,8 @@ from ..models import (
 )
 from .rows import CHANNEL, FILLER, INDICES, METHOD, T0, Vocabulary, Writer, outcomes, public_id
 
+ADULT_AGES = (19, 27, 38, 52, 70)  # a citizen's age before a 0–4 year spread: 18 or over, always
+
 
 class City:
     """One simulation's state: the random source, the codes, the next ids, what was made so far."""
@@ -195,9 +197,14 @@ class City:
     def vision(self, rid: int) -> None:
         """A citizen's vision of the city."""
         rnd, themes = self.rnd, self.themes
-        age, area, relation = (self.vocab.codes("visione", k) for k in ("age_band", "area", "relation"))
+        area, relation = (self.vocab.codes("visione", k) for k in ("area", "relation"))
         run_id, at = self.new_run(rid, "visione")
-        self.answer(run_id, "age_band", rnd.choice(age), at)
+        # the age gate: adults only (a minor's run would be stopped and keep nothing); one draw of
+        # five, as the age band of version 1 took, so the rest of the city stays as it was
+        age = rnd.choice(ADULT_AGES) + run_id % 5
+        self.answer(run_id, "age", age, at)
+        for key, value in outcomes(self.vocab.q["visione"], {"age": age}).items():  # the age band, derived
+            self.w.add(RunOutcome, run_id=run_id, key=key, value=value)
         self.answer(run_id, "area", rnd.choice(area), at)
         self.answer(run_id, "relation", rnd.sample(relation, rnd.randint(1, 2)), at)
         self.answer(run_id, "visions", rnd.sample(self.visions, rnd.randint(1, 3)), at)
@@ -242,6 +249,7 @@ class City:
         """A project card filed through the ``progetto`` questionnaire."""
         rnd = self.rnd
         run_id, at = self.new_run(rid, "progetto")
+        self.answer(run_id, "age", 25 + run_id % 50, at)  # the age gate: an adult (no draw: the city stays as it was)
         theme = rnd.choice(self.vocab.codes("progetto", "theme"))
         title = f"Progetto {theme} {run_id}"
         fields = {"title": title, "promoter": f"Ente {rnd.randint(1, 60)}", "theme": theme,

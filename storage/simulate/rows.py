@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select
@@ -16,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs import Questionnaire, load_file
 from dialogs.engine import evaluate_outcomes
-from dialogs.loader import builtin_directory
 
 from ..models import (
     Actor,
@@ -50,9 +50,8 @@ ORDER: tuple[type[Any], ...] = (Actor, Respondent, Consent, RespondentActor, Run
 class Vocabulary:
     """The built-in questionnaires and their choice codes, so the data passes the real checks."""
 
-    def __init__(self) -> None:
-        d = builtin_directory()
-        self.q: dict[str, Questionnaire] = {name: load_file(d / f"{name}.yaml")
+    def __init__(self, d: Path) -> None:
+        self.q: dict[str, Questionnaire] = {name: load_file(d / f"{name}.yaml", shared_lists=d / "lists")
                                              for name in ("ascolto", "visione", "imprese", "progetto", "valutazione")}
         self._codes: dict[tuple[str, str], list[str]] = {}
 

@@ -6,6 +6,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,8 +30,11 @@ class SimulationResult:
 
 
 async def simulate(db: Database, respondents: int, seed: int = 1,
-                   progress: Callable[[int], None] | None = None) -> SimulationResult:
+                   progress: Callable[[int], None] | None = None, *, questionnaires: Path) -> SimulationResult:
     """Add ``respondents`` synthetic respondents (and a register sized to them); returns rows written.
+
+    ``questionnaires`` is the folder of Cremona's plan (plans/cremona/questionnaires): the synthetic
+    city answers its five questionnaires, so the rows pass the same checks as real ones.
 
     The steps draw from one seeded random source in a fixed order: that order is what makes the
     same seed give the same rows, so a step must not draw more or less than it does.
@@ -39,7 +43,7 @@ async def simulate(db: Database, respondents: int, seed: int = 1,
     if respondents < 1:
         raise ValueError("respondents must be at least 1")
     rnd = random.Random(seed)
-    vocab = Vocabulary()
+    vocab = Vocabulary(questionnaires)
     n_actors, kinds = _plan(respondents, rnd)
     async with db.engine.begin() as connection:
         ids = await next_ids(connection)

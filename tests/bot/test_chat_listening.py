@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTER = ROOT / "data" / "register" / "cremona_actors.csv"
+REGISTER = ROOT / "plans" / "cremona" / "register" / "actors.csv"
 SCENARI = Path(sys.executable).with_name("scenari")
 
 
@@ -111,8 +111,9 @@ BRUNO = {
     ("has_projects", 0): "no",
 }
 # Luca, a citizen, sends two visions.
-LUCA_FIRST = lines("1", "2", "1", "1,3", "6,7", "boh", "Una città della musica, aperta ai giovani", "Più treni per Milano")
-LUCA_SECOND = lines("2", "1", "1", "10", "Una città digitale con servizi pubblici semplici", "/salta")
+LUCA_FIRST = lines("1", "24", "1", "1,3", "6,7", "boh", "Una città della musica, aperta ai giovani", "Più treni per Milano")
+LUCA_SECOND = lines("27", "1", "1", "10", "Una città digitale con servizi pubblici semplici", "/salta")
+MIA = lines("1", "12", "15")  # consents, is 12: stopped; the chat ends before "15"
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +129,7 @@ def chats(tmp_path_factory):
         "bruno": scenari("chat", "-q", "ascolto", "--respondent", "Bruno", env=env, cwd=folder, stdin=BRUNO_INPUT),
         "luca_1": scenari("chat", "--questionnaire", "visione", "--respondent", "Luca", env=env, cwd=folder, stdin=LUCA_FIRST),
         "luca_2": scenari("chat", "--questionnaire", "visione", "--respondent", "Luca", env=env, cwd=folder, stdin=LUCA_SECOND),
+        "mia": scenari("chat", "--questionnaire", "visione", "--respondent", "Mia", env=env, cwd=folder, stdin=MIA),
     }
     return {"folder": folder, "database": database, "env": env, "import": imported, **runs}
 
@@ -159,7 +161,7 @@ def run_statuses(database: Path, who: str) -> list[tuple[str, str]]:
 
 
 def test_every_chat_ends_as_expected(chats):
-    assert chats["import"].stdout.startswith("Imported cremona_actors.csv: 28 added")
+    assert chats["import"].stdout.startswith("Imported actors.csv: 28 added")
     assert chats["anna_1"].returncode == 3  # input ended mid-way: resumable
     assert "Input terminato prima della fine" in chats["anna_1"].stdout
     for name in ("anna_2", "bruno", "luca_1", "luca_2"):
@@ -235,12 +237,12 @@ def test_corrected_answers_stay_in_the_history(chats):
 def test_a_citizen_sends_two_visions(chats):
     first, second = stored(chats["database"], "Luca", "visione")
     assert first == {
-        ("age_band", 0): "18_29", ("area", 0): "cremona_centre", ("relation", 0): ["lives", "studies"],
+        ("age", 0): 24, ("area", 0): "cremona_centre", ("relation", 0): ["lives", "studies"],
         ("visions", 0): ["citta_talenti", "citta_musica"], ("become", 0): "boh",
         ("become_more", 0): "Una città della musica, aperta ai giovani", ("change_first", 0): "Più treni per Milano",
     }
     assert second == {
-        ("age_band", 0): "18_29", ("area", 0): "cremona_centre", ("relation", 0): ["lives"],
+        ("age", 0): 27, ("area", 0): "cremona_centre", ("relation", 0): ["lives"],
         ("visions", 0): ["citta_digitale"], ("become", 0): "Una città digitale con servizi pubblici semplici",
         ("change_first", 0): None,
     }
@@ -249,6 +251,16 @@ def test_a_citizen_sends_two_visions(chats):
     assert "Puoi dirci qualcosa di più?" not in chats["luca_2"].stdout
     assert "Prima di iniziare" not in chats["luca_2"].stdout  # consent given once
     assert "Grazie! Puoi mandare una nuova visione quando vuoi." in chats["luca_2"].stdout
+
+
+def test_a_twelve_year_old_is_stopped_in_the_terminal(chats):
+    chat = chats["mia"]
+    assert chat.returncode == 0, chat.stderr
+    assert "Prima di cominciare: quanti anni hai?" in chat.stdout
+    assert "almeno 14 anni" in chat.stdout and "privacy@comune.cremona.example" in chat.stdout
+    assert "Dove vivi?" not in chat.stdout  # the chat ended: "15" was never read as an answer
+    assert run_statuses(chats["database"], "Mia") == [("visione", "stopped")]
+    assert stored(chats["database"], "Mia", "visione") == []
 
 
 # --- the exports ------------------------------------------------------------------------------------

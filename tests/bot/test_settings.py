@@ -42,6 +42,7 @@ def test_defaults():
     assert settings.lang == "it"
     assert settings.run_expiry_hours == 24 * 14
     assert settings.telegram_bot_token is None
+    assert settings.minimum_age == 14  # the age gate's threshold: Italy's age of digital consent
 
 
 def test_values_from_the_environment(monkeypatch):
@@ -50,7 +51,9 @@ def test_values_from_the_environment(monkeypatch):
     monkeypatch.setenv("SCENARI_LANG", " EN ")
     monkeypatch.setenv("SCENARI_RUN_EXPIRY_HOURS", "1.5")
     monkeypatch.setenv("TELEGRAM_API_BASE", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("SCENARI_MINIMUM_AGE", "16")
     settings = load_settings()
+    assert settings.minimum_age == 16
     assert settings.analysts == frozenset({12, 345})
     assert settings.database_url == "postgresql://scenari@db/scenari"
     assert settings.lang == "en"
@@ -71,9 +74,13 @@ def test_values_from_a_dotenv_file(tmp_path):
         ("SCENARI_ANALYSTS", "12;34", "SCENARI_ANALYSTS: expected comma-separated Telegram user ids, got '12;34'"),
         ("SCENARI_DATABASE_URL", "mysql://root@localhost/scenari", "SCENARI_DATABASE_URL: only SQLite and PostgreSQL are supported"),
         ("SCENARI_DATABASE_URL", "var/scenari.db", "SCENARI_DATABASE_URL: not a database URL (e.g. sqlite:///var/scenari.db)"),
-        ("SCENARI_LANG", "fr", "SCENARI_LANG: must be 'it' or 'en'"),
+        ("SCENARI_LANG", "fr", "SCENARI_LANG: 'fr' is not a language of the plan (it, en)"),
+        ("SCENARI_LANG", "italiano", "SCENARI_LANG: must be a two-letter language code"),
         ("SCENARI_RUN_EXPIRY_HOURS", "0", "SCENARI_RUN_EXPIRY_HOURS: "),
         ("SCENARI_RUN_EXPIRY_HOURS", "two weeks", "SCENARI_RUN_EXPIRY_HOURS: "),
+        ("SCENARI_MINIMUM_AGE", "13", "SCENARI_MINIMUM_AGE: 13 is under 14, the age a child may consent alone in Italy"),
+        ("SCENARI_MINIMUM_AGE", "21", "SCENARI_MINIMUM_AGE: 21 is over 18"),
+        ("SCENARI_MINIMUM_AGE", "quattordici", "SCENARI_MINIMUM_AGE: "),
         ("TELEGRAM_API_BASE", "api.telegram.org", "TELEGRAM_API_BASE: must start with http:// or https://"),
     ],
 )
@@ -110,3 +117,20 @@ def test_the_service_schedules_the_retention_job_daily(db):
     assert spec.name == RETENTION_ID and spec.work.policy.free_text_days == 30  # type: ignore[attr-defined]
     first = spec.next_after(T0)
     assert spec.next_after(first) - first == timedelta(days=1)
+
+
+def test_a_plan_whose_languages_are_wrong_is_named_in_one_line(monkeypatch):
+    folder = Path(__file__).resolve().parents[1] / "data" / "plans" / "bad_manifest"
+    monkeypatch.setenv("SCENARI_PLAN_DIR", str(folder))
+    with pytest.raises(SettingsError) as excinfo:
+        load_settings()
+    assert str(excinfo.value) == (f"Configuration error: SCENARI_PLAN_DIR: {folder / 'plan.yaml'}: languages: "
+                                  "not a two-letter language code: 'deutsch'")
+
+
+def test_the_default_language_is_the_plans_first(monkeypatch, tmp_path):
+    (tmp_path / "plan.yaml").write_text("languages: [de, it, en]\n", encoding="utf-8")
+    monkeypatch.setenv("SCENARI_PLAN_DIR", str(tmp_path))
+    assert load_settings().lang == "de"
+    monkeypatch.setenv("SCENARI_LANG", "en")
+    assert load_settings().lang == "en"

@@ -115,7 +115,7 @@ async def test_pause_resume_and_status(sqlite_db, conversation):
 
 async def test_help_and_unknown_commands(sqlite_db, conversation):
     _, out = await _chat(sqlite_db, conversation, "1", "/aiuto", "/boh")
-    assert "Comandi: /indietro, /salta, /stato, /annulla, /riprendi, /lingua it|en, /privacy, /cancella, /esci" in out
+    assert "Comandi: /indietro, /salta, /stato, /annulla, /riprendi, /lingua it|en, /informativa, /privacy, /cancella, /esci" in out
     assert "! Comando sconosciuto. Comandi:" in out
 
 

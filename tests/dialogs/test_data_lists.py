@@ -109,7 +109,7 @@ def test_a_data_list_named_like_a_dynamic_one_is_refused(lists):
 
 
 def test_the_shipped_survey_validates_without_warnings():
-    shipped = Path(__file__).resolve().parents[2] / "dialogs" / "questionnaires" / "imprese.yaml"
+    shipped = Path(__file__).resolve().parents[2] / "plans" / "cremona" / "questionnaires" / "imprese.yaml"
     report = check_file(shipped)
     assert report.errors == [] and report.warnings == []
 

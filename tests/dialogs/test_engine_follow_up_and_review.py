@@ -210,10 +210,11 @@ def test_a_long_answer_is_shortened_in_the_summary(chat, revisione):
 
 
 def test_the_longest_interview_summary_still_fits_one_telegram_message():
-    from dialogs import RunState, builtin_directory
+    from dialogs import RunState
+    from tests.support.plans import CREMONA_QUESTIONNAIRES
     from dialogs.review import review_message
 
-    ascolto = load_file(builtin_directory() / "ascolto.yaml")
+    ascolto = load_file(CREMONA_QUESTIONNAIRES / "ascolto.yaml")
     words = "parola " * 120
     state = RunState("ascolto", 1, answers={
         "role": words[:200], "category": "firm",
@@ -444,10 +445,10 @@ def test_a_follow_up_without_text_is_refused():
 
 
 def test_the_shipped_interviews_load_with_review_and_follow_ups():
-    from dialogs import builtin_directory
+    from tests.support.plans import CREMONA_QUESTIONNAIRES
 
-    ascolto = load_file(builtin_directory() / "ascolto.yaml")
-    visione = load_file(builtin_directory() / "visione.yaml")
+    ascolto = load_file(CREMONA_QUESTIONNAIRES / "ascolto.yaml")
+    visione = load_file(CREMONA_QUESTIONNAIRES / "visione.yaml")
     assert ascolto.review and not ascolto.open
     assert [q.key for q in ascolto.questions if q.type == "repeat"] == ["objectives", "projects"]
     assert ascolto.question("objective").follow_up is not None

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dialogs import DefinitionError, load_data, load_file
+from tests.support.plans import CREMONA_LISTS
 from dialogs.model import Choice, Text
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "questionnaires"
@@ -25,7 +26,7 @@ ACTORS = [
 @pytest.fixture(scope="module")
 def priorita():
     """The questionnaire with the register filled in, as the catalog does at run time."""
-    q = load_file(DATA / "priorita.yaml")
+    q = load_file(DATA / "priorita.yaml", shared_lists=CREMONA_LISTS)
     actors = [Choice(value=code, label=Text(it=name, en=name), attributes={"category": category}) for code, name, category in ACTORS]
     return q.with_lists({"actors": actors})
 
@@ -247,7 +248,7 @@ def test_after_changing_the_categories_partners_no_longer_offered_are_dropped(ch
 
 
 def test_an_empty_run_time_list_leaves_nothing_to_choose(chat):
-    q = load_file(DATA / "priorita.yaml")  # no register loaded: the dynamic list is empty
+    q = load_file(DATA / "priorita.yaml", shared_lists=CREMONA_LISTS)  # no register loaded: the dynamic list is empty
     c = chat(q)
     to_categories(c)
     c.say("Sindacati")

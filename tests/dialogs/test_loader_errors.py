@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dialogs import DefinitionError, load_data, load_directory, load_file
-from dialogs.loader import builtin_directory
+from tests.support.plans import CREMONA_QUESTIONNAIRES
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "questionnaires"
 BAD = DATA / "bad"
@@ -85,7 +85,7 @@ def test_type_aliases_from_xlsform_and_italian():
 
 
 def test_the_builtin_survey_loads():
-    found = load_directory(builtin_directory())
+    found = load_directory(CREMONA_QUESTIONNAIRES)
     assert "imprese" in found
     assert found["imprese"].version == 2  # 2: the full lists of sectors and municipalities
 

@@ -14,8 +14,9 @@ import pytest
 
 from dialogs import RunState, load_data, load_directory
 from dialogs.lookup import LONG_LIST, MAX_MATCHES, SEARCH
+from tests.support.plans import CREMONA_QUESTIONNAIRES
 
-IMPRESE = load_directory()["imprese"]
+IMPRESE = load_directory(CREMONA_QUESTIONNAIRES)["imprese"]
 SUGGESTED_TOWNS = ["Cremona", "Crema", "Casalmaggiore", "Soresina", "Castelleone", "Pizzighettone"]
 
 
@@ -159,7 +160,7 @@ def test_a_cascade_from_data_lists_and_a_long_list_without_suggestions(chat):
              "choice_filter": "section == ${sector}"},  # `section`: the divisions' column
         ],
     }
-    q = load_data(raw, source="settori.yaml")
+    q = load_data(raw, source="settori.yaml", shared_lists=CREMONA_QUESTIONNAIRES / "lists")
     assert len(q.lists["sections"]) > LONG_LIST  # 21: searched, and no suggestions: type at once
     c = chat(q)
     assert c.prompt.options == () and "prime lettere" in c.prompt.hint
@@ -181,7 +182,7 @@ def test_the_prompt_is_the_same_on_every_channel_path(town):
 
 
 def test_the_shipped_csv_files_are_described(tmp_path: Path):
-    readme = (Path(__file__).resolve().parents[2] / "dialogs" / "questionnaires" / "lists" / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "plans" / "cremona" / "questionnaires" / "lists" / "README.md").read_text()
     for name in ("comuni_cremona.csv", "ateco_sezioni.csv", "ateco_divisioni.csv"):
         assert name in readme
     assert "CC BY 4.0" in readme and "regenerate.py" in readme

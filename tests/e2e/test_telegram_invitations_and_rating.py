@@ -108,6 +108,8 @@ async def submit_project(user: SimulatedUser) -> None:
     await user.send_command("/start progetto")
     await user.wait_text("privacy")
     await user.press("Accetto")
+    await user.wait_text("quanti anni hai?")  # the age gate comes first
+    await user.send_text("45")
     await user.wait_text("titolo del progetto")
     await user.send_text("Distretto della liuteria digitale")
     await user.wait_text("Chi lo promuove")
@@ -188,7 +190,7 @@ async def test_a_project_card_rated_by_three_raters(
     assert score.index_means["strategic_role"] == pytest.approx(4.0)
     assert [r.comment for r in exported] == ["Molto coerente con il distretto musicale", None, None]
     assert await stored_answers(db, 6021, "progetto") == {
-        "title": "Distretto della liuteria digitale", "promoter": "Consorzio Liutai", "partners": None,
+        "age": 45, "title": "Distretto della liuteria digitale", "promoter": "Consorzio Liutai", "partners": None,
         "theme": "music_culture", "description": "Un laboratorio condiviso di scansione 3D e acustica per i liutai.",
         "stage": "design", "cost": 250000.0, "funding": ["eu", "foundations"], "start_year": 2026, "end_year": 2028,
         "results": "Nuove botteghe e più visitatori al Museo del Violino.",

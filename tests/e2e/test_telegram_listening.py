@@ -51,9 +51,8 @@ async def test_a_citizen_sends_a_vision_with_buttons_and_words(api: FakeBotAPI, 
         await user.send_command("/start visione")
         await user.wait_text("privacy")
         await user.press("Accetto")
-        first = await user.wait_text("Quanti anni hai?")
-        assert first.buttons == ["meno di 18", "18–29", "30–44", "45–64", "65 o più"]
-        await user.press("18–29")
+        await user.wait_text("Prima di cominciare: quanti anni hai?")  # the age gate, typed
+        await user.send_text("22")
         await user.wait_text("Dove vivi?")
         await user.press("Cremona, quartieri")
         await user.wait_text("Che rapporto hai con Cremona?")
@@ -75,7 +74,7 @@ async def test_a_citizen_sends_a_vision_with_buttons_and_words(api: FakeBotAPI, 
         await user.send_text("I treni per Milano")
         await user.wait_text("Grazie! Puoi mandare una nuova visione quando vuoi.")
     assert await stored(db, 7001, "visione") == {
-        ("age_band", 0): "18_29", ("area", 0): "cremona_districts", ("relation", 0): ["lives", "studies"],
+        ("age", 0): 22, ("area", 0): "cremona_districts", ("relation", 0): ["lives", "studies"],
         ("visions", 0): ["citta_talenti", "citta_musica"], ("become", 0): "boh",
         ("become_more", 0): "Una città dove i giovani restano dopo l'università",
         ("change_first", 0): "I treni per Milano",
@@ -93,8 +92,8 @@ async def test_a_rich_vision_gets_no_follow_up(api: FakeBotAPI, dispatcher: Disp
         await user.send_command("/start visione")
         await user.wait_text("privacy")
         await user.press("I agree")
-        await user.wait_text("How old are you?")
-        await user.press("65 or more")
+        await user.wait_text("how old are you?")
+        await user.send_text("67")
         await user.wait_text("Where do you live?")
         await user.press("Crema area")
         await user.wait_text("relation to Cremona")
@@ -116,7 +115,7 @@ async def test_a_rich_vision_gets_no_follow_up(api: FakeBotAPI, dispatcher: Disp
 
 async def invite_from_register(db: Database, code: str) -> str:
     """Import the seed register (so the collaboration questions have actors), invite one actor."""
-    with (ROOT / "data" / "register" / "cremona_actors.csv").open(encoding="utf-8") as handle:
+    with (ROOT / "plans" / "cremona" / "register" / "actors.csv").open(encoding="utf-8") as handle:
         rows = [
             ActorRow(row["code"], row["organisation"], row["category"], row["contact_person"] or None, line)
             for line, row in enumerate(csv.DictReader(handle), start=2)

@@ -80,12 +80,13 @@ async def test_analyst_gets_the_xlsx_and_others_are_refused(
         await analyst.press("Indagine sull'innovazione nelle imprese")
         document = await analyst.wait_for(lambda m: m.document is not None, timeout=10)
     assert document.document.filename.endswith(".xlsx")
-    sheet = load_workbook(io.BytesIO(document.document.content))["answers"]
+    sheet = load_workbook(io.BytesIO(document.document.content))["risposte"]  # the analyst speaks Italian
     rows = list(sheet.iter_rows(values_only=True))
     header, data = rows[0], rows[1:]
     assert len(data) == 1
     record = dict(zip(header, data[0]))
-    assert record["ateco_section"] == "F" and record["status"] == "active"
+    assert record["ateco_section"] == "Costruzioni" and record["status"] == "Parziale, in corso"
+    assert record["complete"] == 0
     flat = " ".join(str(cell) for row in rows for cell in row)
     assert "5003" not in flat  # no Telegram id, only pseudonyms
 

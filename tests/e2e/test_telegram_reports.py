@@ -21,6 +21,7 @@ from storage.models import ReportSnapshot, ReportSubscription
 from tests.e2e.conftest import ANALYST_ID
 from tests.support.convergence_city import build_city
 from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
+from tests.support.plans import CREMONA_SOURCES
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ async def test_subscribe_receive_the_nightly_package_and_unsubscribe(
         async with db.transaction() as session:
             [sub] = await jobs.subscriptions(session)
         assert sub.chat_id == ANALYST_ID and sub.language == "it"
-        job = ConvergenceJob(db, tmp_path / "nightly", Options(k=3), tag=False, kind="nightly", stem="report",
+        job = ConvergenceJob(db, tmp_path / "nightly", Options(sources=CREMONA_SOURCES, k=3), tag=False, kind="nightly", stem="report",
                              latest="report-latest.xlsx", package_format="csv")
         nightly = NightlyPackage(job, notify=telegram_notifier(bot))
         result = await nightly()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from exports.tables.consensus import ConsensusOptions, consensus_frames, prop_test, top_shared, two_prop_test
+from tests.support.plans import CREMONA_SOURCES
 
 ROUNDS = {1: ("giugno", 1, 1), 2: ("luglio", 1, 1)}
 TEXTS = {1: "Più piste ciclabili", 2: "Un nuovo parcheggio in centro", 3: "Più verde nei quartieri", 4: "Musei aperti la sera"}
@@ -44,7 +45,7 @@ def _votes() -> pd.DataFrame:
 
 
 def _frames(k: int = 3, **options: object) -> dict[str, pd.DataFrame]:
-    return consensus_frames(_votes(), ROUNDS, TEXTS, ConsensusOptions(k=k, groups=False, **options))  # type: ignore[arg-type]
+    return consensus_frames(_votes(), ROUNDS, TEXTS, ConsensusOptions(sources=CREMONA_SOURCES, k=k, groups=False, **options))  # type: ignore[arg-type]
 
 
 def test_consensus_ranks_statements_by_the_product_of_smoothed_agree_rates() -> None:
@@ -55,12 +56,17 @@ def test_consensus_ranks_statements_by_the_product_of_smoothed_agree_rates() -> 
     assert shared.loc[2, "consensus"] == pytest.approx(5 / 36)
     assert [shared.loc[s, "rank"] for s in (3, 1, 2)] == [1, 2, 3]
     assert shared.loc[1, "categories"] == 2 and shared.loc[1, "categories_counted"] == 2
-    # overall: statement 1 seen by 10 (the union's votes count in the totals), agreed by 7 → (7+1)/(10+2)
-    assert shared.loc[1, "seen"] == 10 and shared.loc[1, "agree"] == 7 and shared.loc[1, "pass"] == 1
-    assert shared.loc[1, "agree_rate"] == pytest.approx(8 / 12)
+    # overall: statement 1 was seen by 10 and agreed by 7, the union's 2 votes included; printed, they
+    # would give the union's votes back (10 − 4 − 4 = 2 seen, 7 − 3 − 2 = 2 agree): secondary
+    # suppression blanks them and the overall agree rate; disagree and pass stay (the union has none)
+    assert pd.isna(shared.loc[1, "seen"]) and pd.isna(shared.loc[1, "agree"]) and pd.isna(shared.loc[1, "agree_rate"])
+    assert shared.loc[1, "disagree"] == 2 and shared.loc[1, "pass"] == 1
+    assert shared.loc[3, "seen"] == 8 and shared.loc[3, "agree"] == 7 and shared.loc[3, "agree_rate"] == pytest.approx(8 / 10)
     assert shared.loc[3, "statement"] == "Più verde nei quartieri"
-    # statement 4: no cell reaches k, so it is not ranked (and its total of 3 is shown, being ≥ k)
+    # statement 4: no cell reaches k, so it is not ranked; its total of 3 stays, but not its agree (2)
+    # and disagree (1): with the citizens' hidden 0 agreeing they would be the firms' 2 and the citizen's 1
     assert pd.isna(shared.loc[4, "rank"]) and pd.isna(shared.loc[4, "consensus"]) and shared.loc[4, "seen"] == 3
+    assert pd.isna(shared.loc[4, "agree"]) and pd.isna(shared.loc[4, "disagree"]) and shared.loc[4, "pass"] == 0
     assert top_shared(_frames(), "giugno", 2) == ["Più verde nei quartieri", "Più piste ciclabili"]
 
 
@@ -131,18 +137,18 @@ def test_opinion_groups_find_two_blocs_across_declared_categories() -> None:
                 continue  # one missing vote is filled with the statement's mean
             rows.append((2, s, f"p{i}", "agree" if agree else "disagree", category))
     votes = pd.DataFrame(rows, columns=["round_id", "statement_id", "respondent_id", "choice", "category"])
-    groups = consensus_frames(votes, ROUNDS, {}, ConsensusOptions(k=2))["consensus_groups"]
+    groups = consensus_frames(votes, ROUNDS, {}, ConsensusOptions(sources=CREMONA_SOURCES, k=2))["consensus_groups"]
     sizes = groups.groupby("group")["group_size"].first()
     assert sorted(sizes.astype(int)) == [6, 6] and groups["silhouette"].iloc[0] > 0.8
     # each bloc has 2 members of every declared category: the groups cut across the categories
     assert set(groups["participants"].astype(int)) == {2}
     # with k = 3 those counts of 2 are suppressed, the group sizes stay
-    hidden = consensus_frames(votes, ROUNDS, {}, ConsensusOptions(k=3))["consensus_groups"]
+    hidden = consensus_frames(votes, ROUNDS, {}, ConsensusOptions(sources=CREMONA_SOURCES, k=3))["consensus_groups"]
     assert hidden["participants"].isna().all() and hidden["share_of_group"].isna().all()
     assert sorted(hidden.groupby("group")["group_size"].first().astype(int)) == [6, 6]
 
 
 def test_no_votes_give_empty_tables_with_their_columns() -> None:
-    frames = consensus_frames(None, {}, {}, ConsensusOptions())
+    frames = consensus_frames(None, {}, {}, ConsensusOptions(sources=CREMONA_SOURCES))
     assert all(frame.empty for frame in frames.values())
     assert "consensus" in frames["consensus_shared"].columns

@@ -16,13 +16,14 @@ from exports.tables.convergence import group_score, normalised_entropy
 from storage import aggregates
 from storage import tags as tag_store
 from tests.support.convergence_city import build_city
+from tests.support.plans import CREMONA_SOURCES
 
 
 async def _tables(db, **options):
     await build_city(db)
     async with db.transaction() as session:
         data = await aggregates.load(session)
-    return build_tables(data, Options(**options))
+    return build_tables(data, Options(sources=CREMONA_SOURCES, **options))
 
 
 def _row(frame: pd.DataFrame, **where):
@@ -117,10 +118,10 @@ async def test_borda_count(db):
     public = by_cat[by_cat["category"] == "public_body"].set_index("theme")["points"]
     assert (public["innovazione"], public["ambiente"], public["lavoro"], public["mobilita"]) == (8, 5, 4, 1)
 
-    hidden = build_tables(await _reload(db), Options(k=3))["priorities"]
+    hidden = build_tables(await _reload(db), Options(sources=CREMONA_SOURCES, k=3))["priorities"]
     assert pd.isna(_row(hidden, theme="mobilita")["points"])  # 2 mentions
     assert _row(hidden, theme="ambiente")["points"] == 7 and pd.isna(_row(hidden, theme="ambiente")["first"])
-    cat3 = build_tables(await _reload(db), Options(k=3))["priorities_by_category"]
+    cat3 = build_tables(await _reload(db), Options(sources=CREMONA_SOURCES, k=3))["priorities_by_category"]
     assert cat3[cat3["category"] == "firm"]["points"].isna().all()  # one firm answered: all hidden
 
 
@@ -165,7 +166,7 @@ async def test_innovation_profiles_beside_baseline(db):
     assert (cost["rank"], cost["firms"], cost["profile_firms"], cost["pct"]) == (1, 3, 3, 100.0)
     assert pd.isna(_row(obstacles, profile="anticipatrice", obstacle="skills")["firms"])  # 2 firms
     assert _row(obstacles, profile="inseguitrice", obstacle="bureaucracy")["pct"] == 75.0
-    unhidden = build_tables(await _reload(db), Options(k=1))["innovation_profiles"]
+    unhidden = build_tables(await _reload(db), Options(sources=CREMONA_SOURCES, k=1))["innovation_profiles"]
     assert _row(unhidden, breakdown="size", group="micro")[["anticipatrice", "inseguitrice", "non_innovativa"]].tolist() == [2, 2, 1]
 
 
@@ -183,7 +184,7 @@ async def test_projects_ranking_agreement_and_priorities(db):
     assert list(matrix.columns[3:6]) == ["innovazione", "ambiente", "talenti_formazione"]
     assert matrix.loc[1, "innovazione"] == "declared+text" and matrix.loc[1, "ambiente"] == ""
     assert matrix.loc[2, "ambiente"] == "text" and matrix.loc[2, "serves"] == 1
-    shown = build_tables(await _reload(db), Options(k=1))["projects"]
+    shown = build_tables(await _reload(db), Options(sources=CREMONA_SOURCES, k=1))["projects"]
     assert (_row(shown, card=2)["rank"], _row(shown, card=2)["overall"], _row(shown, card=2)["agreement"]) == (2, 2.0, 1.0)
 
 
@@ -218,6 +219,6 @@ async def test_no_telegram_ids_or_internal_ids_in_tables(db):
 async def test_empty_database_gives_empty_tables(db):
     async with db.transaction() as session:
         data = await aggregates.load(session)
-    tables = build_tables(data, Options())
+    tables = build_tables(data, Options(sources=CREMONA_SOURCES))
     assert tables["quotes"].empty and tables["network_edges"].empty and tables["projects"].empty
     assert tables["innovation_vs_baseline"]["baseline_pct"].tolist() == [12.4, 34.3, 53.2]

@@ -18,6 +18,8 @@ from exports.scheduler import LATEST, ConvergenceJob, start_scheduler
 from exports.tables import TABLE_NAMES, Options, compute_tables, write_tables
 from storage import Database, upgrade_database
 from tests.support.convergence_city import build_city
+from tests.support.plans import CREMONA_QUESTIONNAIRES
+from tests.support.plans import CREMONA_SOURCES
 
 SCENARI = Path(sys.executable).with_name("scenari")
 
@@ -29,7 +31,7 @@ async def city(sqlite_db):
 
 
 async def test_workbook_cell_by_cell(city, tmp_path):
-    tables = await compute_tables(city, Options(k=3))
+    tables = await compute_tables(city, Options(sources=CREMONA_SOURCES, k=3))
     [path] = write_tables(tables, "xlsx", tmp_path / "out.xlsx")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["README", *TABLE_NAMES]
@@ -66,7 +68,7 @@ async def test_workbook_cell_by_cell(city, tmp_path):
 
 
 async def test_csv_and_parquet_one_file_per_table(city, tmp_path):
-    tables = await compute_tables(city, Options(k=3))
+    tables = await compute_tables(city, Options(sources=CREMONA_SOURCES, k=3))
     csv_files = write_tables(tables, "csv", tmp_path / "csv")
     assert sorted(p.name for p in csv_files) == sorted(["README.csv", *(f"{n}.csv" for n in TABLE_NAMES)])
     priorities = pd.read_csv(tmp_path / "csv" / "priorities.csv")
@@ -132,12 +134,11 @@ async def test_rebuild_tags_pending_texts_first(sqlite_db, tmp_path, theme_tagge
                                                 "value": "Una città della musica e della liuteria", "is_current": True}])
     from storage import repository
     from dialogs import load_file
-    from dialogs.loader import builtin_directory
 
-    visione = load_file(builtin_directory() / "visione.yaml")
+    visione = load_file(CREMONA_QUESTIONNAIRES / "visione.yaml")
     async with sqlite_db.transaction() as session:  # the tagger finds free texts by the stored definition
         await repository.register_definition(session, "visione", 1, visione.model_dump(mode="json"))
-    job = ConvergenceJob(sqlite_db, tmp_path, Options(k=1), tagger=theme_tagger)
+    job = ConvergenceJob(sqlite_db, tmp_path, Options(sources=CREMONA_SOURCES, k=1), tagger=theme_tagger)
     result = await job.run_once()
     assert result.tagged == 1
     cells = pd.read_excel(result.latest, sheet_name="convergence_cells")
@@ -146,7 +147,7 @@ async def test_rebuild_tags_pending_texts_first(sqlite_db, tmp_path, theme_tagge
 
 
 async def test_scheduler_runs_the_job_and_survives_a_failure(city, tmp_path, caplog):
-    options = ScheduleOptions(tables=Options(k=3, lang="it"), aggregate_minutes=15, spacy_model=None)
+    options = ScheduleOptions(tables=Options(sources=CREMONA_SOURCES, k=3, lang="it"), aggregate_minutes=15, spacy_model=None)
     scheduler = start_scheduler(options, city, out_dir=tmp_path)
     job = scheduler.convergence_job
     job.tag = False

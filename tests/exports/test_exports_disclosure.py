@@ -13,10 +13,16 @@ import pytest
 
 from exports.tables import Options, build_tables
 from exports.disclosure import line, protect
-from storage import aggregates
+from exports.tables.consensus import votes_frame
+from exports.tables.opinion_groups import group_counts
+from storage import Database, aggregates, deliberation, upgrade_database
+from tests.support.cli import scenari
+from tests.support.consensus_attack import published_of, truth_of
+from tests.support.deliberation_round import VOTES, build_round
 from tests.support.convergence_city import build_city
 from tests.support.disclosure_attack import recovered
 from tests.support.firms import ISSUE_SECTOR_C, build_firms
+from tests.support.plans import CREMONA_SOURCES
 
 PROFILES = ("anticipatrice", "inseguitrice", "non_innovativa")
 
@@ -75,7 +81,7 @@ def priority_cells(tables) -> tuple[dict, list]:
 async def _both(db, k: int = 3):
     async with db.transaction() as session:
         data = await aggregates.load(session)
-    return build_tables(data, Options(k=k)), build_tables(data, Options(k=1))
+    return build_tables(data, Options(sources=CREMONA_SOURCES, k=k)), build_tables(data, Options(sources=CREMONA_SOURCES, k=1))
 
 
 def _truth(cells: dict) -> dict:
@@ -159,3 +165,55 @@ def test_without_complements_the_attacker_wins():
     assert recovered(published, values, equations) == {"c": 1}
     hidden = protect(values, {"c"}, [line(["a", "b", "c"], "firms")])
     assert recovered({key: (None if key in hidden else v) for key, v in values.items()}, values, equations) == {}
+
+
+def _rows(path) -> list[dict]:
+    frame = pd.read_csv(path)
+    return [{c: (None if pd.isna(v) else v) for c, v in r.items()} for r in frame.to_dict("records")]
+
+
+async def test_consensus_csv_export_gives_away_no_hidden_vote(tmp_path):
+    """`scenari tables export --format csv`, read back as a reader would: from the consensus files and
+    the README's counts nobody can work out the union's two voters (under k = 3) or the two
+    firms of statement 8 — not by subtraction, not from the rates, not from the opinion groups."""
+    path = tmp_path / "scenari.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await upgrade_database(db)
+    statements = await build_round(db)
+    async with db.transaction() as session:
+        data = await deliberation.load_votes(session)
+    await db.dispose()
+    done = scenari("tables", "export", "--format", "csv", "--out", str(tmp_path / "csv"), db=path)
+    assert done.returncode == 0, done.stderr
+    names = ("consensus_shared", "consensus_by_category", "consensus_distinctive", "consensus_groups")
+    tables = {name: _rows(tmp_path / "csv" / f"{name}.csv") for name in names}
+    readme = pd.read_csv(tmp_path / "csv" / "README.csv").set_index(["section", "name"])["meaning"]
+    votes = int(readme[("count", "votes")]) if ("count", "votes") in readme.index else None  # (not printed)
+    truth = truth_of(VOTES, group_counts(votes_frame(data), 3), statements)
+    published, equations, caps = published_of(tables, votes, truth)
+    assert recovered(published, truth, equations, caps) == {}
+    assert published[("total", statements[1], "seen")] is None  # 5 + 6 + the union's 2: hidden
+
+
+async def test_no_hidden_cell_of_the_city_can_be_recovered_from_the_csv_export(tmp_path):
+    """The same attack on the files `scenari tables export --format csv` writes, read back as a reader would."""
+    path = tmp_path / "scenari.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await upgrade_database(db)
+    await build_city(db)
+    _, truth = await _both(db)
+    await db.dispose()
+    done = scenari("tables", "export", "--format", "csv", "--out", str(tmp_path / "csv"), db=path)
+    assert done.returncode == 0, done.stderr
+    names = ("innovation_profiles", "convergence", "convergence_cells", "priorities", "priorities_by_category")
+    shown = {name: pd.read_csv(tmp_path / "csv" / f"{name}.csv") for name in names}
+    published, equations = profile_cells(shown["innovation_profiles"])
+    real, _ = profile_cells(truth["innovation_profiles"])
+    assert any(v is None for v in published.values())  # there is something to attack
+    assert recovered(published, _truth(real), equations) == {}
+    published, equations, caps = convergence_cells(shown)
+    real, _, _ = convergence_cells(truth)
+    assert recovered(published, _truth(real), equations, caps) == {}
+    published, equations = priority_cells(shown)
+    real, _ = priority_cells(truth)
+    assert recovered(published, _truth(real), equations) == {}

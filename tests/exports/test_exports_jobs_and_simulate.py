@@ -22,8 +22,10 @@ from storage.models import Answer, ReportSnapshot
 from storage.simulate import simulate
 from tests.conftest import make_database
 from tests.support.convergence_city import build_city
+from tests.support.plans import CREMONA_QUESTIONNAIRES as Q
+from tests.support.plans import CREMONA_SOURCES
 
-SETTINGS = ScheduleOptions(tables=Options(k=3, lang="it"), aggregate_minutes=15, spacy_model=None,
+SETTINGS = ScheduleOptions(tables=Options(sources=CREMONA_SOURCES, k=3, lang="it"), aggregate_minutes=15, spacy_model=None,
                            report_time="02:30", report_timezone="Europe/Rome", report_package=None)
 
 
@@ -156,7 +158,7 @@ async def test_lease_is_taken_by_one_expires_and_is_taken_over(db: Database) -> 
 
 async def test_rebuilds_are_recorded_as_snapshots(db: Database, tmp_path: Path) -> None:
     await build_city(db)
-    job = ConvergenceJob(db, tmp_path, Options(k=3), tag=False)
+    job = ConvergenceJob(db, tmp_path, Options(sources=CREMONA_SOURCES, k=3), tag=False)
     outcome = await run_job_now(db, convergence_spec(SETTINGS, job))
     assert outcome.ran and outcome.ok
     result = outcome.result
@@ -179,7 +181,7 @@ async def test_fast_read_gives_the_same_tables(db: Database) -> None:
     async with db.transaction() as session:
         slow = await aggregates.load(session)
         fast = await aggregates.load(session, keys=ANSWER_KEYS, fast=True)
-    a, b = build_tables(slow, Options(k=3)), build_tables(fast, Options(k=3))
+    a, b = build_tables(slow, Options(sources=CREMONA_SOURCES, k=3)), build_tables(fast, Options(sources=CREMONA_SOURCES, k=3))
     assert a.counts == b.counts
     for name in a.tables:
         pd.testing.assert_frame_equal(a[name].reset_index(drop=True), b[name].reset_index(drop=True),
@@ -195,16 +197,16 @@ async def _fingerprint(db: Database) -> str:
 
 
 async def test_simulate_is_reproducible(db: Database, tmp_path: Path) -> None:
-    first = await simulate(db, 600, seed=11)
+    first = await simulate(db, 600, seed=11, questionnaires=Q)
     again_db = await make_database("sqlite", tmp_path / "again")
     other_db = await make_database("sqlite", tmp_path / "other")
     try:
-        again = await simulate(again_db, 600, seed=11)
-        other = await simulate(other_db, 600, seed=12)
+        again = await simulate(again_db, 600, seed=11, questionnaires=Q)
+        other = await simulate(other_db, 600, seed=12, questionnaires=Q)
         assert first.counts == again.counts  # on SQLite and PostgreSQL alike
         twin_db = await make_database("sqlite", tmp_path / "twin")
         try:
-            await simulate(twin_db, 600, seed=11)
+            await simulate(twin_db, 600, seed=11, questionnaires=Q)
             assert await _fingerprint(twin_db) == await _fingerprint(again_db)  # the same rows
         finally:
             await twin_db.dispose()
@@ -219,7 +221,7 @@ async def test_simulate_is_reproducible(db: Database, tmp_path: Path) -> None:
         per_questionnaire = await aggregates.answer_counts(
             session, ("ascolto", "visione", "imprese", "progetto", "valutazione"))
     assert set(per_questionnaire) == {"ascolto", "visione", "imprese", "progetto", "valutazione"}
-    more = await simulate(db, 50, seed=11)  # appends after the highest ids
+    more = await simulate(db, 50, seed=11, questionnaires=Q)  # appends after the highest ids
     assert more.counts["respondents"] == 50
 
 
@@ -229,9 +231,9 @@ def _hidden_ok(series: pd.Series, k: int) -> bool:
 
 
 async def test_tables_from_simulated_data_respect_suppression(db: Database, tmp_path: Path) -> None:
-    await simulate(db, 1500, seed=5)
+    await simulate(db, 1500, seed=5, questionnaires=Q)
     k = 5
-    tables = await compute_tables(db, Options(k=k))
+    tables = await compute_tables(db, Options(sources=CREMONA_SOURCES, k=k))
     assert tables.counts["answers"] > 10_000 and not tables["convergence"].empty
     checks = {
         "convergence_cells": ["units", "category_units"], "visions": ["units", "kind_units"],

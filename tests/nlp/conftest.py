@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from nlp import ThemeTagger, load_eval_items, load_pipeline, load_taxonomy
+from tests.support.plans import CREMONA_TAXONOMY
 
 EVAL_FILE = Path(__file__).resolve().parent.parent / "data" / "nlp_eval.yaml"
 
 
 @pytest.fixture(scope="session")
 def taxonomy():
-    return load_taxonomy()
+    return load_taxonomy(CREMONA_TAXONOMY)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ def ids(tagger, text):
     return set(tagger.tag(text).theme_ids)
 
 
-# -- senses (nlp/themes/cremona.yaml `senses`) ---------------------------------------------
+# -- senses (plans/cremona/taxonomy.yaml `senses`) ---------------------------------------------
 @pytest.mark.parametrize(
     ("text", "present", "absent"),
     [

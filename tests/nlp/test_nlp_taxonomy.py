@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from nlp import DEFAULT_TAXONOMY_PATH, TaxonomyError, parse_taxonomy, validate_taxonomy_file
+from nlp import TaxonomyError, parse_taxonomy, validate_taxonomy_file
 from nlp.taxonomy import inflections
+from tests.support.plans import CREMONA_LISTS, CREMONA_TAXONOMY as DEFAULT_TAXONOMY_PATH
 
 REQUIRED = {
     "innovazione", "tradizione", "collaborazione", "stagnazione", "musica_liuteria", "turismo_cultura",
@@ -38,7 +39,7 @@ def test_packaged_taxonomy_is_valid(taxonomy):
 def test_questionnaire_theme_list_shows_the_taxonomy_labels(taxonomy):
     """The priorities people rank and the themes found in their words are counted together, so the
     shared list offered in the questionnaires must name each theme as the taxonomy does."""
-    shared = DEFAULT_TAXONOMY_PATH.parents[2] / "dialogs" / "questionnaires" / "lists" / "themes.yaml"
+    shared = CREMONA_LISTS / "themes.yaml"
     items = yaml.safe_load(shared.read_text(encoding="utf-8"))
     assert items
     for item in items:

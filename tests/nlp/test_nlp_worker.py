@@ -15,6 +15,7 @@ from nlp.worker import TaggingWorker, retag_all, start_tagging, tag_pending
 from storage import tags as tag_store
 from storage.models import AnswerTag, TaggedAnswer, TagReview
 from tests.support.free_text import answer_imprese
+from tests.support.plans import CREMONA_TAXONOMY
 from tests.support.polling import until
 
 TRAINS = "servono piu treni x Milano e piste ciclabili, nn serve piu turismo"
@@ -97,7 +98,7 @@ async def _has(db, n):
 
 async def test_start_tagging_loads_the_pipeline_in_a_thread(db, conversation):
     await answer_imprese(db, conversation, "1", TRAINS)
-    worker = start_tagging(db, None, interval=30)
+    worker = start_tagging(db, None, interval=30, taxonomy=CREMONA_TAXONOMY)
     try:
         assert await worker.wait_ready(timeout=30)
         await until(lambda: _has(db, 1))
@@ -108,7 +109,7 @@ async def test_start_tagging_loads_the_pipeline_in_a_thread(db, conversation):
 
 async def test_start_tagging_with_a_missing_model_logs_and_stops(db, caplog):
     with caplog.at_level(logging.ERROR, logger="scenari.nlp.worker"):
-        worker = start_tagging(db, "it_core_news_nope", interval=30)
+        worker = start_tagging(db, "it_core_news_nope", interval=30, taxonomy=CREMONA_TAXONOMY)
         assert not await worker.wait_ready(timeout=30)
     await worker.stop()
     assert worker.failed is not None and "it_core_news_nope" in caplog.text

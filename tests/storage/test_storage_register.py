@@ -71,10 +71,10 @@ async def test_migration_matches_the_models(db: Database) -> None:
 
 
 def test_example_register_and_categories_ship_and_agree() -> None:
-    with (ROOT / "data" / "register" / "categories.csv").open(encoding="utf-8") as handle:
+    with (ROOT / "plans" / "cremona" / "register" / "categories.csv").open(encoding="utf-8") as handle:
         listed = {row["code"]: (row["label_it"], row["label_en"]) for row in csv.DictReader(handle)}
     assert listed == register.CATEGORIES
-    actors = read_register(ROOT / "data" / "register" / "cremona_actors.csv")
+    actors = read_register(ROOT / "plans" / "cremona" / "register" / "actors.csv")
     names = " ".join(a.organisation for a in actors)
     for expected in ("Comune di Cremona", "Provincia di Cremona", "Camera di Commercio", "CNA", "Confartigianato",
                      "Politecnico di Milano", "Cattolica", "CGIL", "CISL", "UIL", "Libera", "CremonaFiere",

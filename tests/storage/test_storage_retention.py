@@ -13,6 +13,7 @@ from storage import tags as tag_store
 from storage.models import Actor, Answer
 from storage.retention import Policy, RetentionJob
 from tests.support.convergence_city import build_city
+from tests.support.plans import CREMONA_SOURCES
 
 NOW = datetime.now(timezone.utc)  # the city's answers are stamped when inserted; the job's clock is injected
 COUNTS = ["theme", "units", "n_public_body", "n_firm", "n_union", "n_citizen", "group_score"]
@@ -20,7 +21,7 @@ COUNTS = ["theme", "units", "n_public_body", "n_firm", "n_union", "n_citizen", "
 
 async def _tables(db):
     async with db.transaction() as session:
-        return build_tables(await aggregates.load(session), Options(k=3))
+        return build_tables(await aggregates.load(session), Options(sources=CREMONA_SOURCES, k=3))
 
 
 async def test_old_free_text_is_erased_and_the_tables_keep_their_counts(db):

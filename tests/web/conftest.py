@@ -22,7 +22,6 @@ def web_settings(tmp_path: Path) -> Settings:
     return Settings(  # type: ignore[call-arg]
         SCENARI_DATABASE_URL=f"sqlite:///{tmp_path / 'unused.db'}",  # the app is given `db`
         SCENARI_SECRET_KEY=SECRET,
-        SCENARI_PRIVACY_NOTICE_VERSION="test",
     )
 
 

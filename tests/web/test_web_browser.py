@@ -64,7 +64,7 @@ class LiveServer:
         try:
             await upgrade_database(db)
             settings = Settings(  # type: ignore[call-arg]
-                SCENARI_DATABASE_URL=self.database_url, SCENARI_SECRET_KEY=None, SCENARI_PRIVACY_NOTICE_VERSION="test"
+                SCENARI_DATABASE_URL=self.database_url, SCENARI_SECRET_KEY=None
             )
             app = create_app(settings, db, key_file=self.key_file)
             config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")

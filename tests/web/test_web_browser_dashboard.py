@@ -22,6 +22,7 @@ from sqlalchemy import select
 from storage import Database, analysts, upgrade_database
 from storage.models import Respondent, Run
 from storage.simulate import simulate
+from tests.support.plans import CREMONA_QUESTIONNAIRES
 from tests.support.cdp import Page, chromium, chromium_path
 from tests.web.test_web_browser import ARTIFACTS, LiveServer, run_axe
 
@@ -70,7 +71,7 @@ async def city(tmp_path: Path) -> str:
     db = Database(url)
     try:
         await upgrade_database(db)
-        await simulate(db, 240, seed=7)
+        await simulate(db, 240, seed=7, questionnaires=CREMONA_QUESTIONNAIRES)
         from bot.web.auth import hash_password
 
         async with db.transaction() as session:
@@ -190,7 +191,10 @@ async def test_citizen_answers_visione_by_clicking_and_typing_reloads_and_resume
             await page.goto(f"{live.url}/")
             await click_text(page, "a", "La tua visione di Cremona")
             await click_text(page, "button", "Accetto")
-            await click_text(page, "button", "30–44")
+            assert "quanti anni hai?" in await body(page)  # the age gate, typed
+            await click(page, "#answer", navigates=False)
+            await page.type("38")
+            await click_text(page, "button", "Invia")
             await click_text(page, "button", "Cremona, quartieri")
 
             # Half-way: reload, and the same question is still there, the thread kept

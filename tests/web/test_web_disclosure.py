@@ -1,4 +1,5 @@
-"""/risultati through the web path: issue 16's sector C (10 firms − 3 − 6 = 1) can no longer be subtracted."""
+"""/risultati and /api through the web path: issue 16's sector C (10 firms − 3 − 6 = 1) can no longer be
+subtracted, nor a small category's votes from the consensus tables."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ from html.parser import HTMLParser
 
 import httpx
 
-from storage import Database, analysts
-from bot.web.auth import hash_password
+from exports.tables.consensus import votes_frame
+from exports.tables.opinion_groups import group_counts
+from storage import Database, analysts, deliberation
+from bot.web.auth import hash_password, new_token
+from tests.support.consensus_attack import published_of, truth_of
+from tests.support.deliberation_round import VOTES, build_round
 from tests.support.disclosure_attack import recovered
 from tests.support.firms import ISSUE_SECTOR_C, build_firms
 from tests.support.web_pages import asgi_client
@@ -86,3 +91,36 @@ async def test_results_page_does_not_give_away_sector_c(client: httpx.AsyncClien
         equations.append(([("sector", "C", column)], ("all", "all", column)))
         equations.append(([("size", "micro", column), ("size", "small", column)], ("all", "all", column)))
     assert recovered(published, truth, equations) == {}  # 10 − 3 − 6 no longer gives 1
+
+
+async def _tables_of_api(client: httpx.AsyncClient, token: str, names: tuple[str, ...]) -> tuple[dict, int | None]:
+    """The consensus tables as the API gives them (rows as dicts, null = blank) and the vote count, if printed."""
+    headers = {"authorization": f"Bearer {token}"}
+    summary = (await client.get("/api/tables", headers=headers)).json()
+    tables = {}
+    for name in names:
+        body = (await client.get(f"/api/tables/{name}", headers=headers)).json()
+        tables[name] = [dict(zip(body["columns"], row)) for row in body["rows"]]
+    return tables, summary["counts"].get("votes")
+
+
+async def test_api_consensus_tables_give_away_no_hidden_vote(client: httpx.AsyncClient, db: Database):
+    """The union's two voters (under k) and the two firms of statement 8 cannot be worked out from
+    the API's consensus tables: totals minus the shown categories, rates, the groups' sizes."""
+    token, digest = new_token()
+    async with db.transaction() as session:
+        await analysts.add_analyst(session, "anna", hash_password(PASSWORD), telegram_id=42)
+        await analysts.set_token_hash(session, "anna", digest)
+    statements = await build_round(db)
+    names = ("consensus_shared", "consensus_by_category", "consensus_distinctive", "consensus_groups")
+    tables, votes = await _tables_of_api(client, token, names)
+    async with db.transaction() as session:
+        data = await deliberation.load_votes(session)
+    groups = group_counts(votes_frame(data), 3)
+    assert len(groups) and tables["consensus_groups"], "the round forms opinion groups"
+    truth = truth_of(VOTES, groups, statements)
+    assert "union" not in {r["category"] for r in tables["consensus_by_category"]}  # primary: 2 voters
+    published, equations, caps = published_of(tables, votes, truth)
+    assert recovered(published, truth, equations, caps) == {}
+    ranked = [r for r in tables["consensus_shared"] if r["rank"] is not None]
+    assert len(ranked) >= 7 and all(r["consensus"] is not None for r in ranked)  # the measures stay

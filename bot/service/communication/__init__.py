@@ -28,14 +28,14 @@ from .events import event_html, invite, rsvp_buttons, rsvp_reply, scan_event_rem
 from .feedback import scan_feedback
 from .loop import communication_loop
 from .markup import markdown_html
-from .optin import NEWSLETTER_KEY, NOTICE_VERSION, NewsletterOptIn, privacy_lines, set_subscription
+from .optin import NEWSLETTER_KEY, NewsletterOptIn, privacy_lines, set_subscription
 from .plan import Plan, parse_time
 from .reminders import reminder_due_again, scan_reminders
 from .segments import describe_segment, parse_segment, resolve_segment
 from ..texts import translate
 
 __all__ = [
-    "NEWSLETTER_KEY", "NOTICE_VERSION", "Composed", "NewsletterOptIn", "Plan", "communication_loop",
+    "NEWSLETTER_KEY", "Composed", "NewsletterOptIn", "Plan", "communication_loop",
     "compose", "compose_row", "describe_segment", "event_html", "expand_due", "invite", "markdown_html",
     "parse_button", "parse_segment", "parse_time", "privacy_lines", "reminder_due_again", "render_buttons",
     "resolve_segment", "rsvp_buttons", "rsvp_reply", "scan_event_reminders", "scan_feedback", "scan_reminders",

@@ -82,14 +82,33 @@ def _firm_summary(profile: str, distribution: dict[str, int], lang: str, plan: P
         lines.append(escape(translate("feedback_too_few", lang)))
         return "\n".join(lines)
     lines.append(escape(translate("feedback_distribution", lang, n=total)))
-    for value in labels or sorted(distribution):
+    shown = list(labels or sorted(distribution))
+    hidden = _hidden_shares(distribution, shown, total, k)
+    for value in shown:
         n = distribution.get(value, 0)
         if 0 < n < k:  # a small group is never shown, as in the exports
             share = translate("feedback_small", lang, k=k)
+        elif value in hidden:  # hidden too, or the total minus the others would give the small one back
+            share = translate("feedback_hidden", lang)
         else:
             share = f"{100 * n / total:.0f}%".replace(".", "," if lang == "it" else ".")
         lines.append(f"• {escape(labels.get(value, value))}: {share}")
     return "\n".join(lines)
+
+
+def _hidden_shares(distribution: dict[str, int], shown: list[str], total: int, k: int) -> set[str]:
+    """The profiles to hide: the small ones and their complements (secondary suppression, the
+    exports' one method: the firms' total is printed, so total − the shown shares must not give
+    a small group back; docs/convergence.md)."""
+    from exports.disclosure import line, protect  # numpy: only when a feedback is written
+
+    values: dict[str, int] = {value: int(n) for value, n in distribution.items()}
+    values.update({value: 0 for value in shown if value not in values})
+    primary = {value for value, n in values.items() if 0 < n < k or (value not in shown and n)}
+    if not primary:
+        return set()
+    values[" total"] = total
+    return {str(key) for key in protect(values, primary, [line(list(values.keys() - {" total"}), " total")])}
 
 
 def _actor_summary(themes: set[str], priorities: list[tuple[str, str]], lang: str) -> str:
@@ -113,7 +132,7 @@ async def _shared_priorities(db: Database, plan: Plan, lang: str = "it", top: in
     try:
         async with db.transaction() as session:
             data = await aggregates.load(session, keys=ANSWER_KEYS, fast=True)
-        tables = await asyncio.to_thread(build_tables, data, Options(k=plan.suppress_k, lang=lang if lang in ("it", "en") else "it"))
+        tables = await asyncio.to_thread(build_tables, data, Options(k=plan.suppress_k, lang=lang, sources=plan.sources))
         frame = tables["shared_priorities"]
     except Exception:
         log.exception("shared priorities could not be computed; feedback goes without them")

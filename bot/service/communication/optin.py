@@ -1,7 +1,8 @@
 """The newsletter opt-in: asked once at the end of a questionnaire, given or revoked by command.
 
 :class:`NewsletterOptIn` is an ``on_completed`` hook of the conversation: a respondent the
-plan can reach (the channel :mod:`storage.audiences` covers) who was never asked gets a
+plan can reach (the channel :mod:`storage.audiences` covers) who was never asked — or answered
+under a notice whose newsletter purpose has changed since (bot.service.notice) — gets a
 sì / no question; ``/iscriviti`` and ``/disiscrivi`` change the answer. Both are consents of
 purpose ``newsletter``; the privacy report shows them with a blocked bot and meeting answers.
 """
@@ -15,10 +16,15 @@ from dialogs import Message, Option, Questionnaire, RunState
 from storage import audiences, repository
 from storage.models import Event, EventRsvp, Respondent, Run
 
+from ..notice import current_notice
 from ..texts import translate
 
 NEWSLETTER_KEY = "_newsletter"  # the pseudo-prompt of the opt-in question (not a questionnaire's question)
-NOTICE_VERSION = "newsletter-1"
+
+
+def notice_version() -> str:
+    """The version of the plan's privacy notice (privacy.yaml) a newsletter decision is recorded under."""
+    return current_notice().version
 
 
 class NewsletterOptIn:
@@ -31,8 +37,9 @@ class NewsletterOptIn:
     ) -> list[Message]:
         if respondent.channel not in self.channels or respondent.id is None:
             return []
-        if await audiences.subscribed(session, respondent.id) is not None:
-            return []  # asked before: the answer stands until /iscriviti or /disiscrivi
+        latest = await repository.latest_consent(session, respondent.id, audiences.NEWSLETTER)
+        if latest is not None and not current_notice().changed_since(audiences.NEWSLETTER, latest[1]):
+            return []  # asked before: the answer stands until /iscriviti or /disiscrivi (or the purpose changes)
         lang = state.lang
         options = (Option(value="yes", label=translate("optin_yes", lang)), Option(value="no", label=translate("optin_no", lang)))
         return [Message(kind="prompt", text=translate("optin_question", lang), question_key=NEWSLETTER_KEY,
@@ -45,7 +52,7 @@ async def set_subscription(session: AsyncSession, respondent: Respondent, grante
     if respondent.id is None:
         return translate("was_not_subscribed", lang)
     before = await audiences.subscribed(session, respondent.id)
-    await repository.record_consent(session, respondent.id, audiences.NEWSLETTER, granted, NOTICE_VERSION)
+    await repository.record_consent(session, respondent.id, audiences.NEWSLETTER, granted, notice_version())
     if granted:
         await audiences.clear_unreachable(session, respondent.id)
         return translate("subscribed", lang)

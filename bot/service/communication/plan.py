@@ -26,6 +26,7 @@ class Plan:
     uncertain: str = "hold"
     suppress_k: int = 3
     bot_username: str | None = None
+    sources: Any = None  # the plan folder's labels for the tables (exports.options.PlanSources)
 
     @classmethod
     def from_settings(cls, settings: Any) -> Plan:
@@ -35,7 +36,7 @@ class Plan:
             rate=settings.broadcast_rate, chat_spacing=settings.chat_spacing, reminder_delays=delays,
             reminder_max=min(limit, len(delays)), quiet_hours=settings.quiet_hours, timezone=settings.city_timezone,
             results_url=settings.results_url, uncertain=settings.sender_uncertain, suppress_k=settings.suppress_k,
-            bot_username=settings.telegram_bot_username,
+            bot_username=settings.telegram_bot_username, sources=settings.plan.sources(),
         )
 
     @property

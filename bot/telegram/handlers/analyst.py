@@ -10,6 +10,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from exports.options import RawOptions
 from exports.raw import export_bytes
 from storage import Database, repository
 from storage.models import Respondent
@@ -58,8 +59,11 @@ async def export_file(
         # Off the shared transaction and the event loop: reading all runs and building the
         # workbook must not hold up anybody's answer.
         async with db.transaction() as session:
+            full = await conversation.catalog.with_runtime_lists(session, q)  # the register's actor codes too
             runs = await repository.export_runs(session, q.id)
-        content = await asyncio.to_thread(export_bytes, q, runs, "xlsx")
+        # the analyst's language and the city's time zone; labels, a 0/1 column per option, the codebook
+        options = RawOptions(lang=lang, timezone=settings.city_timezone)
+        content = await asyncio.to_thread(export_bytes, full, runs, "xlsx", options)
         filename = f"scenari-{q.id}-{date.today().isoformat()}.xlsx"
         await bot.send_document(
             chat_id, BufferedInputFile(content, filename=filename),

@@ -1,4 +1,5 @@
-"""/privacy, /imieidati (download my data), /cancella (with confirmation), /lingua and /aiuto."""
+"""/informativa (the privacy notice in full), /privacy, /imieidati (download my data), /cancella (with
+confirmation), /lingua and /aiuto."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Respondent
 
-from bot.service import personal_data
+from bot.service import notice as privacy_notice, personal_data
 from bot.service.conversation import Conversation
+from bot.service.texts import LANGUAGE_NAMES
 from ..callbacks import EraseButton, LanguageButton
 from ..outbox import Outbox
 from ..render import split_text
@@ -27,12 +29,22 @@ async def privacy(
         outbox.text(message.chat.id, chunk)
 
 
+async def notice(message: Message, respondent: Respondent, conversation: Conversation, outbox: Outbox) -> None:
+    """The plan's privacy notice in full (privacy.yaml), before consent too: nothing is stored."""
+    text = privacy_notice.full_text(conversation.notice, respondent.language)
+    if conversation.notice_url:
+        text += "\n\n" + translate("notice_online", respondent.language, url=conversation.notice_url)
+    for chunk in split_text(text):
+        outbox.text(message.chat.id, chunk)
+
+
 async def my_data(
     message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox,
 ) -> None:
     """The readable summary of /privacy, then the JSON file (sent once the transaction, audit row included, is in)."""
     lang, chat_id = respondent.language, message.chat.id
-    data = await personal_data.export(session, respondent.id, "respondent") if respondent.id is not None else None
+    data = (await personal_data.export(session, respondent.id, "respondent", conversation.notice)
+            if respondent.id is not None else None)
     if data is None:
         outbox.text(chat_id, translate("my_data_none", lang))
         return
@@ -73,12 +85,12 @@ async def language(
     message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox,
 ) -> None:
     args = (message.text or "").split()[1:]
-    if args and args[0].lower()[:2] in ("it", "en"):
+    if args and args[0].lower()[:2] in conversation.languages:
         await _switch(message.chat.id, args[0].lower()[:2], session, respondent, conversation, outbox)
         return
-    markup = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="Italiano", callback_data=LanguageButton(lang="it").pack()),
-        InlineKeyboardButton(text="English", callback_data=LanguageButton(lang="en").pack()),
+    markup = InlineKeyboardMarkup(inline_keyboard=[[  # the plan's languages, each named in itself
+        InlineKeyboardButton(text=LANGUAGE_NAMES.get(code, code), callback_data=LanguageButton(lang=code).pack())
+        for code in conversation.languages
     ]])
     outbox.text(message.chat.id, translate("choose_language", respondent.language), markup)
 
@@ -89,7 +101,7 @@ async def language_button(
 ) -> None:
     outbox.toast(callback.id)
     chat_id = close_pressed(callback, outbox)
-    await _switch(chat_id, callback_data.lang, session, respondent, conversation, outbox)
+    await _switch(chat_id, conversation.language_for(callback_data.lang), session, respondent, conversation, outbox)
 
 
 async def _switch(
@@ -109,6 +121,7 @@ async def help_command(message: Message, respondent: Respondent, outbox: Outbox)
 def build_router() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="privacy")
+    router.message.register(notice, Command("informativa", "notice"))
     router.message.register(privacy, Command("privacy"))
     router.message.register(my_data, Command("imieidati", "mydata"))
     router.message.register(erase_request, Command("cancella", "erase", "delete"))

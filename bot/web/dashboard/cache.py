@@ -25,8 +25,10 @@ ACTIVITY = "activity"
 class TableCache:
     """The convergence tables and the activity table, rebuilt when older than ``ttl`` seconds."""
 
-    def __init__(self, db: Database, k: int, lang: str, weights: Any = None, ttl: float = CACHE_SECONDS) -> None:
+    def __init__(self, db: Database, k: int, lang: str, weights: Any = None, ttl: float = CACHE_SECONDS,
+                 sources: Any = None) -> None:
         self.db = db
+        self.sources = sources  # the plan's labels (exports.options.PlanSources)
         self.lang, self.weights = lang, weights
         self.k = k
         self.ttl = ttl
@@ -53,7 +55,7 @@ class TableCache:
                 activity = await analysts.activity(session)
             from exports.tables import Options, build_tables  # slow (pandas): at the first dashboard request
 
-            options = Options(k=self.k, lang=self.lang, weights=self.weights)
+            options = Options(k=self.k, lang=self.lang, weights=self.weights, sources=self.sources)
             tables = await asyncio.to_thread(build_tables, data, options)
             tables.tables[ACTIVITY] = activity_table(activity, self.k)
             self._tables, self._made = tables, time.monotonic()

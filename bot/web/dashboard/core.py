@@ -46,7 +46,8 @@ class Dashboard:
         self.sessions = sessions
         self.analyst_sessions = AnalystSessions(secret_key, secure=settings.cookie_secure)
         self.k = settings.suppress_k
-        self.cache = TableCache(db, self.k, settings.lang, settings.rating_weights or None)
+        self.cache = TableCache(db, self.k, settings.lang, settings.rating_weights or None,
+                                sources=settings.plan.sources())
         self.templates = templates
         self.templates.env.globals["tx"] = translate  # the dashboard's pages; the citizens' are "wt"
         # the login throttles (bot.web.dashboard.throttle); tests replace its clock and sleep

@@ -85,7 +85,7 @@ TX: dict[str, dict[str, str]] = {
 
 
 # the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
-translate = Catalogue(TX).translate
+translate = Catalogue(TX, layer="dashboard").translate
 
 
 def tx_word(prefix: str, name: str, lang: str) -> str:

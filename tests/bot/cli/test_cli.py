@@ -160,17 +160,18 @@ def _safe(text: str) -> str:
 @pytest.fixture(scope="module")
 def csv_export(survey):
     out = survey["folder"] / "export" / "imprese.csv"
-    result = scenari("export", "--questionnaire", "imprese", "--format", "csv", "--out", str(out),
-                     env=survey["env"], cwd=survey["folder"])
+    result = scenari("export", "--questionnaire", "imprese", "--format", "csv", "--values", "codes", "--joined",
+                     "--out", str(out), env=survey["env"], cwd=survey["folder"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"Exported 2 runs of imprese to {out}"
+    assert result.stdout.strip() == f"Exported 2 runs of imprese (2 completed, 0 partial) to {out}"
     return out
 
 
 @pytest.fixture(scope="module")
 def xlsx_export(survey):
     out = survey["folder"] / "imprese.xlsx"
-    result = scenari("export", "-q", "imprese", "--out", str(out), env=survey["env"], cwd=survey["folder"])
+    result = scenari("export", "-q", "imprese", "--values", "codes", "--joined", "--out", str(out),
+                     env=survey["env"], cwd=survey["folder"])
     assert result.returncode == 0, result.stderr
     return out
 
@@ -210,7 +211,7 @@ def test_csv_export_is_pseudonymous(csv_export):
 
 def test_xlsx_export_has_every_answer(xlsx_export, survey):
     book = openpyxl.load_workbook(xlsx_export)
-    values = list(book["answers"].values)
+    values = list(book["risposte"].values)  # the deployment speaks Italian
     header = values[0]
     _check_rows({row[0]: dict(zip(header, row)) for row in values[1:]}, survey)
 
@@ -223,7 +224,7 @@ def test_xlsx_export_is_pseudonymous_and_formula_free(xlsx_export):
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
                 if isinstance(cell.value, str):
                     assert "terminal" not in cell.value and "Mario" not in cell.value
-    by_pandas = pd.read_excel(xlsx_export, sheet_name="answers", dtype=str)
+    by_pandas = pd.read_excel(xlsx_export, sheet_name="risposte", dtype=str)
     assert sorted(by_pandas["city_role"]) == ["'-10% di tasse", "'@comune meno burocrazia"]
 
 

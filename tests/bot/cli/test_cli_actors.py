@@ -17,16 +17,16 @@ from dialogs import Input
 from storage import Database, ratings, repository
 from tests.support.cli import ROOT, query, scenari
 
-REGISTER = ROOT / "data" / "register" / "cremona_actors.csv"
+REGISTER = ROOT / "plans" / "cremona" / "register" / "actors.csv"
 
 
 def test_import_the_example_register_twice_then_list(tmp_path: Path) -> None:
     db = tmp_path / "scenari.db"
     first = scenari("actors", "import", str(REGISTER), db=db)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "Imported cremona_actors.csv: 28 added, 0 updated, 0 unchanged."
+    assert first.stdout.strip() == "Imported actors.csv: 28 added, 0 updated, 0 unchanged."
     again = scenari("actors", "import", str(REGISTER), db=db)
-    assert again.stdout.strip() == "Imported cremona_actors.csv: 0 added, 0 updated, 28 unchanged."
+    assert again.stdout.strip() == "Imported actors.csv: 0 added, 0 updated, 28 unchanged."
     listed = scenari("actors", "list", db=db)
     assert "cgil_cremona" in listed.stdout and "Consorzio Liutai Antonio Stradivari Cremona" in listed.stdout
     assert listed.stdout.splitlines()[-1] == "28 actors: 28 not invited, 0 invited, 0 answered."
@@ -101,7 +101,7 @@ def test_invite_prints_links_and_revoke_withdraws_one(tmp_path: Path) -> None:
     assert scenari("actors", "list", db=db).stdout.splitlines()[-1] == "28 actors: 0 not invited, 28 invited, 0 answered."
 
 
-PROJECT_CHAT = "1\nDistretto della liuteria digitale\n=Consorzio Liutai\n/salta\n3\nUn laboratorio condiviso\n2\n250000\n5,6\n2026\n2028\nNuove botteghe\n"
+PROJECT_CHAT = "1\n45\nDistretto della liuteria digitale\n=Consorzio Liutai\n/salta\n3\nUn laboratorio condiviso\n2\n250000\n5,6\n2026\n2028\nNuove botteghe\n"
 
 
 async def test_cards_and_ratings_exports_carry_aggregates_and_no_personal_data(tmp_path: Path) -> None:

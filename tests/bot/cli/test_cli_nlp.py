@@ -11,7 +11,7 @@ from bot.cli import main
 from nlp.review import COLUMNS
 from tests.support.cli import ROOT, query, scenari
 
-TAXONOMY = ROOT / "nlp" / "themes" / "cremona.yaml"
+TAXONOMY = ROOT / "plans" / "cremona" / "taxonomy.yaml"
 
 # imprese answered in the terminal: two free texts (innovation_example, city_role)
 VIOLINS = "Un nuovo laboratorio per i liutai insieme all'universita"

@@ -50,7 +50,7 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 async def _store(tmp_path: Path, texts: list[str], first_user: int = 0) -> None:
     db = await make_database("sqlite", tmp_path)  # tmp_path / scenari.db, migrated
-    conversation = Conversation(QuestionnaireCatalog.load(), notice_version="test")
+    conversation = Conversation(QuestionnaireCatalog.load())
     try:
         for n, text in enumerate(texts, start=first_user):
             await answer_imprese(db, conversation, str(n), text)

@@ -30,7 +30,7 @@ def test_every_command_has_a_handler_and_what_it_needs():
         assert callable(parser.get_default("func")), name
         assert isinstance(parser.get_default("needs"), Needs), name
     files_only = sorted(name for name, parser in commands.items() if parser.get_default("needs") is Needs.FILES)
-    assert files_only == ["nlp evaluate", "questionnaires export", "questionnaires import", "questionnaires validate",
+    assert files_only == ["nlp evaluate", "plan validate", "questionnaires export", "questionnaires import", "questionnaires validate",
                           "themes validate"]
     assert commands["questionnaires list"].get_default("needs") is Needs.SETTINGS
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.service.conversation import Conversation
+from bot.service.notice import long_date
 from dialogs import Input
 from dialogs.state import utcnow
 from storage import repository
@@ -78,7 +79,7 @@ async def test_declining_stores_only_the_decision(db, conversation, table_counts
                       "run_outcomes": 0, "processed_updates": 0}
     async with db.transaction() as session:
         consent = await session.scalar(select(Consent))
-    assert (consent.purpose, consent.granted, consent.notice_version) == ("participation", False, "test")
+    assert (consent.purpose, consent.granted, consent.notice_version) == ("participation", False, "2026-11")  # privacy.yaml's
     reply = await _start(db, conversation)  # coming back later: asked again
     assert [m.question_key for m in reply.messages] == ["_consent"]
 
@@ -194,7 +195,7 @@ async def test_pause_then_start_again_resumes(db, conversation):
 
 
 async def test_idle_run_expires_and_a_new_one_can_start(db, catalog, table_counts):
-    conversation = Conversation(catalog, expire_after=timedelta(hours=24), notice_version="test")
+    conversation = Conversation(catalog, expire_after=timedelta(hours=24))
     await _start(db, conversation)
     await _consent(db, conversation, True)
     await _send(db, conversation, "text", "2")
@@ -233,11 +234,11 @@ async def test_privacy_report_lists_consent_and_answers(db, conversation):
         respondent = await conversation.lookup(session, CHANNEL, USER)
         report = await conversation.privacy_report(session, respondent)
         pseudonym = respondent.pseudonym
-    today = utcnow().strftime("%d/%m/%Y")
+    today = long_date(utcnow().date(), "it")  # e.g. 2 dicembre 2026
     assert report.splitlines() == [
         f"Ecco cosa conserviamo su di te (codice pseudonimo {pseudonym}):",
-        "Lingua: it",
-        f"Consenso «participation»: dato il {today} (informativa test)",
+        "Lingua: italiano",
+        f"Consenso «Partecipazione al piano strategico»: dato il {today} (informativa del 1º novembre 2026)",
         "",
         "Questionario «Indagine sull'innovazione nelle imprese» (in corso), 4 risposte:",
         "– In quale settore opera principalmente l'impresa? (sezione ATECO)",

@@ -27,7 +27,7 @@ WEIGHTS = {"strategic_role": 2.0, "feasibility": 1.0, "change_capacity": 1.0, "e
 def listening() -> Conversation:
     """The real catalog plus a two-question stand-in for the interview."""
     catalog = QuestionnaireCatalog.load(ROOT / "tests" / "data" / "listening")
-    return Conversation(catalog, notice_version="test", on_completed=[ListeningHooks(WEIGHTS)])
+    return Conversation(catalog, on_completed=[ListeningHooks(WEIGHTS)])
 
 
 async def _actor(db: Database, code: str = "libera", name: str = "Libera Cremona") -> tuple[int, str]:
@@ -126,6 +126,7 @@ async def test_one_account_answers_for_one_actor(db: Database, listening: Conver
 
 
 PROJECT = [
+    ("text", "45", None),  # the age gate
     ("text", "Distretto della liuteria digitale", None),
     ("text", "Consorzio Liutai Antonio Stradivari", None),
     ("skip", None, None),  # partners

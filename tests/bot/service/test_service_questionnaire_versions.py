@@ -26,7 +26,7 @@ def v2():
 
 def _service(q):
     # A fresh catalog each time: as after a restart with the edited file deployed.
-    return Conversation(QuestionnaireCatalog({q.id: q}), notice_version="test")
+    return Conversation(QuestionnaireCatalog({q.id: q}))
 
 
 async def _say(db, conversation, user, text):

