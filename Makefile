@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install migrate lint bench clean browser
+.PHONY: run test install migrate lint bench bench-quick clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,13 @@ browser:
 test: install lint browser
 	$(BIN)/python -m pytest
 
+# Every bench/bench_*.py, one table of their RESULT lines in var/bench.md (a failed script is listed
+# and the rest still run). `make bench QUICK=1` or `make bench-quick`: sizes that take under a minute each.
 bench: install
-	for script in bench/bench_*.py; do $(BIN)/python $$script; done
+	$(BIN)/python bench/run_all.py $(if $(QUICK),--quick)
+
+bench-quick: install
+	$(BIN)/python bench/run_all.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

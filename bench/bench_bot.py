@@ -6,7 +6,9 @@ dispatcher, middleware, engine, storage, commit. The baseline is the plain aiogr
 handler that opens a session, adds a row and commits per message, then replies.
 
 Prints both rates, their ratio, and the p50/p99 handler latency of the real bot at a paced
-200 answers/s. Run: `.venv/bin/python bench/bench_bot.py [--users 200 --questions 20]`.
+200 answers/s. Ends with one ``RESULT <name> <value> <unit> [ceiling= ratio=]`` line per figure; the
+ceiling is aiogram alone (a handler that only replies, no storage). Run:
+`nice -n 10 .venv/bin/python bench/bench_bot.py [--quick | --users 200 --questions 20]`.
 """
 
 from __future__ import annotations
@@ -159,7 +161,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of the paced 200/s phase")
+    parser.add_argument("--quick", action="store_true", help="50 users × 10 questions, 3 s paced: under a minute")
     args = parser.parse_args()
+    if args.quick:
+        args.users, args.questions, args.seconds = 50, 10, 3.0
     with tempfile.TemporaryDirectory() as tmp:
         q = load_data(bench_questionnaire(args.questions + 60))
         catalog = QuestionnaireCatalog({"bench": q})
@@ -185,7 +191,7 @@ async def main() -> None:
             from sqlalchemy import func, select
 
             stored = await session.scalar(select(func.count()).select_from(Answer))
-        latencies = await paced_latency(dp, bot, args.users, rate=200, seconds=5)
+        latencies = await paced_latency(dp, bot, args.users, rate=200, seconds=args.seconds)
         committer = dp["committer"]
         await committer.close()
         await db.dispose()
@@ -204,6 +210,9 @@ async def main() -> None:
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"handler latency at 200 answers/s: p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms "
           f"({len(latencies)} updates)")
+    print(f"RESULT bot_answers {rate:.0f} answers/s ceiling={bare_rate:.0f} ratio={rate / bare_rate:.2f}")
+    print(f"RESULT bot_answers_naive {naive_rate:.0f} answers/s ceiling={bare_rate:.0f} ratio={naive_rate / bare_rate:.2f}")
+    print(f"RESULT bot_p99_at_200 {p99:.1f} ms")
 
 
 if __name__ == "__main__":

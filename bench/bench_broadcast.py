@@ -34,12 +34,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.service.notice import default_notice  # noqa: E402
 from storage import Database, outbox, upgrade_database  # noqa: E402
 from storage.models import Consent, Respondent  # noqa: E402
 from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 
 SCENARI = Path(sys.executable).parent / "scenari"
 FIRST_CHAT = 100_000
+NOTICE = default_notice().version  # the shipped notice's: a consent under an older one reaches no one
 
 
 async def populate(db: Database, api: FakeBotAPI, n: int, paced: int) -> None:
@@ -48,7 +50,7 @@ async def populate(db: Database, api: FakeBotAPI, n: int, paced: int) -> None:
                   for i in range(n)]
         session.add_all(people)
         await session.flush()
-        session.add_all(Consent(respondent_id=p.id, purpose=purpose, granted=True, notice_version="bench")
+        session.add_all(Consent(respondent_id=p.id, purpose=purpose, granted=True, notice_version=NOTICE)
                         for p in people for purpose in ("participation", "newsletter"))
     for i in range(n):
         api.user(FIRST_CHAT + i, language_code="en" if i < paced else "it")

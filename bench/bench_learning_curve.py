@@ -9,7 +9,7 @@ mapped themes of other labels, plus the label's main theme when none of its them
 The learned model is trained on them (``nlp.learned``, merged by ``nlp.combine`` exactly as the
 worker does) and both systems are scored on the remaining texts, labels mapped as score.py does.
 Each size is averaged over ``--seeds`` draws. The ceiling is the same model trained on every
-text but those scored (5-fold cross-validation over the whole set).
+text but those scored (5-fold cross-validation over the whole set). ``--quick``: sizes 50,100, 2 seeds.
 """
 
 from __future__ import annotations
@@ -54,7 +54,10 @@ def main() -> None:
     ap.add_argument("--map", type=Path, default=ROOT / "tests" / "data" / "indecis_map.yaml")
     ap.add_argument("--sizes", default="50,100,200,400")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="sizes 50,100 and 2 seeds: under a minute")
     args = ap.parse_args()
+    if args.quick:
+        args.sizes, args.seeds = "50,100", 2
 
     taxonomy = load_taxonomy(ROOT / "plans" / "cremona" / "taxonomy.yaml")
     tagger = ThemeTagger(load_pipeline(None), taxonomy)

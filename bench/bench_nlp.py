@@ -1,6 +1,6 @@
 """Benchmark the offline theme tagger against bare spaCy tokenisation, on short and on real texts.
 
-Run:  .venv/bin/python bench/bench_nlp.py [--n 10000] [--repeats 3]
+Run:  nice -n 10 .venv/bin/python bench/bench_nlp.py [--quick | --n 10000 --repeats 3]
 
 Two corpora, each measured in the same process beside ``spacy.blank("it")``
 tokenising the same texts (the ceiling: no tagger can be faster than the
@@ -105,7 +105,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--model", default=None, help="SCENARI_SPACY_MODEL to benchmark instead of offline")
     parser.add_argument("--dev-file", type=Path, default=DEV_FILE, help="CSV with a 'text' column (real texts)")
+    parser.add_argument("--quick", action="store_true", help="2,000 texts, 2 repeats: under a minute")
     args = parser.parse_args()
+    if args.quick:
+        args.n, args.repeats = 2_000, 2
 
     load_times = []
     for _ in range(args.repeats):

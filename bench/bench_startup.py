@@ -11,7 +11,7 @@ uvicorn and the socket: what no change to Scenari can remove). Each ``RESULT`` l
 the budget the service must meet on this machine (issue 12: HTTP within 3 s, polling within 5 s);
 the reference is printed beside it so a slow, busy machine can be told from a slow service.
 
-Run: `.venv/bin/python bench/bench_startup.py [--repeat 3]`.
+Run: `nice -n 10 .venv/bin/python bench/bench_startup.py [--quick | --repeat 3]` (``--quick``: one round).
 """
 
 from __future__ import annotations
@@ -164,4 +164,6 @@ async def main(repeat: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    asyncio.run(main(parser.parse_args().repeat))
+    parser.add_argument("--quick", action="store_true", help="one round instead of --repeat: under a minute")
+    args = parser.parse_args()
+    asyncio.run(main(1 if args.quick else args.repeat))

@@ -10,8 +10,9 @@ next question, rendered. Its latency is that whole round trip.
 
 Printed: the web path's answers/s flat out, p50/p99 of an answer at a paced 200 answers/s,
 then the Telegram path's answers/s (bench/bench_bot.py's driver: dispatcher, engine, storage,
-group commit, in process) and the ratio. Run: `.venv/bin/python bench/bench_web.py
-[--browsers 100 --answers 20]`.
+group commit, in process) and the ratio. Ends with ``RESULT`` lines; they carry no ``ceiling=`` yet
+(the minimal-app ceiling of issue 15 is not built), the Telegram path is printed as a baseline. Run:
+`nice -n 10 .venv/bin/python bench/bench_web.py [--quick | --browsers 100 --answers 20]`.
 """
 
 from __future__ import annotations
@@ -200,8 +201,11 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=20, help="answers per browser, flat out")
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--quick", action="store_true", help="20 browsers × 5 answers, 3 s paced: under a minute")
     parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the load generator process
     args = parser.parse_args()
+    if args.quick:
+        args.browsers, args.answers, args.seconds = 20, 5, 3.0
     if args.client:
         result = asyncio.run(client_main(args.client, args.browsers, args.answers, args.rate, args.seconds))
         print(json.dumps(result))
@@ -247,6 +251,10 @@ def main() -> None:
           f"({web['paced']} answers, achieved {web['paced_rate']:.0f}/s)")
     print(f"telegram path (bench_bot driver, in process): {bot:8.0f} answers/s")
     print(f"ratio web/telegram: {web['rate'] / bot:.2f}")
+    print(f"RESULT web_answers {web['rate']:.0f} answers/s")
+    print(f"RESULT web_p99_at_{args.rate:.0f} {web['p99']:.1f} ms")
+    print(f"RESULT web_paced_achieved {web['paced_rate']:.0f} answers/s")
+    print(f"RESULT web_baseline_telegram_path {bot:.0f} answers/s")
 
 
 def _count_answers(url: str) -> int:

@@ -4,7 +4,8 @@ Scenari's code knows no city. A plan folder holds the city's data, and this modu
 place that knows its layout, so that a new city is a new folder (docs/plans.md), not a fork::
 
     plans/<city>/
-      plan.yaml               name, city, languages (the first is the default), time zone
+      plan.yaml               name, city, languages (the first is the default), time zone,
+                              tables: which questionnaires and questions feed which table
       questionnaires/*.yaml   the questionnaires (baseline figures such as the 2004 survey's
                               live in their outcomes)
       questionnaires/lists/   shared choice lists (YAML) and data lists (CSV) they name
@@ -121,11 +122,23 @@ class PlanFolder:
             found.update(load_directory(self.extra_questionnaires, shared_lists=self.lists))
         return found
 
+    def table_inputs(self) -> Any:
+        """plan.yaml's ``tables:`` as ``exports.options.TableInputs`` (Cremona's where it says
+        nothing). Raises :class:`PlanError` naming the entry that is wrong."""
+        from exports.options import TableInputs  # light (no pandas)
+
+        try:
+            return TableInputs.from_mapping(self.manifest.get("tables"))
+        except ValueError as exc:
+            raise PlanError(f"{self.manifest_path}: {exc}") from None
+
     def sources(self) -> Any:
-        """What the tables label their codes with, as ``exports.options.PlanSources``."""
+        """What the tables label their codes with and which questions feed them, as
+        ``exports.options.PlanSources``."""
         from exports.options import PlanSources  # light (no pandas); only the callers that build tables
 
-        return PlanSources(questionnaires=self.questionnaires, lists=self.lists, taxonomy=self.taxonomy)
+        return PlanSources(questionnaires=self.questionnaires, lists=self.lists, taxonomy=self.taxonomy,
+                           tables=self.table_inputs())
 
     def language_for(self, wanted: str | None, default: str | None = None) -> str:
         """``wanted`` when the plan speaks it (``de-AT`` → ``de``), else the default language."""

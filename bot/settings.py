@@ -264,6 +264,7 @@ class Settings(BaseSettings):
         """SCENARI_LANG defaults to the plan's language and must be one the plan speaks."""
         try:
             languages = self.plan.languages
+            self.plan.table_inputs()  # plan.yaml `tables:` well formed: one line at start-up, not mid-export
         except PlanError as exc:
             raise ValueError(f"SCENARI_PLAN_DIR: {exc}") from None
         if not self.lang:

@@ -87,11 +87,11 @@ def caption(computed_at: datetime, answers: int, lang: str = "it", tz: str = DEF
     if lang == "en":
         what = "Nightly package of the convergence tables" if nightly else "Convergence tables"
         return (f"{what}, computed on {local:%Y-%m-%d} at {local:%H:%M} ({tz}) from {answers:,} answers. "
-                "Pseudonymous; counts under k are blank (README sheet).")
+                "Pseudonymous; counts under k are blank (README sheet, LEGGIMI in Italian).")
     what = "Pacchetto notturno delle tabelle delle convergenze" if nightly else "Tabelle delle convergenze"
     n = f"{answers:,}".replace(",", ".")
     return (f"{what}, calcolate il {local:%d/%m/%Y} alle {local:%H:%M} ({tz}) da {n} risposte. "
-            "Dati pseudonimi; i conteggi sotto k sono vuoti (foglio README).")
+            "Dati pseudonimi; i conteggi sotto k sono vuoti (foglio LEGGIMI, README in inglese).")
 
 
 class ConvergenceJob:

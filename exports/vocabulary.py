@@ -17,41 +17,15 @@ import yaml
 
 from dialogs import Questionnaire, load_file
 
-from .options import PlanSources
+from .options import DEFAULT_CARD_THEMES, DEFAULT_VISION_THEMES, PlanSources
 
 CITIZEN = "citizen"
 CITIZEN_LABEL = {"it": "Cittadini", "en": "Citizens"}
 
-# A chosen vision of the city (lists/visions.yaml) → the strategic theme it speaks for
-# (lists/themes.yaml). Visions naming no theme ("a city closed in on itself") carry none.
-VISION_THEMES: dict[str, str] = {
-    "citta_innovazione": "innovazione",
-    "citta_tradizione": "tradizione",
-    "citta_collaborazione": "collaborazione",
-    "polo_benessere": "benessere_sport",
-    "citta_talenti": "talenti_formazione",
-    "citta_musica": "musica_liuteria",
-    "nodo_padano": "logistica_po",
-    "citta_digitale": "citta_digitale",
-    "citta_turismo": "turismo_cultura",
-    "made_in_cremona": "made_in_cremona",
-}
-
-# The project card's own areas (progetto.yaml `theme`) → the plan's theme ids. Cards from an
-# interview's projects already use theme ids (ascolto.yaml `project_theme`).
-CARD_THEMES: dict[str, str] = {
-    "innovation": "innovazione",
-    "talents": "talenti_formazione",
-    "music_culture": "musica_liuteria",
-    "tourism": "turismo_cultura",
-    "agrifood": "made_in_cremona",
-    "manufacturing": "made_in_cremona",
-    "logistics": "logistica_po",
-    "digital": "citta_digitale",
-    "environment": "ambiente",
-    "wellbeing_sport": "benessere_sport",
-    "social": "coesione_sociale",
-}
+# Cremona's visions → themes and card areas → themes (the defaults of a plan without ``tables:``;
+# a plan's own are ``PlanSources.tables.chosen_themes`` and ``card_themes``).
+VISION_THEMES: dict[str, str] = dict(DEFAULT_VISION_THEMES)
+CARD_THEMES: dict[str, str] = dict(DEFAULT_CARD_THEMES)
 
 
 @dataclass(frozen=True)
@@ -108,7 +82,8 @@ def vocabulary(sources: PlanSources = PlanSources()) -> Vocabulary:  # noqa: B00
             pass
     categories = _shared(sources.lists, "actor_categories")
     categories[CITIZEN] = dict(CITIZEN_LABEL)
-    imprese = _questionnaire(sources, "imprese")
+    inputs = sources.tables  # which questionnaires and questions the plan's tables read
+    imprese = _questionnaire(sources, inputs.business) if inputs.business else None
 
     def choices(key: str) -> dict[str, dict[str, str]]:
         try:
@@ -119,20 +94,25 @@ def vocabulary(sources: PlanSources = PlanSources()) -> Vocabulary:  # noqa: B00
             return {}
         return {c.value: _texts(c.label) for c in imprese.choices_for(question)}
 
-    profile = next((o for o in imprese.outcomes if o.key == "profile"), None) if imprese is not None else None
-    ascolto = _questionnaire(sources, "ascolto")
-    try:
-        max_rank = (ascolto.question("priorities").max_rank if ascolto is not None else None) or 3
-    except KeyError:
-        max_rank = 3
+    profile = next((o for o in imprese.outcomes if o.key == inputs.profile), None) if imprese is not None else None
+    max_rank = None
+    for interview in inputs.interviews if inputs.priorities else ():
+        found = _questionnaire(sources, interview)
+        try:
+            max_rank = found.question(inputs.priorities).max_rank if found is not None else None
+        except KeyError:
+            continue
+        if max_rank:
+            break
+    max_rank = max_rank or 3
     label = profile.baseline_label if profile is not None else None
     return Vocabulary(
         themes=themes,
-        visions=_shared(sources.lists, "visions"),
+        visions=_shared(sources.lists, inputs.chosen_list) if inputs.chosen_list else {},
         categories=categories,
-        sectors=choices("ateco_section"),
-        sizes=choices("employees"),
-        obstacles=choices("obstacles"),
+        sectors=choices(inputs.sector),
+        sizes=choices(inputs.size),
+        obstacles=choices(inputs.obstacles),
         profiles={value: _texts(text) for value, text in profile.labels.items()} if profile is not None else {},
         baseline=dict(profile.baseline) if profile is not None else {},
         baseline_label=_texts(label) if label else {"it": "baseline", "en": "baseline"},

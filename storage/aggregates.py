@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 COMPLETED = "completed"
 PARTICIPATION = "participation"  # the consent purpose of bot.service.conversation (storage may not import bot)
-DEFAULT_QUESTIONNAIRES = ("ascolto", "visione", "imprese", "progetto")
+DEFAULT_QUESTIONNAIRES = ("ascolto", "visione", "imprese", "progetto")  # Cremona's; callers pass the plan's
+DEFAULT_OUTCOMES = ("imprese",)  # the questionnaires whose run outcomes are read (the firms' profile)
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ async def actors(session: AsyncSession) -> list[ActorRow]:
     return [ActorRow(*row) for row in rows]
 
 
-async def outcomes(session: AsyncSession, questionnaires: Sequence[str] = ("imprese",)) -> list[OutcomeRow]:
+async def outcomes(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_OUTCOMES) -> list[OutcomeRow]:
     rows = await session.execute(
         select(RunOutcome.run_id, RunOutcome.key, RunOutcome.value)
         .join(Run, Run.id == RunOutcome.run_id)
@@ -344,7 +345,8 @@ async def answer_counts(session: AsyncSession, questionnaires: Sequence[str] = D
 
 
 async def load(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QUESTIONNAIRES,
-               keys: Iterable[str] | None = None, fast: bool = False) -> AggregateData:
+               keys: Iterable[str] | None = None, fast: bool = False,
+               outcomes_of: Sequence[str] = DEFAULT_OUTCOMES) -> AggregateData:
     """Everything the convergence tables need, in one read transaction.
 
     ``fast=True`` reads the large tables (runs, answers, tags) as :class:`Columns` through Core,
@@ -352,7 +354,7 @@ async def load(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QU
     total is then counted with GROUP BY in SQL, ``answer_total``). The rows are the same.
     """
     if fast:
-        return await _load_fast(session, questionnaires, keys)
+        return await _load_fast(session, questionnaires, keys, outcomes_of)
     runs = await completed_runs(session, questionnaires)
     return AggregateData(
         runs=runs,
@@ -360,14 +362,15 @@ async def load(session: AsyncSession, questionnaires: Sequence[str] = DEFAULT_QU
         tags=await effective_tags(session, questionnaires),
         respondents=await respondents(session, {r.respondent_id for r in runs}),
         actors=await actors(session),
-        outcomes=await outcomes(session),
+        outcomes=await outcomes(session, outcomes_of),
         cards=await cards(session),
         ratings=await completed_ratings(session),
         votes=await deliberation.load_votes(session),
     )
 
 
-async def _load_fast(session: AsyncSession, questionnaires: Sequence[str], keys: Iterable[str] | None) -> AggregateData:
+async def _load_fast(session: AsyncSession, questionnaires: Sequence[str], keys: Iterable[str] | None,
+                     outcomes_of: Sequence[str] = DEFAULT_OUTCOMES) -> AggregateData:
     R, A, T = Run.__table__, Answer.__table__, AnswerTag.__table__
     completed = and_(R.c.status == COMPLETED, R.c.questionnaire_id.in_(list(questionnaires)))
     runs = await _columns(session, select(R.c.id, R.c.respondent_id, R.c.questionnaire_id, R.c.completed_at)
@@ -402,7 +405,7 @@ async def _load_fast(session: AsyncSession, questionnaires: Sequence[str], keys:
         tags=tags,  # type: ignore[arg-type]
         respondents=await respondents(session, respondent_ids),
         actors=await actors(session),
-        outcomes=await outcomes(session),
+        outcomes=await outcomes(session, outcomes_of),
         cards=await cards(session),
         ratings=await completed_ratings(session),
         answer_total=total,
@@ -411,7 +414,7 @@ async def _load_fast(session: AsyncSession, questionnaires: Sequence[str], keys:
 
 
 def _columnar_queries(questionnaires: Sequence[str], keys: Iterable[str] | None,
-                      purpose: str = PARTICIPATION) -> dict[str, Any]:
+                      purpose: str = PARTICIPATION, outcomes_of: Sequence[str] = DEFAULT_OUTCOMES) -> dict[str, Any]:
     """The queries of :func:`load_columnar`: the rows :func:`load` reads, one query per source,
     with the respondents' latest consent decision computed in SQL."""
     R, A, T = Run.__table__, Answer.__table__, AnswerTag.__table__
@@ -444,7 +447,7 @@ def _columnar_queries(questionnaires: Sequence[str], keys: Iterable[str] | None,
         .where(P.c.id.in_(with_runs)).order_by(P.c.id),
         "actors": select(Actor.id.label("actor_id"), Actor.code, Actor.organisation, Actor.category).order_by(Actor.id),
         "outcomes": select(RunOutcome.run_id, RunOutcome.key, cast(RunOutcome.value, Text).label("value"))
-        .join(Run, Run.id == RunOutcome.run_id).where(_completed_runs(("imprese",)))
+        .join(Run, Run.id == RunOutcome.run_id).where(_completed_runs(outcomes_of))
         .order_by(RunOutcome.run_id, RunOutcome.key),
         "cards": select(Card.id.label("card_id"), Card.source_run_id, Card.item_index, Card.questionnaire_id,
                         Card.title, Card.promoter, Card.theme, Card.stage).order_by(Card.id),
@@ -455,7 +458,8 @@ def _columnar_queries(questionnaires: Sequence[str], keys: Iterable[str] | None,
 
 
 async def load_columnar(db: Database, questionnaires: Sequence[str] = DEFAULT_QUESTIONNAIRES,
-                        keys: Iterable[str] | None = None) -> AggregateData | None:
+                        keys: Iterable[str] | None = None,
+                        outcomes_of: Sequence[str] = DEFAULT_OUTCOMES) -> AggregateData | None:
     """What :func:`load` ``(fast=True)`` reads, as Arrow columns through an ADBC driver (one read
     transaction, in a thread); ``None`` when the database cannot be read that way (an in-memory
     SQLite database, a driver not installed): then read through :func:`load`.
@@ -463,7 +467,7 @@ async def load_columnar(db: Database, questionnaires: Sequence[str] = DEFAULT_QU
     The deliberation votes are read after, through SQLAlchemy, in a transaction of their own
     (they feed only the consensus tables)."""
     keys = None if keys is None else list(keys)
-    queries = _columnar_queries(questionnaires, keys)
+    queries = _columnar_queries(questionnaires, keys, outcomes_of=outcomes_of)
     try:
         tables = await asyncio.to_thread(columnar.read_arrow, db, queries)
     except Exception as exc:  # a driver error (a type it cannot read, a lost connection): the other path reads

@@ -13,6 +13,12 @@ and who has not blocked the bot. A *segment* narrows it with filters on what the
 ``municipality``  the ``municipality`` answer of the respondent's ``imprese`` run
 ``invitation``    the state of the respondent's actor (``new``, ``invited``, ``answered``)
 
+A consent counts only if it was given under the privacy notice as its ``newsletter`` purpose
+reads now: the caller (storage does not read the notice) passes ``since``, the version in which
+that purpose last changed (``"2026-11"`` or ``"2026-11-15"``, see bot.service.notice). A grant
+under an older version — or under a version that is no date, a legacy ``"1"`` — reaches no one
+and counts as opted out until the person agrees again. ``since=None`` checks no version.
+
 Callers own the transaction; nothing here commits.
 """
 
@@ -22,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -72,6 +78,36 @@ def check_segment(segment: dict[str, Any]) -> dict[str, list[str]]:
     return clean
 
 
+def agreed_since(version: Any, since: str | None) -> ColumnElement[bool]:
+    """SQL: the notice ``version`` a consent was given under is ``since`` or later.
+
+    Versions are dates written YYYY-MM or YYYY-MM-DD with zero-padded fields, so for two of
+    them the order of the strings is the order of the dates ("2026-11" < "2026-11-15" <
+    "2026-12"), as bot.service.notice.version_key has it. A value of another shape (a legacy
+    "1" or "newsletter-1", a test's "t") is no date and counts as older: the two patterns and
+    the upper bound keep it out (a letter sorts after "9"). ``since=None``: every version.
+    """
+    if since is None:
+        return true()
+    if not _is_version(since):
+        raise ValueError(f"not a notice version (YYYY-MM or YYYY-MM-DD): {since!r}")
+    return and_(or_(version.like("____-__"), version.like("____-__-__")), version >= since, version <= "9999-99-99")
+
+
+def _is_version(value: str) -> bool:
+    """YYYY-MM or YYYY-MM-DD, digits where the patterns of :func:`agreed_since` say any character."""
+    return len(value) in (7, 10) and all(
+        c == "-" if i in (4, 7) else c.isdigit() for i, c in enumerate(value)
+    )
+
+
+def forbids_sending(since: str | None) -> ColumnElement[bool]:
+    """SQL on a newsletter consent row: it lets nothing be sent (a refusal, or a grant older than ``since``)."""
+    if since is None:
+        return Consent.granted.is_(False)
+    return or_(Consent.granted.is_(False), not_(agreed_since(Consent.notice_version, since)))
+
+
 def _latest_decision(purpose: str) -> Any:
     latest = (
         select(Consent.respondent_id, func.max(Consent.id).label("consent_id"))
@@ -93,8 +129,11 @@ async def subscribed(session: AsyncSession, respondent_id: int) -> bool | None:
     return None if granted is None else bool(granted)
 
 
-async def opted_out(session: AsyncSession, respondent_ids: Iterable[int]) -> set[int]:
-    """Of ``respondent_ids``, those whose latest newsletter decision is a refusal or revocation."""
+async def opted_out(session: AsyncSession, respondent_ids: Iterable[int], since: str | None = None) -> set[int]:
+    """Of ``respondent_ids``, those whose latest newsletter decision is a refusal or revocation,
+    or a grant under a notice older than ``since`` (see the module's docstring).
+
+    Never asked is not opted out (the reminders of a questionnaire not finished yet)."""
     ids = list(respondent_ids)
     if not ids:
         return set()
@@ -109,7 +148,7 @@ async def opted_out(session: AsyncSession, respondent_ids: Iterable[int]) -> set
     rows = await session.scalars(
         select(Consent.respondent_id)
         .join(latest, latest.c.consent_id == Consent.id)
-        .where(Consent.granted.is_(False))
+        .where(forbids_sending(since))  # on the rows just found by key: no cost worth the name
     )
     return set(rows)
 
@@ -149,14 +188,15 @@ async def is_unreachable(session: AsyncSession, respondent_id: int) -> bool:
     return bool(await unreachable(session, [respondent_id]))
 
 
-async def resolve(session: AsyncSession, segment: dict[str, Any]) -> list[Recipient]:
-    """Every subscriber the segment reaches, in respondent order."""
+async def resolve(session: AsyncSession, segment: dict[str, Any], since: str | None = None) -> list[Recipient]:
+    """Every subscriber the segment reaches, in respondent order (consent given under ``since`` or later)."""
     f = check_segment(segment)
     latest = _latest_decision(NEWSLETTER)
     query = (
         select(Respondent.id, Respondent.external_id, Respondent.language)
         .join(latest, latest.c.respondent_id == Respondent.id)
-        .join(Consent, and_(Consent.id == latest.c.consent_id, Consent.granted.is_(True)))
+        .join(Consent, and_(Consent.id == latest.c.consent_id, Consent.granted.is_(True),
+                            agreed_since(Consent.notice_version, since)))
         .outerjoin(RecipientStatus, RecipientStatus.respondent_id == Respondent.id)
         .where(Respondent.channel == CHANNEL, RecipientStatus.unreachable_at.is_(None))
         .order_by(Respondent.id)
@@ -188,9 +228,9 @@ async def resolve(session: AsyncSession, segment: dict[str, Any]) -> list[Recipi
     return [Recipient(rid, int(ext), lang or "it") for rid, ext, lang in rows]
 
 
-async def count(session: AsyncSession, segment: dict[str, Any]) -> dict[str, int]:
+async def count(session: AsyncSession, segment: dict[str, Any], since: str | None = None) -> dict[str, int]:
     """How many the segment reaches, in all and per language: counts, never who."""
-    recipients = await resolve(session, segment)
+    recipients = await resolve(session, segment, since)
     counts = {"total": len(recipients), "it": 0, "en": 0}
     for r in recipients:
         counts[r.language if r.language in ("it", "en") else "it"] += 1

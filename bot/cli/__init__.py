@@ -102,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _notice_problem(settings: Settings, warn: bool) -> str | None:
-    """One line naming what the plan's privacy notice lacks (bot.service.notice), or None; retention
-    the notice promises but the settings do not apply is logged as a warning."""
+    """One line naming what the plan's privacy notice lacks (bot.service.notice), or None. The retention
+    the notice promises fills the retention settings left unset; one set otherwise is logged as a warning."""
     import logging
 
     from bot.service.notice import NoticeError, notice_of, retention_warnings
@@ -112,7 +112,8 @@ def _notice_problem(settings: Settings, warn: bool) -> str | None:
         notice = notice_of(settings)
     except NoticeError as exc:
         return str(exc)
-    for warning in retention_warnings(notice, settings) if warn else ():
+    warnings = retention_warnings(notice, settings)  # also applies the notice's periods to unset settings
+    for warning in warnings if warn else ():
         logging.getLogger("scenari.notice").warning(warning)
     return None
 

@@ -110,7 +110,7 @@ def add_broadcast(parser: argparse.ArgumentParser) -> None:
 async def _audience_preview(args: argparse.Namespace, settings: Settings, db: Database, plan: Plan, catalog: Any) -> int:
     async with db.transaction() as session:
         segment = await resolve_segment(session, args.segment)
-        counts = await audiences.count(session, segment)
+        counts = await audiences.count(session, segment, plan.newsletter_since)
     print(f"Segment {describe_segment(segment)} reaches {counts['total']} subscribers "
           f"(it {counts['it']}, en {counts['en']}).")
     return 0
@@ -162,7 +162,7 @@ async def _create(args: argparse.Namespace, settings: Settings, db: Database, pl
             created_by="cli", status="scheduled" if args.schedule else "draft",
             scheduled_at=(at or datetime.now(timezone.utc)) if args.schedule else None,
         )
-        counts = await audiences.count(session, segment)
+        counts = await audiences.count(session, segment, plan.newsletter_since)
     state = "scheduled" if args.schedule else "draft (scenari broadcast schedule %d)" % broadcast.id
     print(f"Broadcast {broadcast.id} created, {state}; segment {describe_segment(segment)} "
           f"reaches {counts['total']} subscribers now.")
@@ -174,7 +174,7 @@ async def _preview(args: argparse.Namespace, settings: Settings, db: Database, p
         broadcast = await outbox.get_broadcast(session, args.id)
         if broadcast is None:
             raise LookupError(f"no broadcast {args.id}")
-        counts = await audiences.count(session, broadcast.segment)
+        counts = await audiences.count(session, broadcast.segment, plan.newsletter_since)
     for lang in [args.lang] if args.lang else ["it", "en"]:
         message = communication.with_rsvp_buttons(communication.compose(broadcast, lang, plan, catalog), broadcast, lang)
         print(f"--- {lang} ---\n{message.html}")

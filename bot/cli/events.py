@@ -78,7 +78,7 @@ async def _invite(args: argparse.Namespace, settings: Settings, db: Database, pl
         segment = await communication.resolve_segment(session, args.segment)
         at = parse_time(args.at, settings.city_timezone)
         broadcast = await communication.invite(session, args.id, segment, plan, at, "cli")
-        counts = await audiences.count(session, segment)
+        counts = await audiences.count(session, segment, plan.newsletter_since)
     print(f"Invitation to event {args.id} scheduled as broadcast {broadcast.id} for {counts['total']} subscribers.")
     return 0
 

@@ -3,7 +3,7 @@
     scenari export --questionnaire ID --format xlsx|csv|parquet|sav|dta --out PATH
                    [--values labels|codes|both] [--joined] [--lang it|en]
     scenari export --table actors|cards|ratings --format xlsx|csv --out PATH
-    scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3]
+    scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3] [--lang it|en]
     scenari tables rebuild [--out-dir var/exports] [--no-tag]
     scenari simulate --respondents N [--seed S] [--votes N]
 
@@ -32,6 +32,7 @@ from exports.raw import write_export
 from exports.register import write_table
 from exports.scheduler import ConvergenceJob, convergence_spec
 from exports.tables import TABLE_NAMES, compute_tables, write_tables
+from exports.tables.language import LANGUAGES as TABLE_LANGUAGES
 from storage import Database, ratings, register, repository
 from storage.deliberation import simulate_votes
 from storage.simulate import simulate
@@ -68,6 +69,9 @@ def add_tables(parser: argparse.ArgumentParser) -> None:
     written.add_argument("--tables", "-t", default=ALL,
                          help="'convergence' (every table, the default) or comma-separated table names")
     written.add_argument("--format", "-f", choices=("xlsx", "csv", "parquet"), default="xlsx")
+    written.add_argument("--lang", choices=TABLE_LANGUAGES, default=None,
+                         help="language of the workbook's sheets, titles and meanings (default: SCENARI_LANG, the "
+                              "plan's); file names and column headers stay the tables' ids")
     written.add_argument("--out", "-o", type=Path, required=True,
                          help="xlsx: a file (or a folder); csv/parquet: a folder, or a file ending in .zip")
     _options(written)
@@ -145,7 +149,7 @@ def _table_options(args: argparse.Namespace, settings: Settings) -> Options | No
         return Options(
             k=args.k if args.k is not None else getattr(settings, "suppress_k", 3),
             threshold=args.threshold if args.threshold is not None else DEFAULT_THRESHOLD,
-            lang=settings.lang, weights=settings.rating_weights or None, sources=settings.plan.sources(),
+            lang=getattr(args, "lang", None) or settings.lang, weights=settings.rating_weights or None, sources=settings.plan.sources(),
         )
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -120,7 +120,7 @@ async def invite(db: Database, round_id: int, settings: Any) -> tuple[int, int]:
         round_ = await deliberation.get_round(session, round_id)
         if round_ is None:
             raise DeliberationError(f"no round #{round_id}")
-        recipients = await audiences.resolve(session, round_.segment or {})
+        recipients = await audiences.resolve(session, round_.segment or {}, plan.newsletter_since)
         new = set(await deliberation.add_participants(session, round_.id, [r.respondent_id for r in recipients]))
         now = utcnow()
         rows = [{
@@ -161,7 +161,7 @@ async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) ->
             raise DeliberationError(f"no round #{round_id}")
         name = round_.name
         people = await deliberation.voters(session, round_id)
-        out = await audiences.opted_out(session, [rid for rid, _, _ in people])
+        out = await audiences.opted_out(session, [rid for rid, _, _ in people], plan.newsletter_since)
         never = {rid for rid, _, _ in people if await audiences.subscribed(session, rid) is None}
         counts = {rid: len(await deliberation.votes_of(session, round_id, rid)) for rid, _, _ in people}
     frames = await round_frames(db, round_id, settings.suppress_k, sources=settings.plan.sources())

@@ -219,6 +219,19 @@ class Notice(_Part):
         purpose = self.purpose(purpose_id)
         return purpose is not None and version_key(purpose.changed_in) > agreed  # type: ignore[operator]
 
+    def agreed_since(self, purpose_id: str) -> str | None:
+        """The oldest version a consent to ``purpose_id`` may have been given under and still stand.
+
+        The same rule as :meth:`changed_since`, as one string storage can compare in SQL
+        (storage.audiences.agreed_since): ``changed_in`` written out, "2026-11-00" as "2026-11".
+        None: the notice does not list the purpose (nothing changed to agree to).
+        """
+        purpose = self.purpose(purpose_id)
+        key = version_key(purpose.changed_in) if purpose else None
+        if key is None:
+            return None
+        return f"{key[0]:04d}-{key[1]:02d}" + (f"-{key[2]:02d}" if key[2] else "")
+
     def version_words(self, version: str, lang: str) -> str:
         """A version as a person reads it: «informativa del 1 novembre 2026»."""
         key = version_key(version)
@@ -355,16 +368,24 @@ def notice_of(settings: Any) -> Notice:
 
 
 def retention_warnings(notice: Notice, settings: Any) -> list[str]:
-    """Where the notice promises a retention the settings do not apply (logged at start-up)."""
+    """Apply the retention the notice promises; say where a setting overrides it (logged at start-up).
+
+    A retention setting left unset takes the notice's period, so what the city tells people is
+    what the daily job does; a setting that says otherwise wins, with a warning naming both.
+    """
     settings_of = {"free_text": ("retention_free_text_days", "SCENARI_RETENTION_FREE_TEXT_DAYS"),
                    "contact": ("retention_contact_days", "SCENARI_RETENTION_CONTACT_DAYS"),
                    "audit": ("audit_retention_days", "SCENARI_AUDIT_RETENTION_DAYS")}
+    explicit = getattr(settings, "model_fields_set", set())
     warnings = []
     for item in notice.retention:
         if item.days is None or item.kind not in settings_of:
             continue
         field, variable = settings_of[item.kind]
         actual = getattr(settings, field, None)
+        if field not in explicit:
+            setattr(settings, field, item.days)  # unset (or a default): the notice's period applies
+            continue
         if actual != item.days:
             shown = "unset (never erased)" if actual is None else f"{actual} days"
             warnings.append(f"the privacy notice says {item.kind} is kept {item.days} days, but {variable} is {shown}")

@@ -10,6 +10,7 @@ at once rather than one per start-up.
 from __future__ import annotations
 
 import csv
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,7 @@ def validate_plan(plan: PlanFolder, catalogues: Mapping[str, Any] | None = None)
     _lists(plan, themes, found)
     _register(plan, found)
     _baseline(questionnaires, found)
+    _tables(plan, questionnaires, themes, found)
     _privacy(plan, languages, found)
     _texts(plan, languages, catalogues if catalogues is not None else i18n.CATALOGUES, found)
     return found
@@ -224,6 +226,72 @@ def _baseline(questionnaires: Iterable[Any], found: Findings) -> None:
                 found.errors.append(f"{where}: each share is a percentage between 0 and 100")
             elif abs(sum(baseline.values()) - 100) > 1.5:
                 found.warnings.append(f"{where}: the shares add up to {sum(baseline.values()):g}, not 100")
+
+
+def _tables(plan: PlanFolder, questionnaires: list[Any], themes: set[str] | None, found: Findings) -> None:
+    """plan.yaml ``tables:``: every questionnaire, question and outcome it names exists, and the
+    themes its choices and cards map to are themes. Without the section the tables read
+    Cremona's questionnaires: a warning when the plan lacks them (those tables come out empty)."""
+    try:
+        inputs = plan.table_inputs()
+    except PlanError as exc:
+        found.errors.append(str(exc))
+        return
+    where = f"{plan.manifest_path}: tables"
+    written = isinstance(plan.manifest.get("tables"), Mapping)
+    by_id = {q.id: q for q in questionnaires}
+    # a file that does not load has its own errors: what it asks is not reported again here
+    files = plan.questionnaires.glob("*.yaml") if plan.questionnaires.is_dir() else ()
+    broken = {path.stem for path in files} - set(by_id)
+    missing_ids: list[str] = []
+    for entry, within, name in inputs.named():
+        if not within:
+            if name not in by_id and name not in broken:
+                missing_ids.append(name)
+                if written:
+                    found.errors.append(f"{where}.{entry}: no questionnaire {name!r} in the plan "
+                                        f"(the plan's are {', '.join(sorted(by_id)) or 'none'})")
+            continue
+        asked = [by_id[q] for q in within.split("|") if q in by_id]
+        if not asked or any(q in broken for q in within.split("|")):
+            continue  # the questionnaire is missing (reported above) or does not load (its own errors)
+        keys = sorted({k for q in asked for k in _keys(q)})
+        if name not in keys:
+            hint = next(iter(difflib.get_close_matches(name, keys, n=1)), None)
+            found.errors.append(f"{where}.{entry}: no question {name!r} in {', '.join(q.id for q in asked)}"
+                                + (f"; did you mean {hint!r}?" if hint else ""))
+    if not written and missing_ids:
+        found.warnings.append(f"{where}: missing: the tables read Cremona's questionnaires "
+                              f"({', '.join(dict.fromkeys(missing_ids))}), not in this plan: name yours in plan.yaml "
+                              "(docs/plans.md, \"The tables' inputs\")")
+        return
+    business = by_id.get(inputs.business)
+    if business is not None and inputs.profile and not any(o.key == inputs.profile for o in business.outcomes):
+        found.errors.append(f"{where}.business.profile: no outcome {inputs.profile!r} in {business.id}")
+    if inputs.chosen_list and not (plan.lists / f"{inputs.chosen_list}.yaml").exists():
+        found.errors.append(f"{where}.chosen.list: no shared list {plan.lists / (inputs.chosen_list + '.yaml')}")
+    if themes is not None:
+        themes = themes | _list_values(plan.lists / "themes.yaml")  # the tables label both
+        for entry, pairs in (("chosen.themes", inputs.chosen_themes), ("projects.themes", inputs.card_themes)):
+            bad = sorted({theme for _, theme in pairs if theme not in themes})
+            if bad:
+                found.errors.append(f"{where}.{entry}: not a theme id of {plan.taxonomy.name}: {', '.join(bad)}")
+
+
+def _keys(q: Any) -> list[str]:
+    """A questionnaire's answer keys: its questions', those inside repeat groups, and a text's
+    follow-up (``<key>_more``)."""
+    questions = [sub for question in q.questions for sub in (question, *question.questions)]
+    return [key for question in questions
+            for key in (question.key, *((f"{question.key}_more",) if question.follow_up is not None else ()))]
+
+
+def _list_values(path: Path) -> set[str]:
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError):
+        return set()
+    return {str(item["value"]) for item in items if isinstance(item, dict) and "value" in item}
 
 
 def _privacy(plan: PlanFolder, languages: tuple[str, ...], found: Findings) -> None:

@@ -260,6 +260,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Plan news: subscribed (/disiscrivi to unsubscribe).",
     },
     "privacy_newsletter_off": {"it": "Aggiornamenti del piano: non iscritto.", "en": "Plan news: not subscribed."},
+    "privacy_newsletter_paused": {
+        "it": "Aggiornamenti del piano: sospesi, perché l'informativa sulla newsletter è cambiata; "
+              "per riceverli di nuovo: /iscriviti.",
+        "en": "Plan news: paused, because the privacy notice on the newsletter has changed; "
+              "to receive them again: /iscriviti.",
+    },
     "privacy_unreachable": {
         "it": "Risulta che ha bloccato il bot: non le inviamo nulla.",
         "en": "You appear to have blocked the bot: we send you nothing.",

@@ -218,7 +218,7 @@ class Sender(Pacing):
             recovered = await outbox.recover(session, now, self.plan.uncertain)
         if recovered["uncertain"]:
             log.warning("rows interrupted while Telegram had them", extra={"fields": {**recovered, "policy": self.plan.uncertain}})
-        await communication.expand_due(self.db, now)
+        await communication.expand_due(self.db, now, self.plan.newsletter_since)
         async with self.db.transaction() as session:
             await outbox.finish_broadcasts(session, now)
 
@@ -267,7 +267,7 @@ class Sender(Pacing):
                         self._broadcasts.update(await outbox.broadcasts_by_id(session, missing))
                     if results:  # the answers that came in meanwhile, in the same short transaction
                         await outbox.record(session, self.holder, results, self.clock())
-                    send, skip = await outbox.mark_inflight(session, self.holder, group, self.clock())
+                    send, skip = await outbox.mark_inflight(session, self.holder, group, self.clock(), self.plan.newsletter_since)
             except BaseException:
                 self._results = results + self._results
                 self._results_ready.set()  # the writer records them instead

@@ -16,7 +16,8 @@ from starlette.datastructures import ImmutableMultiDict
 
 import dialogs
 from dialogs import Input, Message, Questionnaire, RunState
-from dialogs.flow import has_value, position, value_at
+from dialogs.calculations import interpolate
+from dialogs.flow import has_value, item_env, position, value_at
 
 from bot.service.catalog import QuestionnaireCatalog
 
@@ -211,7 +212,8 @@ def _exchange(q: Questionnaire, state: RunState, token: str, lang: str) -> tuple
         if pos.kind == "more":
             assert question.follow_up is not None
             return question.follow_up.text.get(lang), str(value) if value is not None else dialogs.i18n.translate("skipped", lang)
-        text = question.text.get(lang)
+        # filled as it was asked: "Età di ${member_name}" reads back "Età di Luca"
+        text = interpolate(q, question.text.get(lang), item_env(q, state, pos), lang)
         group = q.group_of(question.key) if pos.kind == "item" else None
         if group is not None:
             label = group.item_label.get(lang) if group.item_label else group.text.get(lang)

@@ -25,11 +25,11 @@ import pandas as pd
 
 from storage.aggregates import AggregateData
 
-from ..options import Options, PlanSources
-from ..vocabulary import CITIZEN, VISION_THEMES, Vocabulary, vocabulary
+from ..options import Options, PlanSources, TableInputs
+from ..vocabulary import CITIZEN, Vocabulary, vocabulary
 
 QUOTE_LENGTH = 300
-LISTENING = ("ascolto", "visione")
+LISTENING = ("ascolto", "visione")  # Cremona's; a plan names its own (exports.options.TableInputs)
 PREPARE_KEYS = frozenset({"category"})  # an interviewee's declared category (when not in the register)
 
 
@@ -145,13 +145,14 @@ class Prepared:
 def prepare(data: AggregateData, options: Options) -> Prepared:
     """The frames every analysis reads, with each listening unit's latest runs."""
     vocab = vocabulary(options.sources or PlanSources())
+    inputs = options.inputs
     runs = frame_of(data.runs, ["run_id", "respondent_id", "questionnaire_id", "completed_at"])
     answers = frame_of(data.answers, ["answer_id", "run_id", "respondent_id", "questionnaire_id", "question_key",
                                       "item_index", "value"])
     tags = frame_of(data.tags, ["answer_id", "theme_id", "source", "score"])
     respondents = frame_of(data.respondents, ["respondent_id", "pseudonym", "actor_id", "consent"])
     actors = frame_of(data.actors, ["actor_id", "code", "organisation", "category"])
-    listening = _listening_runs(runs, answers, respondents, actors)
+    listening = _listening_runs(runs, answers, respondents, actors, inputs)
     # of each unit, its latest completed run of each questionnaire
     listening = listening.sort_values(["completed_at", "run_id"], na_position="first")
     units = listening.groupby(["unit", "questionnaire_id"], sort=False).tail(1)
@@ -165,14 +166,16 @@ def prepare(data: AggregateData, options: Options) -> Prepared:
 
 
 def _listening_runs(runs: pd.DataFrame, answers: pd.DataFrame, respondents: pd.DataFrame,
-                    actors: pd.DataFrame) -> pd.DataFrame:
-    """Every listening run with its unit (``a<actor id>`` or ``r<respondent id>``) and category."""
-    listening = runs[runs["questionnaire_id"].isin(LISTENING)].merge(respondents, on="respondent_id", how="left")
+                    actors: pd.DataFrame, inputs: TableInputs) -> pd.DataFrame:
+    """Every listening run with its unit (``a<actor id>`` or ``r<respondent id>``) and category:
+    the plan's interviews speak for an actor, its citizens' questionnaires for themselves."""
+    listening = runs[runs["questionnaire_id"].isin(inputs.listening)].merge(respondents, on="respondent_id", how="left")
     listening = listening.merge(actors[["actor_id", "category"]], on="actor_id", how="left")
     # an interviewee not linked to the register: the category they declared, else "other"
-    declared = answers[(answers["questionnaire_id"] == "ascolto") & (answers["question_key"] == "category")]
+    declared = answers[answers["questionnaire_id"].isin(inputs.interviews)
+                       & (answers["question_key"] == inputs.declared_category)]
     declared = declared.set_index("run_id")["value"]
-    is_interview = listening["questionnaire_id"] == "ascolto"
+    is_interview = listening["questionnaire_id"].isin(inputs.interviews)
     fallback = listening["run_id"].map(declared).where(lambda s: s.map(lambda v: isinstance(v, str)), "other")
     listening["category"] = np.where(
         is_interview, listening["category"].where(listening["category"].notna(), fallback), CITIZEN
@@ -190,18 +193,25 @@ def _listening_runs(runs: pd.DataFrame, answers: pd.DataFrame, respondents: pd.D
 def carriers(p: Prepared, text_keys: frozenset[str], with_visions: bool) -> pd.DataFrame:
     """Who carries which theme: unit, category, theme_id, origin ('text' | 'vision'), answer_id, score,
     source, value, respondent_id — from the tags of ``text_keys`` answers and, ``with_visions``,
-    from the visions chosen (:data:`exports.vocabulary.VISION_THEMES`)."""
+    from the options chosen that stand for a theme (the plan's ``chosen`` question:
+    ``TableInputs.chosen_themes``, or the option is a theme id itself)."""
     texts = p.answers[p.answers["question_key"].isin(text_keys)]
     tagged = texts.merge(p.tags, on="answer_id", how="inner")
     tagged = tagged.assign(origin="text")[["unit", "category", "theme_id", "origin", "answer_id", "score", "source",
                                            "value", "respondent_id"]]
     if not with_visions:
         return tagged
-    chosen = explode_list(p.answers[p.answers["question_key"] == "visions"])
-    chosen = chosen.assign(theme_id=chosen["value"].map(VISION_THEMES), origin="vision", score=np.nan, source=None)
+    chosen = explode_list(p.answers[p.answers["question_key"] == p.options.inputs.chosen])
+    chosen = chosen.assign(theme_id=chosen["value"].map(choice_theme(p)), origin="vision", score=np.nan, source=None)
     chosen = chosen[chosen["theme_id"].notna()][tagged.columns]
     parts = [f for f in (tagged, chosen) if not f.empty]
     return pd.concat(parts, ignore_index=True) if parts else tagged
+
+
+def choice_theme(p: Prepared) -> Callable[[Any], Any]:
+    """An option of the plan's ``chosen`` question → the theme it stands for (None: none)."""
+    mapped, themes = p.options.inputs.theme_of_choice(), p.vocab.themes
+    return lambda value: mapped.get(value, value if value in themes else None)
 
 
 def theme_order(p: Prepared, *extra: pd.Series) -> list[str]:
@@ -230,11 +240,12 @@ class Analysis:
 
     The builder gets the prepared frames and the tables built before it (the projects read the
     shared priorities' ranking). :attr:`tables` is checked against what the builder returns at
-    every build, so :data:`exports.tables.build.TABLE_NAMES` is what is built.
+    every build, so :data:`exports.tables.build.TABLE_NAMES` is what is built. :attr:`keys` gives
+    the question keys it reads from the plan's inputs (plan.yaml ``tables:``).
     """
 
     tables: tuple[str, ...]
-    keys: frozenset[str]
+    keys: Callable[[TableInputs], frozenset[str]]
     build: Build
 
     def __call__(self, p: Prepared, built: Mapping[str, Table]) -> list[Table]:

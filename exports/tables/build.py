@@ -8,11 +8,12 @@ and every build checks each analysis made exactly the tables it names.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from storage import Database, aggregates
 from storage.aggregates import AggregateData
 
-from ..options import Options
+from ..options import Options, TableInputs
 from . import consensus, convergence, network, priorities, profiles, projects, visions
 from .base import PREPARE_KEYS, Analysis, Table, Tables, prepare
 
@@ -28,10 +29,24 @@ ANALYSES: tuple[Analysis, ...] = (
 
 TABLE_NAMES: tuple[str, ...] = tuple(name for analysis in ANALYSES for name in analysis.tables)
 
-# The questions the tables read: ``storage.aggregates.load(fast=True, keys=…)`` reads only these.
-ANSWER_KEYS: frozenset[str] = PREPARE_KEYS.union(*(analysis.keys for analysis in ANALYSES))
 
-COUNTED_RUNS = ("ascolto", "visione", "imprese", "progetto")
+def answer_keys(inputs: TableInputs) -> frozenset[str]:
+    """The questions the tables read with the plan's inputs: ``storage.aggregates.load(fast=True,
+    keys=…)`` reads only these."""
+    keys = PREPARE_KEYS | {inputs.declared_category}
+    return frozenset(k for k in keys.union(*(analysis.keys(inputs) for analysis in ANALYSES)) if k)
+
+
+ANSWER_KEYS: frozenset[str] = answer_keys(TableInputs())  # Cremona's (a plan without ``tables:``)
+COUNTED_RUNS = TableInputs().questionnaires  # likewise; a plan's are ``options.inputs.questionnaires``
+
+
+def read_arguments(options: Options | None = None) -> dict[str, Any]:
+    """What :func:`storage.aggregates.load` must read for these options' plan: its questionnaires,
+    the questions the tables read, the questionnaire whose outcomes (the firms' profile) count."""
+    inputs = (options or Options()).inputs
+    return {"questionnaires": inputs.questionnaires, "keys": answer_keys(inputs),
+            "outcomes_of": (inputs.business,) if inputs.business else ()}
 
 
 def build_tables(data: AggregateData, options: Options | None = None) -> Tables:
@@ -44,7 +59,7 @@ def build_tables(data: AggregateData, options: Options | None = None) -> Tables:
     counts = {
         "answers": data.answer_total if data.answer_total is not None else len(data.answers),
         "tagged_answers": int(p.tags["answer_id"].nunique()) if len(p.tags) else 0,
-        **{f"runs_{q}": int((p.runs["questionnaire_id"] == q).sum()) for q in COUNTED_RUNS},
+        **{f"runs_{q}": int((p.runs["questionnaire_id"] == q).sum()) for q in options.inputs.questionnaires},
         "actors": len(data.actors),
         "cards": len(data.cards),
         "ratings": len(data.ratings),
@@ -55,19 +70,21 @@ def build_tables(data: AggregateData, options: Options | None = None) -> Tables:
     return Tables(built, data.read_at, counts, options)
 
 
-async def read_data(db: Database, columnar: bool = True) -> AggregateData:
-    """What the tables read, only :data:`ANSWER_KEYS`, in one transaction: as Arrow columns through
-    an ADBC driver (:func:`storage.aggregates.load_columnar`) when the database allows it, else
-    through SQLAlchemy Core (``columnar=False`` forces that path). The tables are the same."""
+async def read_data(db: Database, columnar: bool = True, options: Options | None = None) -> AggregateData:
+    """What the tables read (:func:`read_arguments`: the plan's questionnaires and questions), in
+    one transaction: as Arrow columns through an ADBC driver (:func:`storage.aggregates.load_columnar`)
+    when the database allows it, else through SQLAlchemy Core (``columnar=False`` forces that
+    path). The tables are the same."""
+    arguments = read_arguments(options)
     if columnar:
-        data = await aggregates.load_columnar(db, keys=ANSWER_KEYS)
+        data = await aggregates.load_columnar(db, **arguments)
         if data is not None:
             return data
     async with db.transaction() as session:
-        return await aggregates.load(session, keys=ANSWER_KEYS, fast=True)
+        return await aggregates.load(session, fast=True, **arguments)
 
 
 async def compute_tables(db: Database, options: Options | None = None, columnar: bool = True) -> Tables:
     """Read (:func:`read_data`) and compute every table; the CPU-heavy part in a thread."""
-    data = await read_data(db, columnar)
+    data = await read_data(db, columnar, options)
     return await asyncio.to_thread(build_tables, data, options)

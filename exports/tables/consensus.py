@@ -393,4 +393,4 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
     return consensus_tables(p.data.votes, p.options.k, p.options.lang, sources=p.options.sources)
 
 
-ANALYSIS = Analysis(CONSENSUS_TABLES, frozenset(), build)
+ANALYSIS = Analysis(CONSENSUS_TABLES, lambda i: frozenset(), build)

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from .. import complements
-from .base import LISTENING, QUOTE_LENGTH, Analysis, Prepared, Table, carriers, label_of, short_quote, theme_order
+from ..options import TableInputs
+from .base import QUOTE_LENGTH, Analysis, Prepared, Table, carriers, label_of, short_quote, theme_order
 
-# Free-text answers whose themes count for convergence (objectives and visions).
-CONVERGENCE_TEXT_KEYS = frozenset(
-    {"objective", "objective_more", "vision_text", "vision_text_more", "become", "become_more", "change_first"}
-)
+# Free-text answers whose themes count for convergence (objectives and visions): Cremona's; a
+# plan names its own (plan.yaml ``tables.objective_texts`` and ``vision_texts``).
+CONVERGENCE_TEXT_KEYS = TableInputs().convergence_texts
 
 
 def normalised_entropy(shares: np.ndarray) -> float:
@@ -57,7 +57,7 @@ class _Counts:
 def _count(p: Prepared, found: pd.DataFrame) -> _Counts:
     """Units per theme × category, with primary and secondary suppression."""
     k = p.options.k
-    units = p.units[p.units["questionnaire_id"].isin(LISTENING)]
+    units = p.units[p.units["questionnaire_id"].isin(p.options.inputs.listening)]
     unit_cat = units.drop_duplicates("unit")[["unit", "category"]]
     present = set(unit_cat["category"].unique())  # once, not once per category
     totals = unit_cat.groupby("category")["unit"].nunique().reindex([c for c in p.category_order if c in present])
@@ -212,7 +212,7 @@ def _shared_table(p: Prepared, shared: pd.DataFrame) -> Table:
 def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
     """The four convergence tables, in the workbook's order."""
     k = p.options.k
-    found = carriers(p, CONVERGENCE_TEXT_KEYS, with_visions=True)
+    found = carriers(p, p.options.inputs.convergence_texts, with_visions=True)
     counts = _count(p, found)
     summary = _summary(p, counts)
     quote_table = _quotes(p, found, counts.cells, summary)
@@ -231,4 +231,4 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
 
 
 ANALYSIS = Analysis(("shared_priorities", "convergence", "convergence_cells", "quotes"),
-                    CONVERGENCE_TEXT_KEYS | {"visions"}, build)
+                    lambda i: i.convergence_texts | {i.chosen}, build)

@@ -10,7 +10,9 @@ are for the writer (exports/tables/writer.py), which decides the workbook's shee
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from typing import Any
 
 from .base import Table, Tables
 
@@ -158,6 +160,23 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
 README_SHEET = {"it": "LEGGIMI", "en": "README"}
 README_HEADERS = {"it": ("sezione", "nome", "significato"), "en": ("section", "name", "meaning")}
 WORKBOOK_TITLE = {"it": "Scenari — tabelle delle convergenze", "en": "Scenari — convergence tables"}
+LANGUAGES = ("it", "en")  # the languages the workbook has words for (`scenari tables export --lang`)
+# the README's "about" rows ({k}, {threshold}) and, in the workbook only, its section words
+ABOUT = {
+    "it": {"k": "{k}: il conteggio più piccolo mostrato (soppressione delle celle piccole)",
+           "threshold": "{threshold}: la quota sopra la quale una categoria condivide un tema (θ)",
+           "docs": "docs/convergence.md spiega ogni formula"},
+    "en": {"k": "{k}: smallest count shown (small-cell suppression)",
+           "threshold": "{threshold}: share above which a category shares a theme (θ)",
+           "docs": "docs/convergence.md explains every formula"},
+}
+SECTIONS_IT = {"about": "informazioni", "count": "conteggio", "formula": "formula", "table": "foglio",
+               "column": "colonna"}
+# chart titles in English (the tables' own are Italian); a table without one here: its English title
+CHARTS_EN = {"convergence": "Convergence (group score)", "shared_priorities": "Categories sharing the theme",
+             "priorities": "Priorities (Borda points)", "network_centrality": "Most central actors",
+             "projects": "Projects (rating)"}
+CHART_PATTERNS_EN = ((r"Profili: oggi e (.+)", r"Profiles: today and \1"),)
 
 
 def _lang(lang: str) -> str:
@@ -183,8 +202,33 @@ def localised(tables: Tables) -> Tables:
         _, title, description = entry
         columns = {column: column_meaning(meaning, lang) for column, meaning in table.columns.items()}
         out[name] = replace(table, title=title, description=description.format(quotes=o.quotes, top=o.top_priorities),
-                            columns=columns)
+                            columns=columns, chart=_chart(name, table.chart, title, lang))
     return Tables(out, tables.computed_at, tables.counts, tables.options)
+
+
+def _chart(name: str, chart: dict[str, Any] | None, title: str, lang: str) -> dict[str, Any] | None:
+    """The chart with its title in ``lang``: the tables name their charts in Italian."""
+    if not chart:
+        return chart
+    if lang == "it":
+        return {**chart, "title": chart.get("title") or title}
+    english = CHARTS_EN.get(name)
+    if english is None:
+        for pattern, template in CHART_PATTERNS_EN:
+            if re.fullmatch(pattern, str(chart.get("title", ""))):
+                english = re.sub(pattern, template, str(chart["title"]))
+                break
+    return {**chart, "title": english or title}
+
+
+def about_text(key: str, lang: str, **values: Any) -> str:
+    """One of the README's "about" rows (k, threshold, docs) in ``lang``."""
+    return ABOUT[_lang(lang)][key].format(**values)
+
+
+def section_word(section: str, lang: str) -> str:
+    """A README section (about, count, formula, table, column) as the workbook's reader reads it."""
+    return SECTIONS_IT.get(section, section) if _lang(lang) == "it" else section
 
 
 def readme_words(lang: str) -> tuple[str, tuple[str, str, str], str]:
@@ -290,8 +334,6 @@ COLUMN_PATTERNS_IT: tuple[tuple[str, str], ...] = (
 
 def column_meaning(text: str, lang: str) -> str:
     """What a column means in ``lang`` (English as the tables say it; Italian from the lists above)."""
-    import re
-
     if _lang(lang) != "it":
         return text
     if text in COLUMNS_IT:

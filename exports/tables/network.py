@@ -27,12 +27,13 @@ def _actors(p: Prepared) -> tuple[pd.DataFrame, pd.Series]:
 def _edges(p: Prepared, actors: pd.DataFrame, category: pd.Series) -> pd.DataFrame:
     """kind, source, source_category, target, target_category: one row per distinct directed edge."""
     by_id = p.actors.set_index("actor_id")["code"] if not p.actors.empty else pd.Series(dtype=object)
-    units = p.units[(p.units["questionnaire_id"] == "ascolto") & p.units["actor_id"].notna()]
-    answers = p.answers[p.answers["run_id"].isin(units["run_id"])
-                        & p.answers["question_key"].isin(["collaborates_with", "would_collaborate"])]
+    inputs = p.options.inputs
+    kinds = {key: kind for key, kind in ((inputs.collaborates, "current"), (inputs.would_collaborate, "wished")) if key}
+    units = p.units[p.units["questionnaire_id"].isin(inputs.interviews) & p.units["actor_id"].notna()]
+    answers = p.answers[p.answers["run_id"].isin(units["run_id"]) & p.answers["question_key"].isin(list(kinds))]
     edges = explode_list(answers)
     edges = edges.assign(
-        kind=edges["question_key"].map({"collaborates_with": "current", "would_collaborate": "wished"}),
+        kind=edges["question_key"].map(kinds),
         source=edges["run_id"].map(units.set_index("run_id")["actor_id"]).map(by_id),
         target=edges["value"].astype(str),
     )
@@ -126,4 +127,4 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
 
 
 ANALYSIS = Analysis(("network_edges", "network_categories", "network_summary", "network_centrality"),
-                    frozenset({"collaborates_with", "would_collaborate"}), build)
+                    lambda i: frozenset({i.collaborates, i.would_collaborate}), build)

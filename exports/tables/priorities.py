@@ -31,7 +31,7 @@ class _Groups:
 
 def _groups(p: Prepared) -> _Groups:
     R = p.vocab.priorities_max_rank
-    ranked = explode_list(p.answers[p.answers["question_key"] == "priorities"])
+    ranked = explode_list(p.answers[p.answers["question_key"] == p.options.inputs.priorities])
     ranked = ranked.drop_duplicates(["unit", "value"])
     ranked = ranked.assign(points=(R - ranked["position"]).clip(lower=0), first=(ranked["position"] == 0).astype(int))
     answering = ranked.drop_duplicates("unit")[["unit", "category"]]
@@ -93,4 +93,4 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
     ]
 
 
-ANALYSIS = Analysis(("priorities", "priorities_by_category"), frozenset({"priorities"}), build)
+ANALYSIS = Analysis(("priorities", "priorities_by_category"), lambda i: frozenset({i.priorities}), build)

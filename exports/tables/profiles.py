@@ -22,15 +22,17 @@ ALL_FIRMS = {"it": "Tutte le imprese", "en": "All firms"}
 
 def _firms(p: Prepared) -> tuple[pd.DataFrame, pd.DataFrame]:
     """run_id, ateco_section, employees, profile of each firm with a profile; and its answers."""
-    runs = p.runs[p.runs["questionnaire_id"] == "imprese"].sort_values(["completed_at", "run_id"], na_position="first")
+    inputs = p.options.inputs
+    runs = p.runs[p.runs["questionnaire_id"] == inputs.business].sort_values(["completed_at", "run_id"],
+                                                                             na_position="first")
     runs = runs.groupby("respondent_id").tail(1)  # a firm that answered twice counts once, as it is now
     answers = p.all_answers[p.all_answers["run_id"].isin(runs["run_id"])]
     firms = pd.DataFrame({"run_id": runs["run_id"]}).set_index("run_id")
-    for key in ("ateco_section", "employees"):
+    for column, key in (("ateco_section", inputs.sector), ("employees", inputs.size)):
         values = answers[answers["question_key"] == key].drop_duplicates("run_id", keep="last").set_index("run_id")["value"]
-        firms[key] = values
+        firms[column] = values
     outcomes = frame_of(p.data.outcomes, ["run_id", "key", "value"])
-    profiles = outcomes[outcomes["key"] == "profile"] if not outcomes.empty else outcomes
+    profiles = outcomes[outcomes["key"] == inputs.profile] if not outcomes.empty else outcomes
     firms["profile"] = profiles.set_index("run_id")["value"] if not profiles.empty else pd.Series(dtype=object)
     return firms[firms["profile"].notna()].reset_index(), answers
 
@@ -84,7 +86,8 @@ def _beside(p: Prepared, all_row: Mapping[str, Any]) -> pd.DataFrame:
 def _obstacles(p: Prepared, answers: pd.DataFrame, firms: pd.DataFrame, all_row: Mapping[str, Any]) -> pd.DataFrame:
     """The obstacles each profile cites, ranked; a profile blanked in the workbook stays blank here."""
     k, profiles = p.options.k, list(p.vocab.profiles)
-    obstacles = explode_list(answers[answers["question_key"] == "obstacles"]).drop_duplicates(["run_id", "value"])
+    key = p.options.inputs.obstacles
+    obstacles = explode_list(answers[answers["question_key"] == key]).drop_duplicates(["run_id", "value"])
     obstacles = obstacles.merge(firms[["run_id", "profile"]], on="run_id", how="inner")
     per_profile = firms.groupby("profile")["run_id"].nunique()
     counts = obstacles.groupby(["profile", "value"])["run_id"].nunique().rename("n").reset_index()
@@ -140,4 +143,4 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
 
 
 ANALYSIS = Analysis(("innovation_profiles", "innovation_vs_baseline", "obstacles_by_profile"),
-                    frozenset({"ateco_section", "employees", "obstacles"}), build)
+                    lambda i: frozenset({i.sector, i.size, i.obstacles}), build)

@@ -14,12 +14,10 @@ import pandas as pd
 
 from storage.ratings import EQUAL_WEIGHTS, INDICES
 
-from ..vocabulary import CARD_THEMES
+from ..options import DEFAULT_CARD_TEXTS
 from .base import Analysis, Prepared, Table, frame_of
 
-CARD_TEXT_KEYS = frozenset(
-    {"title", "description", "description_more", "results", "project_title", "project_summary", "project_summary_more"}
-)
+CARD_TEXT_KEYS = frozenset(DEFAULT_CARD_TEXTS)  # Cremona's; a plan names its own (tables.projects.texts)
 CARD_COLUMNS = ["card_id", "source_run_id", "item_index", "questionnaire_id", "title", "promoter", "theme", "stage"]
 
 
@@ -46,7 +44,8 @@ def _ranked(p: Prepared, cards: pd.DataFrame, weights: Mapping[str, float]) -> p
     k = p.options.k
     table = cards.merge(_ratings(p, weights), left_on="card_id", right_index=True, how="left")
     table["raters"] = table["raters"].fillna(0).astype("int64")
-    table["theme_id"] = table["theme"].map(lambda t: t if t in p.vocab.themes else CARD_THEMES.get(t))
+    card_themes = p.options.inputs.theme_of_card()
+    table["theme_id"] = table["theme"].map(lambda t: t if t in p.vocab.themes else card_themes.get(t))
     suppressed = (table["raters"] > 0) & (table["raters"] < k)
     for c in ["overall", "sd", *[f"mean_{i}" for i in INDICES]]:
         table[c] = table[c].astype(float).mask(suppressed).round(3)
@@ -74,7 +73,7 @@ def _ranking(p: Prepared, table: pd.DataFrame) -> pd.DataFrame:
 def _matrix(p: Prepared, cards: pd.DataFrame, table: pd.DataFrame, out: pd.DataFrame,
             priorities: list[str]) -> pd.DataFrame:
     """Which cards serve which shared priorities: the declared theme, and themes found in the card's text."""
-    texts = p.all_answers[p.all_answers["question_key"].isin(CARD_TEXT_KEYS)]
+    texts = p.all_answers[p.all_answers["question_key"].isin(p.options.inputs.card_texts)]
     texts = texts.merge(p.tags, on="answer_id", how="inner")[["run_id", "item_index", "theme_id"]]
     found = cards.merge(texts, left_on=["source_run_id", "item_index"], right_on=["run_id", "item_index"], how="inner")
     found_by_card = found.groupby("card_id")["theme_id"].agg(set).to_dict()
@@ -125,4 +124,4 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
     ]
 
 
-ANALYSIS = Analysis(("projects", "projects_priorities"), CARD_TEXT_KEYS, build)
+ANALYSIS = Analysis(("projects", "projects_priorities"), lambda i: frozenset(i.card_texts), build)

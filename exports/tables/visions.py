@@ -10,17 +10,18 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..vocabulary import VISION_THEMES
-from .base import Analysis, Prepared, Table, carriers, explode_list, label_of, theme_order
+from ..options import DEFAULT_VISION_TEXTS
+from .base import Analysis, Prepared, Table, carriers, choice_theme, explode_list, label_of, theme_order
 
-VISION_TEXT_KEYS = frozenset({"vision_text", "vision_text_more", "become", "become_more", "change_first"})
+VISION_TEXT_KEYS = frozenset(DEFAULT_VISION_TEXTS)  # Cremona's; a plan names its own (tables.vision_texts)
 
 
 def _chosen(p: Prepared) -> pd.DataFrame:
     """Units per kind × vision chosen."""
     k = p.options.k
-    chosen = explode_list(p.answers[p.answers["question_key"] == "visions"]).drop_duplicates(["unit", "value"])
-    answering = p.answers[p.answers["question_key"] == "visions"].drop_duplicates("unit")
+    key = p.options.inputs.chosen
+    chosen = explode_list(p.answers[p.answers["question_key"] == key]).drop_duplicates(["unit", "value"])
+    answering = p.answers[p.answers["question_key"] == key].drop_duplicates("unit")
     totals = answering.groupby("category")["unit"].nunique()
     visions = list(p.vocab.visions) + sorted(set(chosen["value"]) - set(p.vocab.visions))
     kinds = [c for c in p.category_order if c in totals.index]
@@ -35,7 +36,7 @@ def _chosen(p: Prepared) -> pd.DataFrame:
         "kind_label": table["kind"].map(label_of(p, "categories")),
         "vision": table["vision"],
         "vision_label": table["vision"].map(label_of(p, "visions")),
-        "theme": table["vision"].map(VISION_THEMES),
+        "theme": table["vision"].map(choice_theme(p)),
         "units": table["n"].astype("Int64").mask(hidden),
         "kind_units": table["kind_units"].astype("Int64").mask(table["kind_units"] < k),
         "share": (table["n"] / table["kind_units"]).round(4).mask(hidden),
@@ -45,8 +46,9 @@ def _chosen(p: Prepared) -> pd.DataFrame:
 def _written(p: Prepared) -> pd.DataFrame:
     """The themes of the visions in the respondents' own words, beside the chosen ones."""
     k = p.options.k
-    found = carriers(p, VISION_TEXT_KEYS, with_visions=False).drop_duplicates(["unit", "theme_id"])
-    wrote = p.answers[p.answers["question_key"].isin(VISION_TEXT_KEYS)].drop_duplicates("unit")
+    texts = frozenset(p.options.inputs.vision_texts)
+    found = carriers(p, texts, with_visions=False).drop_duplicates(["unit", "theme_id"])
+    wrote = p.answers[p.answers["question_key"].isin(texts)].drop_duplicates("unit")
     wrote_totals = wrote.groupby("category")["unit"].nunique()
     kinds = [c for c in p.category_order if c in wrote_totals.index]
     themes = theme_order(p, found["theme_id"])
@@ -80,4 +82,4 @@ def build(p: Prepared, built: Mapping[str, Table]) -> list[Table]:
     ]
 
 
-ANALYSIS = Analysis(("visions", "vision_themes"), VISION_TEXT_KEYS | {"visions"}, build)
+ANALYSIS = Analysis(("visions", "vision_themes"), lambda i: frozenset(i.vision_texts) | {i.chosen}, build)

@@ -2,6 +2,13 @@
 charts), or one CSV / Parquet file per table (in a folder, or a .zip when ``out`` ends with .zip),
 or one table's bytes for a download (:func:`table_bytes`).
 
+The workbook is for people: its sheet names, README headers and sections, titles, descriptions,
+column meanings and chart titles follow ``Options.lang`` (exports.tables.language: LEGGIMI,
+priorità_condivise … in Italian, README, shared_priorities … in English). Files are for scripts
+too: CSV/Parquet file names (``README.csv``, ``priorities.csv``), the README file's headers and
+sections (section, name, meaning) and every column header stay the tables' English identifiers
+in any language; only the meanings in README.<fmt> are translated.
+
 Every frame goes through :func:`exports.safety.neutralise_frame` first, whatever the format,
 so the files carry the same cells; nothing here holds a Telegram id or a person's name.
 """
@@ -24,11 +31,12 @@ from ..files import write_private
 from ..safety import neutralise_frame
 from .base import Table, Tables
 from .consensus import FORMULAS as CONSENSUS_FORMULAS
+from .language import about_text, formulas, localised, readme_words, section_word, sheet_name
 
 TablesFormat = Literal["xlsx", "csv", "parquet"]
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "parquet")
 DEFAULT_STEM = "convergence"
-README = "README"
+README = "README"  # the file's stem in CSV/Parquet; the workbook's sheet is readme_words(lang)[0]
 MAX_WIDTH = 60
 
 FORMULAS: tuple[tuple[str, str], ...] = (
@@ -53,22 +61,34 @@ FORMULAS: tuple[tuple[str, str], ...] = (
 FORMULAS += CONSENSUS_FORMULAS  # the deliberation rounds (exports.tables.consensus, docs/consensus.md)
 
 
-def readme_frame(tables: Tables) -> pd.DataFrame:
-    """What each table and column means, when it was computed, from what, with which formulas."""
+def readme_frame(tables: Tables, workbook: bool = False) -> pd.DataFrame:
+    """What each table and column means, when it was computed, from what, with which formulas.
+
+    The meanings are in ``Options.lang``. For the workbook (``workbook=True``) the headers and the
+    sections are too, and a table is named by its sheet, so the reader finds it; for README.csv /
+    .parquet they stay section/name/meaning and the tables' ids (= the file names), which scripts read.
+    """
     o = tables.options
+    lang = o.lang
+    tables = localised(tables)
+    _, headers, title = readme_words(lang)
     rows: list[tuple[str, str, str]] = [
-        ("about", "title", "Scenari — convergence tables (tabelle delle convergenze)"),
+        ("about", "title", title),
         ("about", "computed_at", tables.computed_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-        ("about", "k", f"{o.k}: smallest count shown (small-cell suppression)"),
-        ("about", "threshold", f"{o.threshold}: share above which a category shares a theme (θ)"),
-        ("about", "docs", "docs/convergence.md explains every formula"),
+        ("about", "k", about_text("k", lang, k=o.k)),
+        ("about", "threshold", about_text("threshold", lang, threshold=o.threshold)),
+        ("about", "docs", about_text("docs", lang)),
     ]
     rows += [("count", name, str(value)) for name, value in tables.counts.items()]
-    rows += [("formula", name, text) for name, text in FORMULAS]
+    rows += [("formula", name, text) for name, text in formulas(FORMULAS, lang)]
     for table in tables:
-        rows.append(("table", table.name, f"{table.title}: {table.description}"))
+        name = sheet_name(table.name, lang) if workbook else table.name
+        rows.append(("table", name, f"{table.title}: {table.description}"))
         for column, meaning in table.columns.items():
-            rows.append(("column", f"{table.name}.{column}", meaning))
+            rows.append(("column", f"{name}.{column}", meaning))
+    if workbook:
+        rows = [(section_word(section, lang), name, meaning) for section, name, meaning in rows]
+        return pd.DataFrame(rows, columns=list(headers))
     return pd.DataFrame(rows, columns=["section", "name", "meaning"])
 
 
@@ -82,7 +102,8 @@ def _selected(tables: Tables, names: Sequence[str] | None) -> list[Table]:
 
 
 def workbook_bytes(tables: Tables, names: Sequence[str] | None = None) -> bytes:
-    """The workbook: the README sheet, then one sheet per table (all, or ``names``), with charts.
+    """The workbook: the README sheet, then one sheet per table (all, or ``names``), with charts,
+    named and described in ``Options.lang`` (the cells and column headers are the tables' own).
 
     Written by xlsxwriter in constant-memory mode (each row goes to a temporary file as it is
     written), a writer several times faster than openpyxl for the same cells; openpyxl is kept for
@@ -91,7 +112,8 @@ def workbook_bytes(tables: Tables, names: Sequence[str] | None = None) -> bytes:
     """
     import xlsxwriter  # here, not at import: the dashboard imports this module for CSV downloads too
 
-    chosen = _selected(tables, names)
+    lang = tables.options.lang
+    chosen = _selected(localised(tables), names)  # chart titles in the workbook's language
     buffer = io.BytesIO()
     # text is only ever text: no formulas, links or numbers guessed from it (neutralised cells start
     # with "'", and a URL in an answer must not become one of Excel's 65,530 hyperlinks per sheet)
@@ -99,8 +121,8 @@ def workbook_bytes(tables: Tables, names: Sequence[str] | None = None) -> bytes:
                                         "strings_to_urls": False, "strings_to_numbers": False})
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    frames = {README: (neutralise_frame(readme_frame(tables)), None)}
-    frames.update({t.name[:31]: (neutralise_frame(t.frame), t) for t in chosen})
+    frames = {readme_words(lang)[0]: (neutralise_frame(readme_frame(tables, workbook=True)), None)}
+    frames.update({sheet_name(t.name, lang): (neutralise_frame(t.frame), t) for t in chosen})
     for sheet, (frame, table) in frames.items():
         ws = book.add_worksheet(sheet)
         _write_sheet(ws, frame, bold, when)

@@ -84,22 +84,24 @@ async def renew(session: AsyncSession, holder: str, lease_seconds: float, now: d
 
 
 async def mark_inflight(
-    session: AsyncSession, holder: str, rows: Sequence[Claimed], now: datetime | None = None
+    session: AsyncSession, holder: str, rows: Sequence[Claimed], now: datetime | None = None,
+    since: str | None = None,
 ) -> tuple[list[int], list[int]]:
     """Right before sending: rows still ours and still wanted become ``inflight``.
 
     Returns (ids to send now, ids skipped). A row is skipped — and never sent — when its
-    recipient opted out since it was enqueued, blocked the bot, or (a reminder) its run was
-    completed, paused, erased or touched again. Rows whose lease is not ours any more are in
+    recipient opted out since it was enqueued (or agreed under a notice older than ``since``,
+    :mod:`storage.audiences`), blocked the bot, or (a reminder) its run was completed, paused,
+    erased or touched again. Rows whose lease is not ours any more are in
     neither list: another instance has them.
     """
     now = now or utcnow()
     if not rows:
         return [], []
     if not any(r.kind == "reminder" for r in rows):
-        return await _mark_in_one_statement(session, holder, rows, now)
+        return await _mark_in_one_statement(session, holder, rows, now, since)
     respondents = {r.respondent_id for r in rows}
-    out = await audiences.opted_out(session, {r.respondent_id for r in rows if r.kind in OPT_IN_KINDS})
+    out = await audiences.opted_out(session, {r.respondent_id for r in rows if r.kind in OPT_IN_KINDS}, since)
     blocked = await audiences.unreachable(session, respondents)
     stale_runs: set[int] = set()
     reminders = [r for r in rows if r.kind == "reminder" and r.run_id is not None]
@@ -143,7 +145,7 @@ SKIPPED = "opted out, unreachable or no longer relevant"
 
 
 async def _mark_in_one_statement(
-    session: AsyncSession, holder: str, rows: Sequence[Claimed], now: datetime
+    session: AsyncSession, holder: str, rows: Sequence[Claimed], now: datetime, since: str | None = None
 ) -> tuple[list[int], list[int]]:
     """:func:`mark_inflight` without reminders: the checks inside one ``UPDATE … RETURNING``.
 
@@ -154,15 +156,16 @@ async def _mark_in_one_statement(
     :func:`storage.audiences.unreachable`.
     """
     table = OutboxMessage.__table__
-    latest = (
-        select(Consent.granted)
+    # of the latest decision, whether it forbids sending: NULL (never asked) does not
+    latest_forbids = (
+        select(audiences.forbids_sending(since))
         .where(Consent.respondent_id == table.c.respondent_id, Consent.purpose == audiences.NEWSLETTER)
         .order_by(Consent.id.desc())
         .limit(1)
         .scalar_subquery()
     )
     blocked = exists().where(RecipientStatus.respondent_id == table.c.respondent_id, RecipientStatus.unreachable_at.is_not(None))
-    skip = or_(blocked, and_(table.c.kind.in_(OPT_IN_KINDS), latest.is_(False)))
+    skip = or_(blocked, and_(table.c.kind.in_(OPT_IN_KINDS), latest_forbids.is_(True)))
     marked = dict(
         (
             await session.execute(

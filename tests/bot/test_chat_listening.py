@@ -277,45 +277,53 @@ def exports(chats):
     xlsx = scenari("export", "-q", "ascolto", "-f", "xlsx", "-o", str(out / "ascolto.xlsx"), env=chats["env"], cwd=chats["folder"])
     csv = scenari("export", "-q", "ascolto", "-f", "csv", "-o", str(out / "ascolto.csv"), env=chats["env"], cwd=chats["folder"])
     assert xlsx.returncode == 0 and csv.returncode == 0, xlsx.stderr + csv.stderr
-    assert xlsx.stdout.strip() == f"Exported 2 runs of ascolto to {out / 'ascolto.xlsx'}"
+    assert xlsx.stdout.strip() == f"Exported 2 runs of ascolto (2 completed, 0 partial) to {out / 'ascolto.xlsx'}"
     return out
 
 
 def test_xlsx_export_has_the_answers_the_items_and_the_codebook(exports, chats):
     book = openpyxl.load_workbook(exports / "ascolto.xlsx")
-    assert book.sheetnames == ["answers", "objectives", "projects", "codebook"]
+    assert book.sheetnames == ["risposte", "objectives", "projects", "codebook", "codici", "informazioni"]
     who = {v: k for k, v in pseudonyms(chats["database"]).items()}
-    answers = pd.read_excel(exports / "ascolto.xlsx", sheet_name="answers", dtype=str, keep_default_na=False)
+    answers = pd.read_excel(exports / "ascolto.xlsx", sheet_name="risposte", dtype=str, keep_default_na=False)
     by_who = {who[row["respondent"]]: row for row in answers.to_dict("records")}
     assert set(by_who) == {"Anna", "Bruno"}
     anna = by_who["Anna"]
     assert anna["role"] == "Direttrice generale"
-    assert anna["priorities"] == "made_in_cremona; innovazione; lavoro"
-    assert anna["collaborates_with"] == "comune_cremona; cgil_cremona"
+    assert (anna["status"], anna["complete"]) == ("Completata", "1")
+    # a ranking is one column per place, in the analyst's words
+    assert [anna[f"priorities_{n}"] for n in (1, 2, 3)] == [
+        "Made in Cremona, agroalimentare e industria", "Innovazione", "Lavoro e occupazione"]
+    # the actors named are 0/1 columns, one per actor of the register
+    named = {k.removeprefix("collaborates_with_") for k, v in anna.items() if k.startswith("collaborates_with_") and v == "1"}
+    assert named == {"comune_cremona", "cgil_cremona"}
     assert (anna["objectives_items"], anna["projects_items"]) == ("2", "1")
     assert (by_who["Bruno"]["objectives_items"], by_who["Bruno"]["projects_items"]) == ("1", "0")
     objectives = pd.read_excel(exports / "ascolto.xlsx", sheet_name="objectives", dtype=str, keep_default_na=False)
     assert list(objectives.columns) == ["respondent", "run", "item", "objective", "objective_more", "horizon"]
     assert [(who[r["respondent"]], r["item"], r["objective"], r["objective_more"], r["horizon"]) for r in objectives.to_dict("records")] == [
-        ("Anna", "1", "boh", "Rafforzare la filiera agroalimentare con le imprese del territorio", "medium"),
-        ("Anna", "2", "Portare la banda ultralarga nei distretti produttivi", "", "long"),
-        ("Bruno", "1", "Difendere il lavoro di qualità nelle imprese cremonesi", "", "long"),
+        ("Anna", "1", "boh", "Rafforzare la filiera agroalimentare con le imprese del territorio", "Medio termine (2–5 anni)"),
+        ("Anna", "2", "Portare la banda ultralarga nei distretti produttivi", "", "Lungo termine (oltre 5 anni)"),
+        ("Bruno", "1", "Difendere il lavoro di qualità nelle imprese cremonesi", "", "Lungo termine (oltre 5 anni)"),
     ]
     projects = pd.read_excel(exports / "ascolto.xlsx", sheet_name="projects", dtype=str, keep_default_na=False)
     assert projects.to_dict("records") == [{
         "respondent": pseudonyms(chats["database"])["Anna"], "run": anna["run"], "item": "1",
-        "project_title": "Distretto della liuteria digitale", "project_stage": "design",
-        "project_theme": "musica_liuteria", "project_summary": "Scansioni 3D",
+        "project_title": "Distretto della liuteria digitale", "project_stage": "In progettazione",
+        "project_theme": "Musica e liuteria", "project_summary": "Scansioni 3D",
         "project_summary_more": "Scansione 3D e prove acustiche per le botteghe",
     }]
     codebook = pd.read_excel(exports / "ascolto.xlsx", sheet_name="codebook", dtype=str, keep_default_na=False)
-    columns = dict(zip(codebook["column"], codebook["question"]))
-    assert columns["horizon"] == "objectives: In che orizzonte di tempo?"
-    assert "innovazione = Innovazione" in dict(zip(codebook["column"], codebook["codes"]))["priorities"]
+    texts = {(r["tabella"], r["colonna"]): r for r in codebook.to_dict("records")}
+    assert texts[("objectives", "horizon")]["testo"] == "Obiettivi strategici: In che orizzonte di tempo?"
+    assert "innovazione = Innovazione" in texts[("risposte", "priorities_1")]["codici"]
+    # every column of the answers sheet is in the codebook
+    assert {c for c in answers.columns} <= {c for t, c in texts if t == "risposte"}
 
 
 def test_csv_export_writes_the_items_beside_the_main_file(exports, chats):
-    assert sorted(p.name for p in exports.glob("*.csv")) == ["ascolto-objectives.csv", "ascolto-projects.csv", "ascolto.csv"]
+    assert sorted(p.name for p in exports.glob("*.csv")) == [
+        "ascolto-codebook.csv", "ascolto-objectives.csv", "ascolto-projects.csv", "ascolto.csv"]
     main = pd.read_csv(exports / "ascolto.csv", dtype=str, keep_default_na=False)
     assert len(main) == 2 and "objectives_items" in main.columns and "objective" not in main.columns
     objectives = pd.read_csv(exports / "ascolto-objectives.csv", dtype=str, keep_default_na=False)

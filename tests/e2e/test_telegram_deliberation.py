@@ -40,7 +40,7 @@ async def _city(db: Database) -> list[int]:
         actor = await register.get_actor(session, "arvedi")
         for user in FIRMS + CITIZENS:
             person = await repository.get_or_create_respondent(session, "telegram", str(user), "it")
-            session.add(Consent(respondent_id=person.id, purpose="newsletter", granted=True, notice_version="t"))
+            session.add(Consent(respondent_id=person.id, purpose="newsletter", granted=True, notice_version="2026-11"))
             if user in FIRMS:
                 session.add(RespondentActor(respondent_id=person.id, actor_id=actor.id))
         await session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ async def test_convergenze_builds_then_sends_the_latest_and_refuses_others(
                                         timeout=30)
     assert not curious.documents
     book = load_workbook(io.BytesIO(second.document.content))
-    assert book.sheetnames[0] == "README" and "shared_priorities" in book.sheetnames
+    assert book.sheetnames[0] == "LEGGIMI" and "priorità_condivise" in book.sheetnames  # the plan speaks Italian
     assert second.document.content == first.document.content
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(ReportSnapshot)) == 1  # built once
@@ -94,8 +95,12 @@ async def test_subscribe_receive_the_nightly_package_and_unsubscribe(
         result = await nightly()
         assert nightly.sent == [ANALYST_ID] and result.package is not None and result.package.suffix == ".zip"
         workbook = await analyst.wait_for(lambda m: m.document is not None and m.document.filename.endswith(".xlsx"))
-        await analyst.wait_for(lambda m: m.document is not None and m.document.filename.endswith(".zip"))
+        package = await analyst.wait_for(lambda m: m.document is not None and m.document.filename.endswith(".zip"))
         assert workbook.caption.startswith("Pacchetto notturno") and "96 risposte" in workbook.caption
+        assert "foglio LEGGIMI" in workbook.caption
+        assert load_workbook(io.BytesIO(workbook.document.content)).sheetnames[0] == "LEGGIMI"
+        with zipfile.ZipFile(io.BytesIO(package.document.content)) as archive:  # scripts' names: the ids
+            assert {"README.csv", "shared_priorities.csv"} <= set(archive.namelist())
         await analyst.send_command("/disiscrivi_report")
         await analyst.wait_text("non riceverà più")
         await analyst.send_command("/disiscrivi_report")

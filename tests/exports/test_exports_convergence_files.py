@@ -16,6 +16,7 @@ import pytest
 from exports.options import ScheduleOptions
 from exports.scheduler import LATEST, ConvergenceJob, start_scheduler
 from exports.tables import TABLE_NAMES, Options, compute_tables, write_tables
+from exports.tables.language import sheet_name
 from storage import Database, upgrade_database
 from tests.support.convergence_city import build_city
 from tests.support.plans import CREMONA_QUESTIONNAIRES
@@ -31,24 +32,31 @@ async def city(sqlite_db):
 
 
 async def test_workbook_cell_by_cell(city, tmp_path):
+    """The deployment speaks Italian (Options.lang's default): sheets, README and charts in Italian;
+    the column headers and cells are the tables' own."""
     tables = await compute_tables(city, Options(sources=CREMONA_SOURCES, k=3))
     [path] = write_tables(tables, "xlsx", tmp_path / "out.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["README", *TABLE_NAMES]
-    readme = book["README"]
-    assert [c.value for c in readme[1]] == ["section", "name", "meaning"]
-    names = {row[1]: row[2] for row in readme.iter_rows(min_row=2, values_only=True)}
-    assert names["k"].startswith("3") and names["runs_visione"] == "5"
-    assert "(n + 1) / (N + 2)" in names["group_score"]
-    assert "convergence.group_score" in names and "shared_priorities" in names
-    ws = book["shared_priorities"]
+    assert book.sheetnames == ["LEGGIMI", *(sheet_name(n, "it") for n in TABLE_NAMES)]
+    assert book.sheetnames[1:6] == ["priorità_condivise", "convergenza", "convergenza_celle", "citazioni", "priorità"]
+    readme = book["LEGGIMI"]
+    assert [c.value for c in readme[1]] == ["sezione", "nome", "significato"]
+    rows = list(readme.iter_rows(min_row=2, values_only=True))
+    names = {row[1]: row[2] for row in rows}
+    assert names["k"].startswith("3: il conteggio più piccolo") and names["runs_visione"] == "5"
+    assert names["title"] == "Scenari — tabelle delle convergenze"
+    assert "(n + 1) / (N + 2)" in names["group_score"] and names["Borda"].startswith("il posto 1")
+    assert "convergenza.group_score" in names and names["priorità_condivise"].startswith("Priorità strategiche condivise")
+    assert {row[0] for row in rows} == {"informazioni", "conteggio", "formula", "foglio", "colonna"}
+    ws = book["priorità_condivise"]
     header = [c.value for c in ws[1]]
     assert ws.freeze_panes == "A2"
     row = {h: c.value for h, c in zip(header, ws[2])}
     # units: blank in the workbook too — 10 − 3 − 3 − 3 would give the union's hidden 1 (secondary suppression)
     assert (row["rank"], row["theme"], row["label"], row["categories_above"], row["units"]) == (
         1, "innovazione", "Innovazione", 3, None)
-    assert "secondary suppression" in names
+    assert "secondary suppression" in names and names["secondary suppression"].startswith("dove un vuoto")
+    assert _chart_title(ws) == "Categorie che condividono il tema"
     assert row["group_score"] == pytest.approx(64 / 175)
     ambiente = {h: c.value for h, c in zip(header, ws[3])}
     assert ambiente["theme"] == "ambiente"
@@ -56,21 +64,51 @@ async def test_workbook_cell_by_cell(city, tmp_path):
     quotes = [ambiente[f"quote_{i}"] for i in (1, 2, 3)]
     assert any(q.startswith("'=HYPERLINK") for q in quotes), quotes
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
-    conv = book["convergence"]
+    conv = book["convergenza"]
     header = [c.value for c in conv[1]]
     innov = {h: c.value for h, c in zip(header, conv[2])}
     assert innov["n_union"] is None and innov["share_union"] is None  # suppressed: an empty cell
     assert innov["n_citizen"] == 3 and innov["share_citizen"] == 0.6
-    assert len(ws._charts) == 1 and len(book["innovation_vs_baseline"]._charts) == 1
-    base = book["innovation_vs_baseline"]
+    assert len(ws._charts) == 1 and len(book["profili_baseline"]._charts) == 1
+    base = book["profili_baseline"]
     assert [c.value for c in base[1]] == ["profile", "label", "firms", "pct", "baseline_pct", "difference_pp"]
     assert [c.value for c in base[2]] == ["anticipatrice", "Impresa anticipatrice", 3, 30, 12.4, 17.6]
 
 
+def _chart_title(ws) -> str:
+    [chart] = ws._charts
+    return "".join(run.t for p in chart.title.tx.rich.p for run in p.r or ())
+
+
+async def test_workbook_in_english_on_request(city, tmp_path):
+    tables = await compute_tables(city, Options(sources=CREMONA_SOURCES, k=3, lang="en"))
+    [path] = write_tables(tables, "xlsx", tmp_path / "out.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["README", *TABLE_NAMES]
+    readme = book["README"]
+    assert [c.value for c in readme[1]] == ["section", "name", "meaning"]
+    rows = list(readme.iter_rows(min_row=2, values_only=True))
+    names = {row[1]: row[2] for row in rows}
+    assert names["k"] == "3: smallest count shown (small-cell suppression)"
+    assert names["shared_priorities"].startswith("Shared strategic priorities: Themes ranked")
+    assert "convergence.group_score" in names and {row[0] for row in rows} == {"about", "count", "formula", "table", "column"}
+    assert _chart_title(book["shared_priorities"]) == "Categories sharing the theme"
+    assert _chart_title(book["innovation_vs_baseline"]).startswith("Profiles: today and ")
+    header = [c.value for c in book["shared_priorities"][1]]
+    assert header[:3] == ["rank", "theme", "label"]
+    assert any(str(c.value).startswith("'=HYPERLINK") for r in book["shared_priorities"].iter_rows() for c in r)
+    assert all(c.data_type != "f" for ws in book for r in ws.iter_rows() for c in r)
+
+
 async def test_csv_and_parquet_one_file_per_table(city, tmp_path):
+    """The files keep the tables' ids in any language (scripts read them): file names, README's
+    headers and sections; only what a meaning says is in the deployment's language."""
     tables = await compute_tables(city, Options(sources=CREMONA_SOURCES, k=3))
     csv_files = write_tables(tables, "csv", tmp_path / "csv")
     assert sorted(p.name for p in csv_files) == sorted(["README.csv", *(f"{n}.csv" for n in TABLE_NAMES)])
+    readme = pd.read_csv(tmp_path / "csv" / "README.csv").set_index(["section", "name"])["meaning"]
+    assert readme[("table", "shared_priorities")].startswith("Priorità strategiche condivise")
+    assert readme[("about", "title")] == "Scenari — tabelle delle convergenze" and ("count", "runs_visione") in readme
     priorities = pd.read_csv(tmp_path / "csv" / "priorities.csv")
     assert priorities.loc[0, "theme"] == "innovazione" and priorities.loc[0, "points"] == 11
     assert pd.isna(priorities.set_index("theme").loc["mobilita", "points"])  # suppressed: empty, not 0
@@ -104,7 +142,18 @@ async def test_cli_tables_export_and_rebuild(tmp_path):
     done = _scenari("tables", "export", "--format", "xlsx", "--out", str(tmp_path / "t.xlsx"), db=path)
     assert done.returncode == 0, done.stderr
     assert f"Exported {len(TABLE_NAMES)} tables" in done.stdout  # 17 convergence + 5 consensus
-    assert openpyxl.load_workbook(tmp_path / "t.xlsx")["priorities"]["B2"].value == "innovazione"
+    italian = openpyxl.load_workbook(tmp_path / "t.xlsx")  # the deployment's language: SCENARI_LANG, Italian
+    assert italian.sheetnames[:2] == ["LEGGIMI", "priorità_condivise"] and italian["priorità"]["B2"].value == "innovazione"
+    assert [c.value for c in italian["LEGGIMI"][1]] == ["sezione", "nome", "significato"]
+    done = _scenari("tables", "export", "--tables", "priorities,projects", "--lang", "en", "--format", "xlsx",
+                    "--out", str(tmp_path / "en.xlsx"), db=path)
+    assert done.returncode == 0, done.stderr
+    english = openpyxl.load_workbook(tmp_path / "en.xlsx")
+    assert english.sheetnames == ["README", "priorities", "projects"]
+    assert [c.value for c in english["README"][1]] == ["section", "name", "meaning"]
+    assert english["priorities"]["B2"].value == "innovazione"
+    bad = _scenari("tables", "export", "--lang", "xx", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"), db=path)
+    assert bad.returncode == 2 and "--lang" in bad.stderr and not (tmp_path / "x.xlsx").exists()
     done = _scenari("tables", "export", "--tables", "priorities,projects", "--format", "csv", "--k", "1",
                     "--out", str(tmp_path / "csv"), db=path)
     assert done.returncode == 0, done.stderr
@@ -141,7 +190,7 @@ async def test_rebuild_tags_pending_texts_first(sqlite_db, tmp_path, theme_tagge
     job = ConvergenceJob(sqlite_db, tmp_path, Options(sources=CREMONA_SOURCES, k=1), tagger=theme_tagger)
     result = await job.run_once()
     assert result.tagged == 1
-    cells = pd.read_excel(result.latest, sheet_name="convergence_cells")
+    cells = pd.read_excel(result.latest, sheet_name="convergenza_celle")
     musica = cells[(cells["theme"] == "musica_liuteria") & (cells["category"] == "citizen")]
     assert musica["units"].tolist() == [1]
 

@@ -57,3 +57,21 @@ def test_every_formula_of_the_readme_has_its_italian():
     italian = dict(formulas(FORMULAS, "it"))
     assert italian["Borda"].startswith("il posto 1 di R = 3 vale 3 punti")
     assert formulas(FORMULAS, "en") == FORMULAS
+
+
+def test_chart_titles_and_readme_words_follow_the_language():
+    from exports.tables.language import about_text, section_word
+
+    built = _tables("it").tables
+    built["priorities"] = Table("priorities", "t", "d", pd.DataFrame({"a": [1]}), {},
+                                {"categories": "a", "values": ["a"], "title": "Priorità (punti Borda)"})
+    built["innovation_vs_baseline"] = Table("innovation_vs_baseline", "t", "d", pd.DataFrame({"a": [1]}), {},
+                                            {"categories": "a", "values": ["a"], "title": "Profili: oggi e ISTAT 2022"})
+    for lang, priorities, baseline in (("it", "Priorità (punti Borda)", "Profili: oggi e ISTAT 2022"),
+                                       ("en", "Priorities (Borda points)", "Profiles: today and ISTAT 2022")):
+        tables = localised(Tables(built, datetime(2026, 3, 2, tzinfo=timezone.utc), {}, Options(lang=lang)))
+        assert tables.tables["priorities"].chart["title"] == priorities
+        assert tables.tables["innovation_vs_baseline"].chart["title"] == baseline
+    assert about_text("k", "it", k=5).startswith("5: il conteggio più piccolo")
+    assert about_text("k", "en", k=5) == "5: smallest count shown (small-cell suppression)"
+    assert section_word("column", "it") == "colonna" and section_word("column", "en") == "column"

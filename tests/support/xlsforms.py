@@ -127,3 +127,17 @@ def household_form(path: Path, survey: list[dict[str, str]] | None = None, setti
     write_sheet(workbook.create_sheet("settings"), [settings if settings is not None else SETTINGS])
     workbook.save(path)
     return path
+
+
+def import_household(folder: Path) -> Path:
+    """Write the household workbook in ``folder`` and import it as an author does, with
+    `scenari questionnaires import`, into ``folder/questionnaires``: the folder a deployment's
+    SCENARI_QUESTIONNAIRES_DIR names to serve it beside the plan's own questionnaires."""
+    from tests.support.cli import scenari
+
+    questionnaires = folder / "questionnaires"
+    folder.mkdir(parents=True, exist_ok=True)
+    form = household_form(folder / "famiglie.xlsx")
+    result = scenari("questionnaires", "import", str(form), "--out", str(questionnaires / "famiglie.yaml"))
+    assert result.returncode == 0, result.stderr
+    return questionnaires

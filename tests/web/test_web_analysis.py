@@ -57,7 +57,7 @@ async def test_downloads_in_every_format_are_the_suppressed_tables(client: httpx
     xlsx = await client.get("/analisi/scarica/convergence_cells.xlsx")
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
-    assert workbook.sheetnames == ["README", "convergence_cells"]
+    assert workbook.sheetnames == ["LEGGIMI", "convergenza_celle"]  # the deployment's language; the URL keeps the id
     csv = pd.read_csv(io.BytesIO((await client.get("/analisi/scarica/convergence_cells.csv")).content))
     parquet = pd.read_parquet(io.BytesIO((await client.get("/analisi/scarica/convergence_cells.parquet")).content))
     assert len(csv) == len(parquet) > 0

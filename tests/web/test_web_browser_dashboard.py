@@ -144,10 +144,10 @@ async def test_analyst_logs_in_sees_the_heat_map_downloads_and_publishes(city: s
                 await asyncio.sleep(0.1)
             assert saved, "the XLSX was not downloaded"
             workbook = openpyxl.load_workbook(saved[0], read_only=True)
-            assert workbook.sheetnames == ["README", "convergence"]
-            header = next(workbook["convergence"].iter_rows(max_row=1, values_only=True))
+            assert workbook.sheetnames == ["LEGGIMI", "convergenza"] and saved[0].name.startswith("convergence-")
+            header = next(workbook["convergenza"].iter_rows(max_row=1, values_only=True))
             assert header[:4] == ("rank", "theme", "label", "units")
-            assert workbook["convergence"].max_row > 3
+            assert workbook["convergenza"].max_row > 3
 
             for section, shot in (("profili", "dash_profiles"), ("progetti", "dash_projects"), ("rete", "dash_network"),
                                   ("visioni", "dash_visions"), ("priorita", "dash_priorities")):

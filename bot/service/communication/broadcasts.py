@@ -97,8 +97,10 @@ def compose_row(row: Any, broadcast: Any | None, plan: Plan, catalog: Any = None
     return compose(broadcast, row.language, plan, catalog)
 
 
-async def expand_due(db: Database, now: datetime | None = None) -> list[int]:
-    """Every scheduled broadcast now due becomes one outbox row per recipient (one transaction each)."""
+async def expand_due(db: Database, now: datetime | None = None, since: str | None = None) -> list[int]:
+    """Every scheduled broadcast now due becomes one outbox row per recipient (one transaction each).
+
+    ``since``: :attr:`Plan.newsletter_since` (a consent under an older notice reaches no one)."""
     now = now or utcnow()
     started = []
     async with db.transaction() as session:
@@ -108,7 +110,7 @@ async def expand_due(db: Database, now: datetime | None = None) -> list[int]:
             broadcast = await outbox.start_broadcast(session, broadcast_id, now)
             if broadcast is None:
                 continue  # another instance took it
-            recipients = await audiences.resolve(session, broadcast.segment)
+            recipients = await audiences.resolve(session, broadcast.segment, since)
             kind = broadcast.kind
             await outbox.enqueue(session, [
                 {"dedupe_key": f"b{broadcast.id}:r{r.respondent_id}", "broadcast_id": broadcast.id, "kind": kind,

@@ -40,7 +40,7 @@ async def scan_feedback(db: Database, plan: Plan, catalog: Any, now: datetime | 
             return 0  # this snapshot's feedback was made already (here or by another instance)
         broadcast_id = broadcast.id
     async with db.transaction() as session:
-        recipients = {r.respondent_id: r for r in await audiences.resolve(session, {})}
+        recipients = {r.respondent_id: r for r in await audiences.resolve(session, {}, plan.newsletter_since)}
     priorities = {lang: await _shared_priorities(db, plan, lang)
                   for lang in sorted({r.language for r in recipients.values()} or {"it"})}
     async with db.transaction() as session:
@@ -127,12 +127,14 @@ def _actor_summary(themes: set[str], priorities: list[tuple[str, str]], lang: st
 async def _shared_priorities(db: Database, plan: Plan, lang: str = "it", top: int = 8) -> list[tuple[str, str]]:
     """(theme, label) of the shared strategic priorities, best first (exports.tables)."""
     # pandas and numpy: seconds to import, and needed only when a snapshot's feedback is made
-    from exports.tables import ANSWER_KEYS, Options, build_tables
+    from exports.tables import Options, build_tables
+    from exports.tables.build import read_arguments
 
     try:
-        async with db.transaction() as session:
-            data = await aggregates.load(session, keys=ANSWER_KEYS, fast=True)
-        tables = await asyncio.to_thread(build_tables, data, Options(k=plan.suppress_k, lang=lang, sources=plan.sources))
+        options = Options(k=plan.suppress_k, lang=lang, sources=plan.sources)
+        async with db.transaction() as session:  # the plan's questionnaires and questions only
+            data = await aggregates.load(session, fast=True, **read_arguments(options))
+        tables = await asyncio.to_thread(build_tables, data, options)
         frame = tables["shared_priorities"]
     except Exception:
         log.exception("shared priorities could not be computed; feedback goes without them")

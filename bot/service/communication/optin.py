@@ -37,13 +37,18 @@ class NewsletterOptIn:
     ) -> list[Message]:
         if respondent.channel not in self.channels or respondent.id is None:
             return []
+        notice = current_notice()
         latest = await repository.latest_consent(session, respondent.id, audiences.NEWSLETTER)
-        if latest is not None and not current_notice().changed_since(audiences.NEWSLETTER, latest[1]):
+        if latest is not None and not notice.changed_since(audiences.NEWSLETTER, latest[1]):
             return []  # asked before: the answer stands until /iscriviti or /disiscrivi (or the purpose changes)
         lang = state.lang
+        text = translate("optin_question", lang)
+        if latest is not None:  # answered under an older notice: until asked again nothing is sent (storage.audiences)
+            again = translate("consent_again", lang, version=notice.version_words(notice.version, lang),
+                              purposes=notice.label(audiences.NEWSLETTER, lang))
+            text = f"{again}\n{text}"
         options = (Option(value="yes", label=translate("optin_yes", lang)), Option(value="no", label=translate("optin_no", lang)))
-        return [Message(kind="prompt", text=translate("optin_question", lang), question_key=NEWSLETTER_KEY,
-                        question_type="single", options=options)]
+        return [Message(kind="prompt", text=text, question_key=NEWSLETTER_KEY, question_type="single", options=options)]
 
 
 async def set_subscription(session: AsyncSession, respondent: Respondent, granted: bool) -> str:
@@ -64,8 +69,13 @@ async def privacy_lines(session: AsyncSession, respondent: Respondent) -> list[s
     if respondent.id is None:
         return []
     lang = respondent.language
-    decision = await audiences.subscribed(session, respondent.id)
-    lines = [] if decision is None else [translate("privacy_newsletter_on" if decision else "privacy_newsletter_off", lang)]
+    latest = await repository.latest_consent(session, respondent.id, audiences.NEWSLETTER)
+    if latest is None:
+        lines = []
+    elif latest[0] and current_notice().changed_since(audiences.NEWSLETTER, latest[1]):
+        lines = [translate("privacy_newsletter_paused", lang)]  # given under an older notice: nothing is sent
+    else:
+        lines = [translate("privacy_newsletter_on" if latest[0] else "privacy_newsletter_off", lang)]
     if await audiences.is_unreachable(session, respondent.id):
         lines.append(translate("privacy_unreachable", lang))
     for event, status in await _rsvps_of(session, respondent.id):

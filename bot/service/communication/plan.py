@@ -11,6 +11,10 @@ from datetime import datetime, time as clock, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.audiences import NEWSLETTER
+
+from ..notice import notice_of
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -27,6 +31,9 @@ class Plan:
     suppress_k: int = 3
     bot_username: str | None = None
     sources: Any = None  # the plan folder's labels for the tables (exports.options.PlanSources)
+    # the privacy notice's version since which a newsletter consent stands (its purpose's changed_in):
+    # older ones reach no one until given again (storage.audiences); None (a test's Plan()): any version
+    newsletter_since: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> Plan:
@@ -37,6 +44,7 @@ class Plan:
             reminder_max=min(limit, len(delays)), quiet_hours=settings.quiet_hours, timezone=settings.city_timezone,
             results_url=settings.results_url, uncertain=settings.sender_uncertain, suppress_k=settings.suppress_k,
             bot_username=settings.telegram_bot_username, sources=settings.plan.sources(),
+            newsletter_since=notice_of(settings).agreed_since(NEWSLETTER),
         )
 
     @property

@@ -33,7 +33,7 @@ async def scan_reminders(db: Database, plan: Plan, catalog: Any, now: datetime |
         if not stalled:
             return 0
         had = await outbox.reminders_of_runs(session, [s[0] for s in stalled])
-        out = await audiences.opted_out(session, {s[1] for s in stalled})
+        out = await audiences.opted_out(session, {s[1] for s in stalled}, plan.newsletter_since)
         blocked = await audiences.unreachable(session, {s[1] for s in stalled})
         for run_id, respondent_id, chat_id, lang, qid, updated in stalled:
             n = had.get(run_id, 0)

@@ -146,7 +146,7 @@ async def newsletter(
         session, segment=segment, text_it=text_it, text_en=text_en, buttons=buttons,
         created_by=f"telegram:{message.from_user.id if message.from_user else '?'}", status="draft", scheduled_at=at,
     )
-    counts = await audiences.count(session, segment)
+    counts = await audiences.count(session, segment, plan.newsletter_since)
     composed = communication.compose(broadcast, lang, plan, conversation.catalog)
     outbox.call(telegram_method(message.chat.id, composed))
     when = f", {plan.local(at, lang)}" if at else ""

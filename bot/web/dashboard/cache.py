@@ -50,12 +50,14 @@ class TableCache:
             fresh = self._fresh()
             if fresh is not None:
                 return fresh
-            async with self.db.transaction() as session:
-                data = await aggregates.load(session)
-                activity = await analysts.activity(session)
             from exports.tables import Options, build_tables  # slow (pandas): at the first dashboard request
+            from exports.tables.build import read_arguments
 
             options = Options(k=self.k, lang=self.lang, weights=self.weights, sources=self.sources)
+            reads = read_arguments(options)  # the plan's questionnaires (plan.yaml tables:)
+            async with self.db.transaction() as session:
+                data = await aggregates.load(session, reads["questionnaires"], outcomes_of=reads["outcomes_of"])
+                activity = await analysts.activity(session)
             tables = await asyncio.to_thread(build_tables, data, options)
             tables.tables[ACTIVITY] = activity_table(activity, self.k)
             self._tables, self._made = tables, time.monotonic()

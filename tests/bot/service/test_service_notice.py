@@ -126,13 +126,18 @@ def test_short_and_full_texts_come_from_the_file():
     assert "Legal basis: your consent" in full_text(notice, "en")
 
 
-def test_a_retention_the_settings_do_not_apply_is_said():
+def test_the_notice_sets_the_retention_the_settings_leave_unset_and_an_override_is_said():
     notice = load_notice(DEFAULT_NOTICE)
     unset = Settings()  # type: ignore[call-arg]
-    assert retention_warnings(notice, unset) == [
-        "the privacy notice says free_text is kept 730 days, but SCENARI_RETENTION_FREE_TEXT_DAYS is unset (never erased)",
-        "the privacy notice says contact is kept 1095 days, but SCENARI_RETENTION_CONTACT_DAYS is unset (never erased)",
+    assert retention_warnings(notice, unset) == []
+    # what the notice promises is what the daily job applies
+    assert (unset.retention_free_text_days, unset.retention_contact_days) == (730, 1095)
+    assert unset.schedule_options().retention_free_text_days == 730
+    shorter = Settings(SCENARI_RETENTION_FREE_TEXT_DAYS=365)  # type: ignore[call-arg]
+    assert retention_warnings(notice, shorter) == [
+        "the privacy notice says free_text is kept 730 days, but SCENARI_RETENTION_FREE_TEXT_DAYS is 365 days",
     ]
+    assert (shorter.retention_free_text_days, shorter.retention_contact_days) == (365, 1095)
     matching = Settings(SCENARI_RETENTION_FREE_TEXT_DAYS=730, SCENARI_RETENTION_CONTACT_DAYS=1095)  # type: ignore[call-arg]
     assert retention_warnings(notice, matching) == []
 

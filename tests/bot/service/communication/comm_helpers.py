@@ -11,6 +11,7 @@ from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import TelegramMethod
 
+from bot.service.notice import default_notice
 from bot.settings import Settings
 from bot.telegram import build_bot
 from storage import Database, repository
@@ -20,7 +21,7 @@ from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
 
 async def subscribers(db: Database, api: FakeBotAPI | None, ids: list[int], lang: str = "it",
                       opt_in: bool = True) -> dict[int, int]:
-    """Telegram respondents with consent (and the newsletter opt-in); returns user id → respondent id."""
+    """Telegram respondents with consent (and the newsletter opt-in, under the shipped notice); returns user id → respondent id."""
     made = {}
     async with db.transaction() as session:
         for uid in ids:
@@ -29,7 +30,7 @@ async def subscribers(db: Database, api: FakeBotAPI | None, ids: list[int], lang
             r = await repository.get_or_create_respondent(session, "telegram", str(uid), lang)
             await repository.record_consent(session, r.id, "participation", True, "test")
             if opt_in:
-                await repository.record_consent(session, r.id, NEWSLETTER, True, "test")
+                await repository.record_consent(session, r.id, NEWSLETTER, True, default_notice().version)
             made[uid] = r.id
     return made
 
