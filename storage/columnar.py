@@ -73,22 +73,70 @@ def read_arrow(db: Database, queries: Mapping[str, Any]) -> dict[str, Any] | Non
     dialect = db.engine.dialect
     sql = {name: compile_sql(query, dialect) for name, query in queries.items()}
     if backend == "sqlite":
-        import adbc_driver_sqlite.dbapi as driver
-    else:
-        import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
+        tables = _read_sqlite_in_child(uri, sql)
+        return {name: _widen(table, _text_columns(queries[name])) for name, table in tables.items()}
+    import adbc_driver_postgresql.dbapi as driver
+
     with driver.connect(uri) as connection:  # autocommit off: one transaction until close
         with connection.cursor() as cursor:
-            if backend == "postgresql":
-                # the SQLAlchemy path reads in one transaction; here every statement sees its same snapshot
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                if db.schema:
-                    cursor.execute(f'SET LOCAL search_path TO "{db.schema}"')
+            # the SQLAlchemy path reads in one transaction; here every statement sees its same snapshot
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            if db.schema:
+                cursor.execute(f'SET LOCAL search_path TO "{db.schema}"')
             out = {}
             for name, statement in sql.items():
                 cursor.execute(statement)
                 out[name] = _widen(cursor.fetch_arrow_table(), _text_columns(queries[name]))
         connection.rollback()
     return out
+
+
+# The ADBC SQLite driver carries its own copy of the SQLite library. Two copies in one process
+# must never open the same database: POSIX locks are per process, so the driver's copy takes the
+# writer's locks for its own, believes it is the only connection and resets the WAL index that
+# aiosqlite's copy has mapped; the process dies of SIGBUS (seen in the test suite: a table rebuild
+# beside an answer being stored). In a child process the two copies lock each other as two
+# processes do, which SQLite is made for. The child imports only the driver and pyarrow.
+_CHILD = """
+import json, sys
+import adbc_driver_sqlite.dbapi as driver
+import pyarrow as pa
+uri, sql, folder = json.loads(sys.stdin.read())
+with driver.connect(uri) as connection:
+    with connection.cursor() as cursor:
+        for index, statement in enumerate(sql):
+            cursor.execute(statement)
+            table = cursor.fetch_arrow_table()
+            with pa.OSFile(f"{folder}/{index}.arrow", "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+    connection.rollback()
+"""
+
+
+def _read_sqlite_in_child(uri: str, sql: Mapping[str, str]) -> dict[str, Any]:
+    """The statements' results read by the ADBC SQLite driver in a child process, in one read
+    transaction, handed back as Arrow IPC files (read here without a copy per row)."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    import pyarrow as pa
+
+    names = list(sql)
+    with tempfile.TemporaryDirectory(prefix="scenari-columnar-") as folder:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", _CHILD], input=json.dumps([uri, [sql[n] for n in names], folder]),
+            capture_output=True, text=True, check=False,
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"the columnar reader failed: {last}")
+        tables = {}
+        for index, name in enumerate(names):
+            with pa.memory_map(f"{folder}/{index}.arrow") as source:
+                tables[name] = pa.ipc.open_file(source).read_all()
+    return tables
 
 
 def _text_columns(query: Any) -> set[str]:

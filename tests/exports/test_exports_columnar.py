@@ -77,3 +77,54 @@ async def test_in_memory_database_reads_through_sqlalchemy(tmp_path) -> None:
         assert build_tables(data, OPTIONS).counts["answers"] == 0
     finally:
         await db.dispose()
+
+
+CONCURRENT_READS = r"""
+import asyncio, sys
+import aiosqlite
+from sqlalchemy import column, select, table
+from storage import Database
+from storage.columnar import read_arrow
+
+path = sys.argv[1]
+
+async def main():
+    async with aiosqlite.connect(path) as writer:
+        await writer.execute("PRAGMA journal_mode=WAL")
+        await writer.execute("CREATE TABLE answers (id INTEGER PRIMARY KEY, value TEXT)")
+        await writer.commit()
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        query = select(table("answers", column("id"), column("value")))
+        stop = asyncio.Event()
+
+        async def store():
+            n = 0
+            while not stop.is_set():
+                await writer.execute("INSERT INTO answers (value) VALUES (?)", (f"answer {n}",))
+                await writer.commit()
+                n += 1
+
+        storing = asyncio.create_task(store())
+        counts = []
+        for _ in range(15):
+            tables = await asyncio.to_thread(read_arrow, db, {"answers": query})
+            counts.append(tables["answers"].num_rows)
+        stop.set()
+        await storing
+        await db.dispose()
+    print(counts == sorted(counts), "adbc_driver_sqlite" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_tables_read_while_answers_are_stored_never_load_a_second_sqlite_into_the_process(tmp_path):
+    """The ADBC SQLite driver links its own SQLite: in the serving process, beside aiosqlite's, it
+    broke the WAL's locks and killed the process (SIGBUS). It reads in a child process instead."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", CONCURRENT_READS, str(tmp_path / "city.db")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "False"]  # each read saw a consistent, growing table; no driver here
