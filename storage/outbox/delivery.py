@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import audiences
 from ..models import Consent, OutboxMessage, RecipientStatus, Run, utcnow
 from .broadcasts import due_broadcasts
-from .common import OPEN, OPT_IN_KINDS, aware
+from .common import OPEN, OPT_IN_KINDS, aware, lease_due
 
 
 @dataclass(frozen=True)
@@ -42,23 +42,9 @@ async def claim(
     Each sender claims its own channel's rows only (the e-mail sender's are :mod:`.email`'s).
     """
     now = now or utcnow()
-    pick = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now, OutboxMessage.channel == channel)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.bind.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = list(await session.scalars(pick))
+    ids = await lease_due(session, holder, limit, lease_seconds, now, channel)
     if not ids:
         return []
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
-        .values(status="claimed", lease_holder=holder, lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
     rows = await session.execute(
         select(
             OutboxMessage.id, OutboxMessage.broadcast_id, OutboxMessage.respondent_id, OutboxMessage.run_id,

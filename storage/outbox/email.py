@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Actor, EmailOptOut, Invitation, OutboxMessage, utcnow
-from .common import _insert, aware
+from .common import _insert, aware, lease_due
 
 CHANNEL = "email"
 INVITATION, REMINDER = "email_invite", "email_remind"  # outbox_messages.kind (16 characters at most)
@@ -99,23 +99,9 @@ async def claim(
 ) -> list[EmailClaimed]:
     """Lease up to ``limit`` due e-mail rows to ``holder`` (oldest first), as :func:`storage.outbox.claim` does."""
     now = now or utcnow()
-    pick = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now, OutboxMessage.channel == CHANNEL)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.bind.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = list(await session.scalars(pick))
+    ids = await lease_due(session, holder, limit, lease_seconds, now, CHANNEL)
     if not ids:
         return []
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
-        .values(status="claimed", lease_holder=holder, lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
     rows = await session.execute(
         select(OutboxMessage.id, OutboxMessage.actor_id, OutboxMessage.kind, OutboxMessage.language,
                OutboxMessage.payload, OutboxMessage.attempts)
