@@ -24,6 +24,7 @@ File format (see ``plans/cremona/taxonomy.yaml`` and docs/nlp.md)::
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,9 +331,24 @@ def parse_taxonomy(data: Any, source: str = "<memory>") -> Taxonomy:
     return Taxonomy(version=version.strip(), themes=tuple(themes), source=source, name=str(data.get("name", "")))
 
 
-def load_taxonomy(path: str | Path) -> Taxonomy:
-    """Load a taxonomy file: a plan's ``taxonomy.yaml`` (the bot passes the path; no city is built in)."""
-    path = Path(path)
+# The shipped example plan's taxonomy: what :func:`load_taxonomy` reads when called without a path
+# (scripts and evaluation tools calling the public API, e.g. the shared dev-set scorer). The bot
+# always passes its plan's path.
+EXAMPLE_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "plans" / "cremona" / "taxonomy.yaml"
+
+
+def default_taxonomy_path() -> Path:
+    """``taxonomy.yaml`` of the plan named by SCENARI_PLAN_DIR when that file exists, else the example's."""
+    plan = os.environ.get("SCENARI_PLAN_DIR")
+    if plan and (Path(plan) / "taxonomy.yaml").is_file():
+        return Path(plan) / "taxonomy.yaml"
+    return EXAMPLE_TAXONOMY_PATH
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Load a taxonomy file: a plan's ``taxonomy.yaml``. The bot passes its plan's path; without
+    one, :func:`default_taxonomy_path` decides, so the public API keeps working for scripts."""
+    path = Path(path) if path is not None else default_taxonomy_path()
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -107,3 +107,16 @@ def test_overrides_protect_terms(taxonomy):
     overrides = taxonomy.lemma_overrides()
     assert overrides["porto"] == "porto"  # simplemma would say "portare"
     assert overrides["innovative"] == "innovativo"
+
+
+def test_the_public_api_loads_a_taxonomy_without_a_path(monkeypatch, tmp_path):
+    """Evaluation scripts (the shared dev-set scorer among them) call ``load_taxonomy()`` bare:
+    they get the shipped example plan's, or the taxonomy of the plan SCENARI_PLAN_DIR names."""
+    from nlp import load_taxonomy
+    from nlp.taxonomy import EXAMPLE_TAXONOMY_PATH
+
+    monkeypatch.delenv("SCENARI_PLAN_DIR", raising=False)
+    assert load_taxonomy().version == load_taxonomy(EXAMPLE_TAXONOMY_PATH).version
+    bolzano = EXAMPLE_TAXONOMY_PATH.parent.parent / "bolzano"
+    monkeypatch.setenv("SCENARI_PLAN_DIR", str(bolzano))
+    assert load_taxonomy().ids == load_taxonomy(bolzano / "taxonomy.yaml").ids != load_taxonomy(EXAMPLE_TAXONOMY_PATH).ids
