@@ -28,6 +28,7 @@ from storage.outbox import email as email_outbox
 from storage.register import ActorRow
 from tests.support.smtp import PASSWORD, USER, SmtpServer, openssl_path
 from tests.support.web_pages import asgi_client
+from tests.support.polling import until
 
 pytestmark = pytest.mark.skipif(openssl_path() is None, reason="openssl is needed to make the SMTP server's certificate")
 
@@ -249,8 +250,6 @@ def test_the_smtp_password_is_never_printed(tmp_path: Path):
 
 async def test_the_service_process_delivers_what_the_command_queued(db: Database, smtp: SmtpServer, tmp_path: Path):
     """`scenari serve` runs the e-mail sender beside the web (bot.runtime.background), signing with the web's key."""
-    import asyncio
-
     from bot.runtime.background import _email_task
 
     await invite_all(db)
@@ -258,10 +257,7 @@ async def test_the_service_process_delivers_what_the_command_queued(db: Database
                         SCENARI_PUBLIC_URL=BASE, **{k: v for k, v in smtp.settings().items()})
     async with _email_task(settings, db) as sender:
         assert sender is not None
-        for _ in range(300):  # until both arrive (a wait, not a time assertion)
-            if len(smtp.messages) == 2:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: len(smtp.messages) >= 2)  # a wait with a generous bound, not a time assertion
     assert len(smtp.messages) == 2
     token = UNSUB.search(body(smtp.messages[0])).group(1)  # type: ignore[union-attr]
     assert mailing.read_unsubscribe_token(SECRET, token) is not None  # the web app's key: its page will accept it
