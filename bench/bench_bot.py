@@ -7,8 +7,11 @@ handler that opens a session, adds a row and commits per message, then replies.
 
 Prints both rates, their ratio, and the p50/p99 handler latency of the real bot at a paced
 200 answers/s. Ends with one ``RESULT <name> <value> <unit> [ceiling= ratio=]`` line per figure; the
-ceiling is aiogram alone (a handler that only replies, no storage). Run:
-`nice -n 10 .venv/bin/python bench/bench_bot.py [--quick | --users 200 --questions 20]`.
+ceiling is aiogram alone (a handler that only replies, no storage). With ``--database-url`` (a
+PostgreSQL server) the same figures are measured on PostgreSQL too and printed beside SQLite's
+(RESULT names ending ``_pg``), in databases of their own, dropped after. Run:
+`nice -n 10 .venv/bin/python bench/bench_bot.py [--quick | --users 200 --questions 20]
+[--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import statistics
 import sys
 import tempfile
@@ -157,62 +161,88 @@ def naive_dispatcher(db: Database) -> Dispatcher:
     return dp
 
 
+async def measure(real_url: str, naive_url: str, users: int, questions: int, seconds: float) -> dict[str, Any]:
+    """The naive baseline and the real bot on one kind of database: rates, group commit, paced latency."""
+    q = load_data(bench_questionnaire(questions + 60))
+    catalog = QuestionnaireCatalog({"bench": q})
+    settings = Settings(SCENARI_DATABASE_URL=real_url, TELEGRAM_BOT_TOKEN="1:bench")  # type: ignore[call-arg]
+
+    # Baseline: the naive handler, on its own database.
+    naive_db = Database(naive_url)
+    await upgrade_database(naive_db)
+    async with naive_db.transaction() as session:  # a run for the rows' foreign key
+        respondent = await repository.get_or_create_respondent(session, "telegram", "0")
+        await repository.create_run(session, respondent.id, "bench", 1, {"status": "active"})
+    naive_rate = await drive(naive_dispatcher(naive_db), Bot("1:naive", session=InstantSession()), users, questions)
+
+    db = Database(settings.database_url)
+    await upgrade_database(db)
+    dp = build_dispatcher(db, settings, catalog=catalog)
+    bot = Bot("1:bench", session=InstantSession())
+    await prepare_runs(db, Conversation(catalog), users)
+    rate = await drive(dp, bot, users, questions)
+    async with db.transaction() as session:
+        from sqlalchemy import func, select
+
+        stored = await session.scalar(select(func.count()).select_from(Answer))
+    latencies = sorted(await paced_latency(dp, bot, users, rate=200, seconds=seconds))
+    committer = dp["committer"]
+    await committer.close()
+    await db.dispose()
+    await naive_db.dispose()
+    return {"rate": rate, "naive": naive_rate, "stored": stored, "units": committer.units,
+            "batches": committer.batches, "p50": statistics.median(latencies),
+            "p99": latencies[int(len(latencies) * 0.99) - 1], "paced": len(latencies)}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of the paced 200/s phase")
     parser.add_argument("--quick", action="store_true", help="50 users × 10 questions, 3 s paced: under a minute")
+    parser.add_argument("--database-url", default=os.environ.get("SCENARI_BENCH_POSTGRES_URL"),
+                        help="a PostgreSQL server (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test): the same "
+                             "figures on it too, beside SQLite's, each in a database of its own, dropped after "
+                             "(default: SCENARI_BENCH_POSTGRES_URL)")
     args = parser.parse_args()
     if args.quick:
         args.users, args.questions, args.seconds = 50, 10, 3.0
+    bare_rate = await drive(bare_dispatcher(), Bot("1:bare", session=InstantSession()), args.users, args.questions)
+    figures: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        q = load_data(bench_questionnaire(args.questions + 60))
-        catalog = QuestionnaireCatalog({"bench": q})
-        settings = Settings(SCENARI_DATABASE_URL=f"sqlite:///{tmp}/real.db", TELEGRAM_BOT_TOKEN="1:bench")  # type: ignore[call-arg]
+        figures["sqlite"] = await measure(f"sqlite:///{tmp}/real.db", f"sqlite:///{tmp}/naive.db", args.users,
+                                          args.questions, args.seconds)
+    if args.database_url:
+        from bench.pgtemp import temporary_database
 
-        # Baseline: the naive handler, on its own database file.
-        naive_db = Database(f"sqlite:///{tmp}/naive.db")
-        await upgrade_database(naive_db)
-        async with naive_db.transaction() as session:  # a run for the rows' foreign key
-            respondent = await repository.get_or_create_respondent(session, "telegram", "0")
-            await repository.create_run(session, respondent.id, "bench", 1, {"status": "active"})
-        bare_rate = await drive(bare_dispatcher(), Bot("1:bare", session=InstantSession()), args.users, args.questions)
-        naive_bot = Bot("1:naive", session=InstantSession())
-        naive_rate = await drive(naive_dispatcher(naive_db), naive_bot, args.users, args.questions)
-
-        db = Database(settings.database_url)
-        await upgrade_database(db)
-        dp = build_dispatcher(db, settings, catalog=catalog)
-        bot = Bot("1:bench", session=InstantSession())
-        await prepare_runs(db, Conversation(catalog), args.users)
-        rate = await drive(dp, bot, args.users, args.questions)
-        async with db.transaction() as session:
-            from sqlalchemy import func, select
-
-            stored = await session.scalar(select(func.count()).select_from(Answer))
-        latencies = await paced_latency(dp, bot, args.users, rate=200, seconds=args.seconds)
-        committer = dp["committer"]
-        await committer.close()
-        await db.dispose()
-        await naive_db.dispose()
+        async with temporary_database(args.database_url, "bench_bot") as real, \
+                temporary_database(args.database_url, "bench_bot_naive") as naive:
+            figures["postgresql"] = await measure(real, naive, args.users, args.questions, args.seconds)
 
     expected = args.users * args.questions
-    print(f"answers stored by the real bot: {stored} (expected {expected} + paced)")
-    print(f"naive baseline (session+commit per message): {naive_rate:8.0f} answers/s")
-    print(f"scenari bot (dispatcher+engine+storage):     {rate:8.0f} answers/s")
-    print(f"ratio scenari/naive: {rate / naive_rate:.2f}x")
-    print(f"aiogram alone, no storage (ceiling):         {bare_rate:8.0f} answers/s "
-          f"(scenari reaches {rate / bare_rate:.0%} of it)")
-    print(f"group commit: {committer.units} units in {committer.batches} commits "
-          f"(mean batch {committer.units / max(committer.batches, 1):.1f})")
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    print(f"handler latency at 200 answers/s: p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms "
-          f"({len(latencies)} updates)")
-    print(f"RESULT bot_answers {rate:.0f} answers/s ceiling={bare_rate:.0f} ratio={rate / bare_rate:.2f}")
-    print(f"RESULT bot_answers_naive {naive_rate:.0f} answers/s ceiling={bare_rate:.0f} ratio={naive_rate / bare_rate:.2f}")
-    print(f"RESULT bot_p99_at_200 {p99:.1f} ms")
+    print(f"aiogram alone, no storage (ceiling): {bare_rate:8.0f} answers/s")
+    print(f"{'':46}" + "".join(f"{name:>12}" for name in figures))
+    rows = [
+        ("answers stored by the real bot", lambda f: f"{f['stored']}"),
+        ("naive baseline (session+commit per message)", lambda f: f"{f['naive']:.0f}/s"),
+        ("scenari bot (dispatcher+engine+storage)", lambda f: f"{f['rate']:.0f}/s"),
+        ("ratio scenari/naive", lambda f: f"{f['rate'] / f['naive']:.2f}x"),
+        ("share of the ceiling", lambda f: f"{f['rate'] / bare_rate:.0%}"),
+        ("group commit: mean batch", lambda f: f"{f['units'] / max(f['batches'], 1):.1f}"),
+        ("latency at 200 answers/s: p50", lambda f: f"{f['p50']:.1f} ms"),
+        ("latency at 200 answers/s: p99", lambda f: f"{f['p99']:.1f} ms"),
+    ]
+    for label, cell in rows:
+        print(f"{label:46}" + "".join(f"{cell(f):>12}" for f in figures.values()))
+    print(f"(expected {expected} answers + the paced ones stored)")
+    for name, f in figures.items():
+        suffix = "" if name == "sqlite" else "_pg"
+        print(f"RESULT bot_answers{suffix} {f['rate']:.0f} answers/s ceiling={bare_rate:.0f} "
+              f"ratio={f['rate'] / bare_rate:.2f}")
+        print(f"RESULT bot_answers_naive{suffix} {f['naive']:.0f} answers/s ceiling={bare_rate:.0f} "
+              f"ratio={f['naive'] / bare_rate:.2f}")
+        print(f"RESULT bot_p99_at_200{suffix} {f['p99']:.1f} ms")
 
 
 if __name__ == "__main__":

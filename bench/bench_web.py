@@ -11,8 +11,11 @@ next question, rendered. Its latency is that whole round trip.
 Printed: the web path's answers/s flat out, p50/p99 of an answer at a paced 200 answers/s,
 then the Telegram path's answers/s (bench/bench_bot.py's driver: dispatcher, engine, storage,
 group commit, in process) and the ratio. Ends with ``RESULT`` lines; they carry no ``ceiling=`` yet
-(the minimal-app ceiling of issue 15 is not built), the Telegram path is printed as a baseline. Run:
-`nice -n 10 .venv/bin/python bench/bench_web.py [--quick | --browsers 100 --answers 20]`.
+(the minimal-app ceiling of issue 15 is not built), the Telegram path is printed as a baseline. With
+``--database-url`` (a PostgreSQL server) the service is measured on PostgreSQL too, in a database of
+its own (dropped after), and printed beside SQLite (RESULT names ending ``_pg``). Run:
+`nice -n 10 .venv/bin/python bench/bench_web.py [--quick | --browsers 100 --answers 20]
+[--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]`.
 """
 
 from __future__ import annotations
@@ -195,22 +198,8 @@ async def telegram_rate(users: int, questions: int) -> float:
     return rate
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--browsers", type=int, default=100)
-    parser.add_argument("--answers", type=int, default=20, help="answers per browser, flat out")
-    parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--quick", action="store_true", help="20 browsers × 5 answers, 3 s paced: under a minute")
-    parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the load generator process
-    args = parser.parse_args()
-    if args.quick:
-        args.browsers, args.answers, args.seconds = 20, 5, 3.0
-    if args.client:
-        result = asyncio.run(client_main(args.client, args.browsers, args.answers, args.rate, args.seconds))
-        print(json.dumps(result))
-        return
-
+def web_figures(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """`scenari serve` on ``database_url``, loaded by the client process: its figures and the answers stored."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "questionnaires"
         folder.mkdir()
@@ -218,7 +207,7 @@ def main() -> None:
         write_questionnaire(folder, per_browser + 5)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "SCENARI_DATABASE_URL": f"sqlite:///{tmp}/web.db", "SCENARI_QUESTIONNAIRES_DIR": str(folder),
+        env = {**os.environ, "SCENARI_DATABASE_URL": database_url, "SCENARI_QUESTIONNAIRES_DIR": str(folder),
                "SCENARI_SECRET_KEY": "bench-secret-key-0123456789abcdef", "SCENARI_LOG_LEVEL": "WARNING",
                "TELEGRAM_BOT_TOKEN": "", "SCENARI_EXPORTS_DIR": f"{tmp}/exports"}
         scenari = Path(sys.executable).with_name("scenari")
@@ -240,21 +229,59 @@ def main() -> None:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
-        stored = _count_answers(f"sqlite:///{tmp}/web.db")
+        web["stored"] = _count_answers(database_url)
+    return web
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--browsers", type=int, default=100)
+    parser.add_argument("--answers", type=int, default=20, help="answers per browser, flat out")
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--quick", action="store_true", help="20 browsers × 5 answers, 3 s paced: under a minute")
+    parser.add_argument("--database-url", default=os.environ.get("SCENARI_BENCH_POSTGRES_URL"),
+                        help="a PostgreSQL server: the web figures on it too, beside SQLite's, in a database of "
+                             "its own, dropped after (default: SCENARI_BENCH_POSTGRES_URL)")
+    parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the load generator process
+    args = parser.parse_args()
+    if args.quick:
+        args.browsers, args.answers, args.seconds = 20, 5, 3.0
+    if args.client:
+        result = asyncio.run(client_main(args.client, args.browsers, args.answers, args.rate, args.seconds))
+        print(json.dumps(result))
+        return
+
+    figures: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        figures["sqlite"] = web_figures(f"sqlite:///{tmp}/web.db", args)
+    if args.database_url:
+        figures["postgresql"] = asyncio.run(_on_postgres(args.database_url, args))
     bot = asyncio.run(telegram_rate(args.browsers, args.answers))
 
     print(f"web channel (HTTP POST → engine → commit → 303 → rendered page), {args.browsers} browsers, "
           f"load generator in a second process:")
-    print(f"  flat out:   {web['rate']:8.0f} answers/s ({web['answers']} answers in {web['seconds']:.1f} s; "
-          f"{stored} answers stored)")
-    print(f"  paced {args.rate:.0f}/s: p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, max {web['max']:.1f} ms "
-          f"({web['paced']} answers, achieved {web['paced_rate']:.0f}/s)")
-    print(f"telegram path (bench_bot driver, in process): {bot:8.0f} answers/s")
-    print(f"ratio web/telegram: {web['rate'] / bot:.2f}")
-    print(f"RESULT web_answers {web['rate']:.0f} answers/s")
-    print(f"RESULT web_p99_at_{args.rate:.0f} {web['p99']:.1f} ms")
-    print(f"RESULT web_paced_achieved {web['paced_rate']:.0f} answers/s")
+    for name, web in figures.items():
+        print(f"  {name}:")
+        print(f"    flat out:   {web['rate']:8.0f} answers/s ({web['answers']} answers in {web['seconds']:.1f} s; "
+              f"{web['stored']} answers stored)")
+        print(f"    paced {args.rate:.0f}/s: p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, max {web['max']:.1f} ms "
+              f"({web['paced']} answers, achieved {web['paced_rate']:.0f}/s)")
+    print(f"telegram path (bench_bot driver, in process, SQLite): {bot:8.0f} answers/s")
+    print(f"ratio web/telegram (SQLite): {figures['sqlite']['rate'] / bot:.2f}")
+    for name, web in figures.items():
+        suffix = "" if name == "sqlite" else "_pg"
+        print(f"RESULT web_answers{suffix} {web['rate']:.0f} answers/s")
+        print(f"RESULT web_p99_at_{args.rate:.0f}{suffix} {web['p99']:.1f} ms")
+        print(f"RESULT web_paced_achieved{suffix} {web['paced_rate']:.0f} answers/s")
     print(f"RESULT web_baseline_telegram_path {bot:.0f} answers/s")
+
+
+async def _on_postgres(server_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.pgtemp import temporary_database
+
+    async with temporary_database(server_url, "bench_web") as url:
+        return await asyncio.to_thread(web_figures, url, args)
 
 
 def _count_answers(url: str) -> int:

@@ -9,7 +9,9 @@ one broken benchmark never hides the others' figures. Each script's full output 
 var/bench-logs/.
 
 Run: `make bench` (full sizes), `make bench QUICK=1` or `make bench-quick` (each under a minute), or
-`nice -n 10 .venv/bin/python bench/run_all.py [--quick] [--only bench_bot,bench_nlp]`.
+`nice -n 10 .venv/bin/python bench/run_all.py [--quick] [--only bench_bot,bench_nlp]`. PostgreSQL beside
+SQLite: ``--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test`` (or SCENARI_BENCH_POSTGRES_URL
+set), read by the scripts that take ``--database-url``; each run makes a database of its own and drops it.
 """
 
 from __future__ import annotations
@@ -176,7 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated script names, e.g. bench_bot,bench_nlp")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench.md")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per script (default 300 quick, 3600 full)")
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL server: bench_bot, bench_web and bench_instances measure on it too, "
+                             "beside SQLite (sets SCENARI_BENCH_POSTGRES_URL for the scripts)")
     args = parser.parse_args(argv)
+    if args.database_url:
+        os.environ["SCENARI_BENCH_POSTGRES_URL"] = args.database_url
     scripts = sorted(BENCH.glob("bench_*.py"))
     if args.only:
         wanted = {name.strip().removesuffix(".py") for name in args.only.split(",") if name.strip()}

@@ -95,6 +95,36 @@ class Settings(BaseSettings):
     email_rate: float = Field(1.0, alias="SCENARI_EMAIL_RATE", ge=0)
     public_url: str | None = Field(None, alias="SCENARI_PUBLIC_URL")
     email_reminder_days: Annotated[tuple[float, ...], NoDecode] = Field((7.0, 14.0), alias="SCENARI_EMAIL_REMINDER_DAYS")
+    # the WhatsApp Cloud API channel (bot.whatsapp, issue 19; docs/whatsapp.md): on when the token, the
+    # phone number id, the app secret (checks X-Hub-Signature-256) and the webhook's verify token are set.
+    # Outside the 24-hour window only approved templates go out: their names (unset: not sent, skipped).
+    whatsapp_token: str | None = Field(None, alias="SCENARI_WHATSAPP_TOKEN", repr=False)
+    whatsapp_phone_id: str | None = Field(None, alias="SCENARI_WHATSAPP_PHONE_ID", pattern=r"^\d{1,30}$")
+    whatsapp_app_secret: str | None = Field(None, alias="SCENARI_WHATSAPP_APP_SECRET", repr=False)
+    whatsapp_verify_token: str | None = Field(None, alias="SCENARI_WHATSAPP_VERIFY_TOKEN", repr=False)
+    whatsapp_api_url: str = Field("https://graph.facebook.com", alias="SCENARI_WHATSAPP_API_URL", pattern=r"^https?://\S+$")
+    whatsapp_api_version: str = Field("v21.0", alias="SCENARI_WHATSAPP_API_VERSION", pattern=r"^v\d+\.\d+$")
+    whatsapp_template_reminder: str | None = Field(None, alias="SCENARI_WHATSAPP_TEMPLATE_REMINDER", pattern=r"^[a-z0-9_]{1,512}$")
+    whatsapp_template_newsletter: str | None = Field(None, alias="SCENARI_WHATSAPP_TEMPLATE_NEWSLETTER", pattern=r"^[a-z0-9_]{1,512}$")
+    whatsapp_template_feedback: str | None = Field(None, alias="SCENARI_WHATSAPP_TEMPLATE_FEEDBACK", pattern=r"^[a-z0-9_]{1,512}$")
+    # how long a message claimed by a process stays its own: a killed process's messages wait this long
+    # before another takes them (those it had in flight are then held as uncertain, never sent twice)
+    whatsapp_lease_seconds: float = Field(60.0, alias="SCENARI_WHATSAPP_LEASE_SECONDS", ge=2, le=3600)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """All four WhatsApp settings given (one or three of them alone: :meth:`_whatsapp_complete` says which is missing)."""
+        return bool(self.whatsapp_token and self.whatsapp_phone_id and self.whatsapp_app_secret and self.whatsapp_verify_token)
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> Settings:
+        names = {"SCENARI_WHATSAPP_TOKEN": self.whatsapp_token, "SCENARI_WHATSAPP_PHONE_ID": self.whatsapp_phone_id,
+                 "SCENARI_WHATSAPP_APP_SECRET": self.whatsapp_app_secret,
+                 "SCENARI_WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token}
+        missing = [name for name, value in names.items() if not value]
+        if missing and len(missing) < len(names):
+            raise ValueError(f"{missing[0]} is not set (the WhatsApp channel needs it with the other SCENARI_WHATSAPP_ settings)")
+        return self
 
     @field_validator("reminder_delays", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from dialogs import Input, Message
 from dialogs.answers import fold
-from dialogs.i18n import Catalogue
+from dialogs.i18n import Catalogue, speaking
 from storage import Database
 
 from bot.service.conversation import Conversation
@@ -40,18 +40,22 @@ TEXTS: dict[str, dict[str, str]] = {  # the terminal's own texts, Italian first
     },
     "choice_hint": {
         "it": "(scrivi il numero o il testo dell'opzione)",
+        "it@lei": "(scriva il numero o il testo dell'opzione)",
         "en": "(type the option's number or text)",
     },
     "multi_hint": {
         "it": "(scrivi uno o più numeri separati da virgole, es. 1,3)",
+        "it@lei": "(scriva uno o più numeri separati da virgole, es. 1,3)",
         "en": "(type one or more numbers separated by commas, e.g. 1,3)",
     },
     "rank_hint": {
         "it": "(scrivi i numeri in ordine di importanza, separati da virgole, es. 3,1,5)",
+        "it@lei": "(scriva i numeri in ordine di importanza, separati da virgole, es. 3,1,5)",
         "en": "(type the numbers in order of importance, separated by commas, e.g. 3,1,5)",
     },
     "review_hint": {
         "it": "(scrivi il numero della risposta da cambiare, oppure «invia» per inviare)",
+        "it@lei": "(scriva il numero della risposta da cambiare, oppure «invia» per inviare)",
         "en": "(type the number of the answer to change, or “submit” to send)",
     },
     "skip_hint": {
@@ -60,6 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {  # the terminal's own texts, Italian first
     },
     "input_ended": {
         "it": "Input terminato prima della fine: le risposte date finora sono salvate; riprendi con lo stesso comando.",
+        "it@lei": "Input terminato prima della fine: le risposte date finora sono salvate; riprenda con lo stesso comando.",
         "en": "Input ended before the end: your answers so far are saved; resume with the same command.",
     },
     "unknown_command": {
@@ -113,7 +118,18 @@ async def run_chat(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
 ) -> int:
-    """Drive one questionnaire until it completes (0), the user quits or input ends (3)."""
+    """Drive one questionnaire until it completes (0), the user quits or input ends (3).
+
+    Every text is drawn in the questionnaire's register ("tu" or "Lei"), the terminal's own hints too.
+    """
+    with speaking(conversation.register_of(questionnaire_id)):
+        return await _run_chat(db, conversation, questionnaire_id, respondent_ref, lang, stdin, stdout)
+
+
+async def _run_chat(
+    db: Database, conversation: Conversation, questionnaire_id: str, respondent_ref: str, lang: str,
+    stdin: TextIO, stdout: TextIO,
+) -> int:
     chat = _Chat(db, conversation, questionnaire_id, respondent_ref, lang, stdout)
     reply = await chat.start()
     if reply.rejected and not reply.run_id and not chat.awaiting_consent:

@@ -38,6 +38,11 @@ from .state import AnswerChange, Input, Message, RunState, Step, utcnow
 
 def start(q: Questionnaire, lang: str = "it", now: datetime | None = None) -> Step:
     """Begin a run: the intro, any leading notes and the first question."""
+    with i18n.speaking(q.register):  # the engine's texts in the questionnaire's "tu" or "Lei"
+        return _start(q, lang, now)
+
+
+def _start(q: Questionnaire, lang: str, now: datetime | None) -> Step:
     now = now or utcnow()
     state = RunState(questionnaire_id=q.id, version=q.version, lang=lang, updated_at=now.isoformat())
     messages: list[Message] = []
@@ -54,6 +59,13 @@ def handle(
     expire_after: timedelta | None = None,
 ) -> Step:
     """Apply one input to a copy of ``state``; the caller's state is never mutated."""
+    with i18n.speaking(q.register):
+        return _handle(q, state, action, now, expire_after)
+
+
+def _handle(
+    q: Questionnaire, state: RunState, action: Input, now: datetime | None, expire_after: timedelta | None,
+) -> Step:
     now = now or utcnow()
     state = copy.deepcopy(state)
     lang = state.lang
@@ -102,7 +114,8 @@ def prompt(q: Questionnaire, state: RunState) -> list[Message]:
     """Render the current question again (after resume, status, or an error)."""
     if state.current is None:
         return []
-    return [render(q, state, position(state.current))]
+    with i18n.speaking(q.register):
+        return [render(q, state, position(state.current))]
 
 
 def progress(q: Questionnaire, state: RunState) -> tuple[int, int]:
@@ -328,9 +341,10 @@ def _complete(q: Questionnaire, state: RunState, messages: list[Message]) -> Ste
     state.current = None
     state.status = "completed"
     state.outcomes = evaluate_outcomes(q, state.answers)
-    if q.outro:
+    if q.outro:  # the author's own thanks: the closing line then only says the answers are saved
         messages.append(Message(kind="info", text=q.outro.get(lang)))
-    messages.append(Message(kind="completed", text=i18n.translate("completed", lang), outcomes=dict(state.outcomes)))
+    closing = i18n.translate("completed_saved" if q.outro else "completed", lang)
+    messages.append(Message(kind="completed", text=closing, outcomes=dict(state.outcomes)))
     return Step(state, messages, completed=True)
 
 

@@ -259,9 +259,16 @@ def _top_index(q: Questionnaire, key: str) -> int:
 
 
 def progress(q: Questionnaire, state: RunState, pos: Position | None) -> tuple[int, int]:
-    """(k, n): the current place among the top-level questions this respondent will see."""
+    """(k, n): the current place among the top-level questions this respondent may still see.
+
+    ``n`` counts the questions that are relevant now *and* those whose relevance still hangs on a
+    question not answered yet (``count(wishes) > 0`` before the wishes are asked): the most the run
+    can still reach. Answering forward only settles such questions, so the total never grows while
+    someone answers ("8 of 13", "9 of 11", "10 of 11"), where counting only what holds now made it
+    grow ("8 of 10", "9 of 11", "13 of 13"); it shrinks when an answer rules questions out.
+    """
     env = environment(q, state)
-    visible = [qq.key for qq in q.questions if qq.type not in SILENT_TYPES and is_relevant(qq, env)]
+    visible = _reachable(q, state, env, pos)
     if pos is not None and pos.kind != "review":
         group = q.group_of(pos.key)
         top = group.key if group is not None else pos.key
@@ -269,3 +276,33 @@ def progress(q: Questionnaire, state: RunState, pos: Position | None) -> tuple[i
             return visible.index(top) + 1, len(visible)
     done = sum(1 for key in visible if key in state.answers)
     return min(done + 1, len(visible)) if pos is not None else len(visible), len(visible)
+
+
+def _reachable(q: Questionnaire, state: RunState, env: dict[str, Any], pos: Position | None) -> list[str]:
+    """The top-level questions (not notes or calculations) the run has shown or may still show."""
+    current = None
+    if pos is not None and pos.key:
+        group = q.group_of(pos.key)
+        current = _top_index(q, group.key if group is not None else pos.key)
+    open_keys: set[str] = set()  # not answered yet and still ahead: what a relevance may yet depend on
+    out: list[str] = []
+    for index, question in enumerate(q.questions):
+        ahead = current is not None and index >= current and question.key not in state.answers
+        if question.type == "calculate":
+            if _reads(question, with_calculation=True) & open_keys:
+                open_keys.add(question.key)  # a calculation over what is not answered yet is not known yet
+            continue
+        undecided = bool(_reads(question) & open_keys)
+        if not (undecided or is_relevant(question, env)):
+            continue
+        if ahead:
+            open_keys.add(question.key)
+        if question.type not in SILENT_TYPES:
+            out.append(question.key)
+    return out
+
+
+def _reads(question: Question, with_calculation: bool = False) -> frozenset[str]:
+    """The names a question's relevance (and a calculation's formula) reads."""
+    sources = [question.relevant, question.calculation if with_calculation else None]
+    return frozenset().union(*(parse(source).names for source in sources if source))

@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 DEFAULT_LANGUAGE = "it"
+
+# The register a questionnaire speaks in (its `register:`, "lei" or "tu"; None: as written). An entry's
+# ``it@lei`` / ``it@tu`` text is read instead of its ``it`` one while a questionnaire's texts are drawn, so
+# the engine's errors, the consent and the thank-yous address the respondent as the questions do.
+REGISTERS = ("lei", "tu")
+_REGISTER: ContextVar[str | None] = ContextVar("scenari_register", default=None)
+
+
+@contextmanager
+def speaking(register: str | None) -> Iterator[None]:
+    """Look texts up in ``register`` inside the block (None: each text as written).
+
+    A context variable rather than one more parameter of every function that draws a text: the
+    engine, the service and the transports set it where they know the questionnaire, and each
+    asyncio task (one update, one web request) carries its own value.
+    """
+    token = _REGISTER.set(register)
+    try:
+        yield
+    finally:
+        _REGISTER.reset(token)
+
+
+def current_register() -> str | None:
+    return _REGISTER.get()
 
 MESSAGES: dict[str, dict[str, str]] = {
     "control_chars": {
         "it": "Il testo contiene caratteri di controllo (per esempio un carattere nullo) che non si possono "
               "salvare. Lo riscriva senza, per favore: le risposte già date sono salve.",
+        "it@tu": "Il testo contiene caratteri di controllo (per esempio un carattere nullo) che non si possono "
+                 "salvare. Riscrivilo senza, per favore: le risposte già date sono salve.",
         "en": "The text contains control characters (such as a null character) that cannot be saved. "
               "Please type it again without them: your answers so far are safe.",
     },
     "choose_option": {
         "it": "Scegli una delle opzioni proposte (puoi anche scriverne il numero).",
+        "it@lei": "Scelga una delle opzioni proposte (può anche scriverne il numero).",
         "en": "Please choose one of the options offered (you can also type its number).",
     },
     "not_integer": {
@@ -34,6 +64,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "above_max": {"it": "Il valore deve essere al massimo {max}.", "en": "The value must be at most {max}."},
     "too_long": {
         "it": "Il testo è troppo lungo ({length} caratteri): il massimo è {limit}. Puoi accorciarlo?",
+        "it@lei": "Il testo è troppo lungo ({length} caratteri): il massimo è {limit}. Può accorciarlo?",
         "en": "The text is too long ({length} characters): the limit is {limit}. Could you shorten it?",
     },
     "empty": {"it": "La risposta non può essere vuota.", "en": "The answer cannot be empty."},
@@ -51,74 +82,89 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "too_many": {
         "it": "Puoi scegliere al massimo {max} opzioni.",
+        "it@lei": "Può scegliere al massimo {max} opzioni.",
         "en": "You can choose at most {max} options.",
     },
     "none_selected": {
         "it": "Seleziona almeno un'opzione, poi conferma con «Fatto».",
+        "it@lei": "Selezioni almeno un'opzione, poi confermi con «Fatto».",
         "en": "Select at least one option, then confirm with “Done”.",
     },
     "rank_exactly": {
         "it": "Metti in ordine {n} voci: premile dalla più importante, poi conferma con «Fatto».",
+        "it@lei": "Metta in ordine {n} voci: le prema dalla più importante, poi confermi con «Fatto».",
         "en": "Put {n} items in order: press them from the most important, then confirm with “Done”.",
     },
     # a long list (dialogs.lookup): typed letters, the matches offered as buttons
-    "search_other": {"it": "🔎 Altro: scrivi per cercare", "en": "🔎 Other: type to search"},
+    "search_other": {"it": "🔎 Altro: scrivi per cercare", "it@lei": "🔎 Altro: scriva per cercare", "en": "🔎 Other: type to search"},
     "search_again": {"it": "🔎 Cerca di nuovo", "en": "🔎 Search again"},
     "search_type": {
         "it": "Scrivi le prime lettere del nome: ti propongo le voci che corrispondono.",
+        "it@lei": "Scriva le prime lettere del nome: le propongo le voci che corrispondono.",
         "en": "Type the first letters of the name: I will offer the entries that match.",
     },
     "search_pick": {
         "it": "Scegli una delle voci trovate, oppure scrivi altre lettere.",
+        "it@lei": "Scelga una delle voci trovate, oppure scriva altre lettere.",
         "en": "Choose one of the entries found, or type other letters.",
     },
     "search_found": {
         "it": "{n} voci corrispondono a «{text}»: scegli quella giusta, oppure scrivi di nuovo.",
+        "it@lei": "{n} voci corrispondono a «{text}»: scelga quella giusta, oppure scriva di nuovo.",
         "en": "{n} entries match “{text}”: choose the right one, or type again.",
     },
     "search_many": {
         "it": "{n} voci corrispondono a «{text}»; ecco le prime {shown}: scrivi qualche lettera in più per restringere.",
+        "it@lei": "{n} voci corrispondono a «{text}»; ecco le prime {shown}: scriva qualche lettera in più per restringere.",
         "en": "{n} entries match “{text}”; here are the first {shown}: type a few more letters to narrow them down.",
     },
     "search_close": {
         "it": "Nessuna voce comincia con «{text}»; forse cercavi una di queste?",
+        "it@lei": "Nessuna voce comincia con «{text}»; forse cercava una di queste?",
         "en": "No entry starts with “{text}”; did you mean one of these?",
     },
     "no_match_choose": {
         "it": "Scegli una delle opzioni proposte, oppure scrivi le prime lettere del nome: nessuna voce corrisponde a «{text}».",
+        "it@lei": "Scelga una delle opzioni proposte, oppure scriva le prime lettere del nome: nessuna voce corrisponde a «{text}».",
         "en": "Please choose one of the options offered, or type the first letters of the name: nothing matches “{text}”.",
     },
     "no_match": {
         "it": "Nessuna voce corrisponde a «{text}»: prova con le prime lettere del nome.",
+        "it@lei": "Nessuna voce corrisponde a «{text}»: provi con le prime lettere del nome.",
         "en": "Nothing matches “{text}”: try the first letters of the name.",
     },
-    "add_another": {"it": "Vuoi aggiungerne un altro?", "en": "Would you like to add another?"},
+    "add_another": {"it": "Vuoi aggiungerne un altro?", "it@lei": "Vuole aggiungerne un altro?", "en": "Would you like to add another?"},
     "item_label": {"it": "n. {n}", "en": "no. {n}"},
     "review_intro": {
         "it": "Ecco il riepilogo delle tue risposte. Puoi cambiarne una con i pulsanti, oppure inviare.",
+        "it@lei": "Ecco il riepilogo delle sue risposte. Può cambiarne una con i pulsanti, oppure inviare.",
         "en": "Here is a summary of your answers. You can change one with the buttons, or submit.",
     },
     "review_change": {"it": "✏️ {n}. {text}", "en": "✏️ {n}. {text}"},
     "review_submit": {"it": "Invia le risposte ✔", "en": "Submit my answers ✔"},
-    "follow_up_skip": {"it": "(puoi anche saltare)", "en": "(you may also skip)"},
+    "follow_up_skip": {"it": "(puoi anche saltare)", "it@lei": "(può anche saltare)", "en": "(you may also skip)"},
     "cannot_skip": {
         "it": "Questa domanda è obbligatoria e non si può saltare.",
         "en": "This question is required and cannot be skipped.",
     },
-    "at_start": {"it": "Sei già alla prima domanda.", "en": "You are already at the first question."},
+    "at_start": {"it": "Sei già alla prima domanda.", "it@lei": "È già alla prima domanda.", "en": "You are already at the first question."},
     "question_closed": {
         "it": "Questa domanda è chiusa: rispondi all'ultima domanda qui sotto.",
+        "it@lei": "Questa domanda è chiusa: risponda all'ultima domanda qui sotto.",
         "en": "This question is closed: please answer the latest question below.",
     },
     "expired": {
         "it": "Il questionario è rimasto fermo troppo a lungo ed è scaduto. Le risposte date finora sono conservate; puoi ricominciare quando vuoi.",
+        "it@lei": "Il questionario è rimasto fermo troppo a lungo ed è scaduto. Le risposte date finora sono conservate; può ricominciare quando vuole.",
         "en": "The questionnaire was idle for too long and has expired. Your answers so far are kept; you can start again whenever you like.",
     },
     "paused": {
         "it": "Questionario sospeso: le risposte date finora sono conservate. Puoi riprendere quando vuoi.",
+        "it@lei": "Questionario sospeso: le risposte date finora sono conservate. Può riprendere quando vuole.",
         "en": "Questionnaire paused: your answers so far are kept. You can resume whenever you like.",
     },
-    "resumed": {"it": "Riprendiamo da dove eri rimasto.", "en": "Let's continue where you left off."},
+    "resumed": {"it": "Riprendiamo da dove eri rimasto.", "it@lei": "Riprendiamo da dove si era fermato.",
+                "en": "Let's continue where you left off."},
     "not_active": {
         "it": "Questo questionario non è in corso.",
         "en": "This questionnaire is not in progress.",
@@ -127,20 +173,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "Grazie! Il questionario è completo e le risposte sono state salvate.",
         "en": "Thank you! The questionnaire is complete and your answers have been saved.",
     },
+    # after a questionnaire's own outro (which thanks already): the run is saved, without a second "Grazie!"
+    "completed_saved": {
+        "it": "Il questionario è completo e le risposte sono state salvate.",
+        "en": "The questionnaire is complete and your answers have been saved.",
+    },
     "progress": {"it": "Domanda {k} di {n}", "en": "Question {k} of {n}"},
     "current_answer": {"it": "Risposta attuale: {answer}", "en": "Current answer: {answer}"},
     "invalid": {"it": "Risposta non valida.", "en": "Invalid answer."},
     "skipped": {"it": "(saltata)", "en": "(skipped)"},
     "status": {
         "it": "Sei alla domanda {k} di {n} del questionario «{title}».",
+        "it@lei": "È alla domanda {k} di {n} del questionario «{title}».",
         "en": "You are at question {k} of {n} of “{title}”.",
     },
     # the end of a run (dialogs.summary): the respondent's outcome beside everyone else's
     "so_far": {"it": "Come si distribuiscono i rispondenti finora ({n}):", "en": "How respondents are distributed so far ({n}):"},
-    "line": {"it": "• {label}: {share} (baseline {baseline})", "en": "• {label}: {share} (baseline {baseline})"},
+    # the outcome's baseline_label names the comparison in the respondent's words («Cremona, indagine Censis 2004: 12,4%»)
+    "line": {"it": "• {label}: {share} ({source}: {baseline})", "en": "• {label}: {share} ({source}: {baseline})"},
+    "reference": {"it": "valore di riferimento", "en": "reference value"},
     "line_no_baseline": {"it": "• {label}: {share}", "en": "• {label}: {share}"},
     "yours": {"it": "{title}: {label}", "en": "{title}: {label}"},
-    "baseline_note": {"it": "Baseline: {label}.", "en": "Baseline: {label}."},
 }
 
 
@@ -190,7 +243,8 @@ class Catalogue:
 
     def translate(self, key: str, lang: str, /, **params: Any) -> str:
         """The text ``key`` in ``lang`` (falling back to the deployment's default language, then
-        Italian), with ``params`` filled in; the plan's texts first.
+        Italian), with ``params`` filled in; the plan's texts first. In a questionnaire's register
+        (:func:`speaking`) an entry's ``it@lei`` text comes before its ``it`` one.
 
         ``key`` and ``lang`` are positional-only so a ``{lang}`` placeholder can be filled like any other.
         """
@@ -198,8 +252,12 @@ class Catalogue:
         if key not in self.texts and added is None and self.below is not None:
             return self.below.translate(key, lang, **params)
         entry = {**self.texts.get(key, {}), **(added or {})}
-        template = (entry.get(lang) or next((entry[d] for d in _DEFAULT if entry.get(d)), None)
-                    or entry.get(self.fallback) or next(iter(entry.values())))
+        register = _REGISTER.get()
+        template = next(
+            (text for code in (lang, *_DEFAULT, self.fallback)
+             for text in ((entry.get(f"{code}@{register}") if register else None), entry.get(code)) if text),
+            None,
+        ) or next(iter(entry.values()))
         if self.whole_floats:
             params = {k: _fmt(v) for k, v in params.items()}
         return template.format(**params)

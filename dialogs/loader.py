@@ -291,7 +291,11 @@ def _with_fragments(raw: dict[str, Any], source: str, directories: list[Path]) -
         where = f"question #{number} (include)"
         if set(question) != {"include"} or not isinstance(name, str) or not name.replace("_", "").isalnum():
             raise DefinitionError(source, where, "an include is written alone: {include: NAME}, NAME a fragment's file name")
-        path = next((d / f"{name}.yaml" for d in directories if (d / f"{name}.yaml").exists()), None)
+        # a fragment may be written in each register (fragments/NAME.lei.yaml beside NAME.yaml), so the
+        # age gate of a questionnaire that says "Lei" does not say "tu"
+        register = raw.get("register")
+        names = [f"{name}.{register}.yaml", f"{name}.yaml"] if isinstance(register, str) else [f"{name}.yaml"]
+        path = next((d / file for file in names for d in directories if (d / file).exists()), None)
         if path is None:
             raise DefinitionError(source, where, f"no fragment {name!r} (looked for {FRAGMENTS}/{name}.yaml)")
         try:

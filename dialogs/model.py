@@ -8,6 +8,7 @@ in :mod:`dialogs.loader`, which reports them with the file and question key.
 from __future__ import annotations
 
 import re
+import warnings
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -244,6 +245,11 @@ class Outcome(_Strict):
         return self
 
 
+# `register` (below) is named like ABCMeta.register, a method of the class, never of an instance: pydantic's
+# warning about the shadowing says nothing about the field, which reads as any other (q.register).
+warnings.filterwarnings("ignore", message='Field name "register" in "Questionnaire" shadows', category=UserWarning)
+
+
 class Questionnaire(_Strict):
     spec_version: int = SPEC_VERSION
     # The language every text must have (the deployment's SCENARI_LANG); others are optional.
@@ -267,6 +273,10 @@ class Questionnaire(_Strict):
     computed: list[Computed] = Field(default_factory=list)
     outcomes: list[Outcome] = Field(default_factory=list)
     review: bool = False  # show a summary with "change" buttons before submitting
+    # How the questionnaire addresses the respondent in Italian: "lei" (formal) or "tu". The engine's
+    # errors, the consent, the summary and the thank-yous follow it (their ``it@lei`` / ``it@tu`` texts,
+    # dialogs.i18n.speaking), and an included fragment's NAME.lei.yaml is taken over NAME.yaml.
+    register: Literal["lei", "tu"] | None = None
     # Named values every expression and ``${name}`` sees, with their defaults; the host may set
     # them at run time (:meth:`with_parameters`, e.g. the deployment's minimum age), so a
     # threshold lives in the settings while the engine reads no settings.

@@ -20,7 +20,8 @@ def outcome_report(
     distributions: Mapping[str, Mapping[str, int]],
     lang: str,
 ) -> str:
-    """The respondent's classification, what it means, and the distribution beside the baseline."""
+    """The respondent's classification, what it means, and the distribution beside the baseline (named by
+    its ``baseline_label``, e.g. «Cremona, indagine Censis 2004: 12,4%»)."""
     blocks: list[str] = []
     for outcome in q.outcomes:
         value = outcomes.get(outcome.key)
@@ -34,16 +35,16 @@ def outcome_report(
         if total:
             lines.append("")
             lines.append(translate("so_far", lang, n=total))
+            # the comparison named in words beside each share, never the analysts' "baseline"
+            source = outcome.baseline_label.get(lang) if outcome.baseline_label else translate("reference", lang)
             for option, label in outcome.labels.items():
                 share = percent(100 * counts.get(option, 0) / total, lang)
                 if option in outcome.baseline:
                     lines.append(
-                        translate("line", lang, label=label.get(lang), share=share,
-                           baseline=percent(outcome.baseline[option], lang))
+                        translate("line", lang, label=label.get(lang), share=share, source=source,
+                                  baseline=percent(outcome.baseline[option], lang))
                     )
                 else:
                     lines.append(translate("line_no_baseline", lang, label=label.get(lang), share=share))
-            if outcome.baseline_label:
-                lines.append(translate("baseline_note", lang, label=outcome.baseline_label.get(lang)))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -190,7 +190,21 @@ async def is_unreachable(session: AsyncSession, respondent_id: int) -> bool:
 
 async def resolve(session: AsyncSession, segment: dict[str, Any], since: str | None = None) -> list[Recipient]:
     """Every subscriber the segment reaches, in respondent order (consent given under ``since`` or later)."""
-    f = check_segment(segment)
+    rows = await _members(session, check_segment(segment), since, Respondent.channel == CHANNEL)
+    return [Recipient(rid, int(ext), lang or "it") for rid, ext, lang in rows if _is_chat(ext)]
+
+
+async def in_segment(session: AsyncSession, respondent_id: int, segment: dict[str, Any], since: str | None = None) -> bool:
+    """Whether one subscriber of any channel is in the segment (the web's voters: bot.web.voting).
+
+    The same filters and consent rule as :func:`resolve`, which lists only the chat's reachable people.
+    """
+    return bool(await _members(session, check_segment(segment), since, Respondent.id == respondent_id))
+
+
+async def _members(session: AsyncSession, f: dict[str, list[str]], since: str | None,
+                   who: ColumnElement[bool]) -> list[tuple[int, str, str | None]]:
+    """(id, external id, language) of the subscribers ``who`` selects that the filters ``f`` keep."""
     latest = _latest_decision(NEWSLETTER)
     query = (
         select(Respondent.id, Respondent.external_id, Respondent.language)
@@ -198,7 +212,7 @@ async def resolve(session: AsyncSession, segment: dict[str, Any], since: str | N
         .join(Consent, and_(Consent.id == latest.c.consent_id, Consent.granted.is_(True),
                             agreed_since(Consent.notice_version, since)))
         .outerjoin(RecipientStatus, RecipientStatus.respondent_id == Respondent.id)
-        .where(Respondent.channel == CHANNEL, RecipientStatus.unreachable_at.is_(None))
+        .where(who, RecipientStatus.unreachable_at.is_(None))
         .order_by(Respondent.id)
     )
     if "lang" in f:
@@ -218,14 +232,14 @@ async def resolve(session: AsyncSession, segment: dict[str, Any], since: str | N
         started = select(Run.id).where(Run.respondent_id == Respondent.id, Run.questionnaire_id == qid)
         done = select(Run.id).where(Run.respondent_id == Respondent.id, Run.questionnaire_id == qid, Run.status == "completed")
         query = query.where(started.exists(), ~done.exists())
-    rows = [(rid, ext, lang) for rid, ext, lang in await session.execute(query) if _is_chat(ext)]
+    rows = [(rid, ext, lang) for rid, ext, lang in await session.execute(query)]
     if "profile" in f:
         profiles = await latest_profiles(session, [rid for rid, _, _ in rows])
         rows = [r for r in rows if str(profiles.get(r[0])) in f["profile"]]
     if "municipality" in f:
         places = await _answers(session, [rid for rid, _, _ in rows], PROFILE_QUESTIONNAIRE, "municipality")
         rows = [r for r in rows if str(places.get(r[0])) in f["municipality"]]
-    return [Recipient(rid, int(ext), lang or "it") for rid, ext, lang in rows]
+    return rows
 
 
 async def count(session: AsyncSession, segment: dict[str, Any], since: str | None = None) -> dict[str, int]:

@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "privacy": ("privacy", "data protection requests (download my data)"),
     "tables": ("exports", "convergence tables for analysts (themes, priorities, visions …)"),
     "simulate": ("exports", "fill the database with synthetic runs of every questionnaire"),
+    "report": ("report", "the printable preliminary study (PDF): every chart of the dashboard with its table"),
     "audience": ("communication", "newsletter subscribers and segments (counts only)"),
     "broadcast": ("communication", "newsletters to a segment, delivered at Telegram's pace"),
     "event": ("events", "workshops and meetings: invitations, RSVP, attendance"),

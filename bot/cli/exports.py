@@ -2,6 +2,8 @@
 
     scenari export --questionnaire ID --format xlsx|csv|parquet|sav|dta --out PATH
                    [--values labels|codes|both] [--joined] [--lang it|en]
+                   [--since DAY] [--until DAY] [--category C …] [--channel …] [--municipality …] [--profile …]
+                   [--age-band …]   (the dashboard's filters, exports.filters)
     scenari export --table actors|cards|ratings --format xlsx|csv --out PATH
     scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3] [--lang it|en]
     scenari tables rebuild [--out-dir var/exports] [--no-tag]
@@ -14,7 +16,8 @@ labels), or a table of the register: actors, project cards, ratings. ``tables`` 
 themes); ``tables rebuild`` is the scheduled job run once: tag the pending texts, then write
 ``convergence-latest.xlsx`` and a timestamped copy, under the job's database lease (an instance
 already rebuilding is not doubled) and recorded as a snapshot. ``simulate`` fills the database
-with seeded synthetic runs of every questionnaire (storage.simulate).
+with seeded synthetic runs of every questionnaire, each walked through the flow engine over a
+seven-week campaign (storage.simulate).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from exports.filters import PARAMETERS, SINCE, UNTIL, FilterError, Filters, categorise, export_runs
 from exports.lease import new_holder, run_job_now
 from exports.options import DEFAULT_THRESHOLD, RAW_VALUES, Options, RawOptions
 from exports.raw import FORMATS as RAW_FORMATS
@@ -33,7 +37,7 @@ from exports.register import write_table
 from exports.scheduler import ConvergenceJob, convergence_spec
 from exports.tables import TABLE_NAMES, compute_tables, write_tables
 from exports.tables.language import LANGUAGES as TABLE_LANGUAGES
-from storage import Database, ratings, register, repository
+from storage import Database, facets, ratings, register, repository
 from storage.deliberation import simulate_votes
 from storage.simulate import simulate
 
@@ -60,7 +64,19 @@ def add_export(parser: argparse.ArgumentParser) -> None:
                         help="also a multiple choice's whole selection in one cell, beside its 0/1 columns")
     parser.add_argument("--lang", default=None,
                         help="language of the labels, questions and sheets (default: SCENARI_LANG, the plan's)")
+    _filter_flags(parser)
     with_database(parser, _export)
+
+
+def _filter_flags(parser: argparse.ArgumentParser) -> None:
+    """The dashboard's filters (exports.filters) as flags: the same runs as a filtered /analisi page."""
+    parser.add_argument("--since", help="only runs from the Monday of this day's week (YYYY-MM-DD, UTC; a completed run: the "
+                        "day completed) — whole weeks, as the dashboard counts")
+    parser.add_argument("--until", help="only runs up to the Sunday of this day's week (YYYY-MM-DD, UTC)")
+    for flag, help_text in (("--category", "actor category (citizen for citizens)"), ("--channel", "telegram, web …"),
+                            ("--municipality", "municipality code"), ("--profile", "innovation profile code"),
+                            ("--age-band", "age band code")):
+        parser.add_argument(flag, action="append", default=None, help=f"only respondents of this {help_text}; repeatable")
 
 
 def add_tables(parser: argparse.ArgumentParser) -> None:
@@ -120,10 +136,32 @@ async def _export(args: argparse.Namespace, settings: Settings, db: Database) ->
     async with db.transaction() as session:
         q = await catalog.with_runtime_lists(session, q)  # the register's actors: their codes in the codebook
         runs = await repository.export_runs(session, q.id)
+        chosen = _filters(args)
+        if chosen is None:
+            return 2
+        if not chosen.empty:
+            found, days = await facets.load(session)
+            found = categorise(found, days, settings.plan.sources().tables.business)  # as the dashboard counts
+            runs = export_runs(chosen, q.id, runs, found)
     path = write_export(q, runs, args.format, args.out, options)
     completed = sum(1 for run in runs if run.status == "completed")
     print(f"Exported {len(runs)} runs of {q.id} ({completed} completed, {len(runs) - completed} partial) to {path}")
     return 0
+
+
+def _filters(args: argparse.Namespace) -> Filters | None:
+    """The flags as the dashboard's filter set; None, said on standard error, when a date is wrong."""
+    params = {PARAMETERS[attr]: getattr(args, flag, None) or [] for attr, flag in (
+        ("channels", "channel"), ("categories", "category"), ("municipalities", "municipality"),
+        ("profiles", "profile"), ("age_bands", "age_band"))}
+    params |= {SINCE: [args.since] if getattr(args, "since", None) else [],
+               UNTIL: [args.until] if getattr(args, "until", None) else []}
+    try:
+        return Filters.from_query(params)
+    except FilterError as exc:
+        print(f"Error: --{ {SINCE: 'since', UNTIL: 'until'}.get(str(exc), str(exc)) } is not a valid day "
+              "(YYYY-MM-DD, the end not before the start)", file=sys.stderr)
+        return None
 
 
 async def _register_table(args: argparse.Namespace, settings: Settings, db: Database) -> int:

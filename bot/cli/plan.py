@@ -36,6 +36,7 @@ def load_catalogues() -> Mapping[str, Any]:
     import bot.terminal  # noqa: F401
     import bot.web.dashboard.texts  # noqa: F401
     import bot.web.texts  # noqa: F401
+    import bot.whatsapp.texts  # noqa: F401
     from dialogs import i18n
 
     return i18n.CATALOGUES

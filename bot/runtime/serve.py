@@ -52,6 +52,11 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
     except BaseException:
         listening.close()
         raise
+    try:
+        whatsapp = _whatsapp(app, settings, db)
+    except BaseException:
+        listening.close()
+        raise
     server = _make_server(_server_config(app, host, port))
     stop = asyncio.Event()
     request_stop = _stopper(server, stop)
@@ -60,7 +65,10 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
     notifier = _NotifierSlot()
     if status.mode == "polling":
         tasks["bot"] = asyncio.create_task(_polling(settings, db, stop, notifier, status), name="bot")
-    print(f"Scenari is serving http://{_display_host(host)}:{port} ({_mode_line(settings)}; Ctrl+C stops).",
+    if whatsapp is not None:
+        tasks["whatsapp"] = asyncio.create_task(whatsapp.run(stop), name="whatsapp")
+    channels = "; WhatsApp by webhook at /whatsapp/webhook" if whatsapp is not None else ""
+    print(f"Scenari is serving http://{_display_host(host)}:{port} ({_mode_line(settings)}{channels}; Ctrl+C stops).",
           flush=True)
     jobs = background_jobs(settings, db)  # tagging, tables, sender: once per process, loaded off the loop
     entered = False
@@ -81,6 +89,15 @@ async def serve(settings: Settings, db: Database, host: str, port: int) -> int:
         if entered:
             await jobs.__aexit__(None, None, None)
         print("Scenari stopped.", flush=True)
+
+
+def _whatsapp(app: Any, settings: Settings, db: Database) -> Any:
+    """Meta's webhook and the WhatsApp sender, when SCENARI_WHATSAPP_* are set (pywa imported only then)."""
+    if not settings.whatsapp_enabled:
+        return None
+    from bot.whatsapp.channel import install
+
+    return install(app, settings, db)
 
 
 def _cannot_listen(host: str, port: int, exc: OSError) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import dialogs
 from dialogs import Input, Message, Option, Questionnaire, RunState
+from dialogs.i18n import speaking
 from dialogs.summary import outcome_report
 from storage import repository
 from storage.models import Respondent, Run
@@ -100,6 +102,28 @@ class Conversation:
     async def has_consent(self, session: AsyncSession, respondent: Respondent) -> bool:
         return await self.consent_needed(session, respondent) is None
 
+    # --- the register ("tu" or "Lei") -----------------------------------------------------------
+
+    def register_of(self, questionnaire_id: str | None) -> str | None:
+        """The register of a questionnaire (or of the interview an invitation opens); None if unknown."""
+        if questionnaire_id and invitations.is_invitation(questionnaire_id):
+            questionnaire_id = invitations.INTERVIEW
+        if not questionnaire_id or questionnaire_id not in self.catalog:
+            return None
+        return self.catalog.current(questionnaire_id).register
+
+    async def register_for(self, session: AsyncSession, respondent: Respondent) -> str | None:
+        """The register to speak to a respondent in outside a questionnaire's own turn (a transport's
+        errors, a button after the end): that of their open run, else of their latest one."""
+        if respondent.id is None:
+            return None
+        run = await repository.open_run(session, respondent.id)
+        questionnaire_id = run.questionnaire_id if run is not None else await session.scalar(
+            select(Run.questionnaire_id).where(Run.respondent_id == respondent.id)
+            .order_by(Run.updated_at.desc(), Run.id.desc()).limit(1)
+        )
+        return self.register_of(questionnaire_id)
+
     # --- starting and consent -------------------------------------------------------------
 
     def menu(self, lang: str) -> Reply:
@@ -147,15 +171,16 @@ class Conversation:
     def consent_prompt(self, lang: str, questionnaire_id: str, changed: Sequence[str] = ()) -> Reply:
         """The consent question, with the notice in short (``changed``: the purposes that changed since
         the respondent's consent, said on its second line)."""
-        lines = short_text(self.notice, lang, self.notice_url).split("\n")
-        if changed:
-            purposes = ", ".join(self.notice.label(p, lang) for p in changed)
-            lines.insert(1, translate("consent_again", lang, version=self.notice.version_words(self.notice.version, lang),
-                                      purposes=purposes))
-        options = (
-            Option(value="yes", label=translate("consent_accept", lang)),
-            Option(value="no", label=translate("consent_decline", lang)),
-        )
+        with speaking(self.register_of(questionnaire_id)):  # "Accetta" before a survey that says "Lei"
+            lines = short_text(self.notice, lang, self.notice_url).split("\n")
+            if changed:
+                purposes = ", ".join(self.notice.label(p, lang) for p in changed)
+                lines.insert(1, translate("consent_again", lang, version=self.notice.version_words(self.notice.version, lang),
+                                          purposes=purposes))
+            options = (
+                Option(value="yes", label=translate("consent_accept", lang)),
+                Option(value="no", label=translate("consent_decline", lang)),
+            )
         message = Message(
             kind="prompt", text="\n".join(lines), question_key=CONSENT_KEY,
             question_type="single", options=options,
@@ -169,7 +194,9 @@ class Conversation:
             respondent = await self.respondent(session, respondent.channel, respondent.external_id, respondent.language)
         await repository.record_consent(session, respondent.id, PARTICIPATION, granted, self.notice_version)
         if not granted:
-            return Reply([Message(kind="info", text=translate("consent_declined", respondent.language))], lang=respondent.language)
+            with speaking(self.register_of(questionnaire_id)):
+                text = translate("consent_declined", respondent.language)
+            return Reply([Message(kind="info", text=text)], lang=respondent.language)
         if questionnaire_id and (questionnaire_id in self.catalog or invitations.is_invitation(questionnaire_id)):
             return await self.start(session, respondent, questionnaire_id)
         return self.menu(respondent.language)
@@ -194,7 +221,9 @@ class Conversation:
             run = await repository.open_run(session, respondent.id, for_update=True)
         if run is None:
             reply = self.menu(lang)
-            reply.messages.insert(0, Message(kind="info", text=translate("no_run", lang)))
+            # someone who writes first ("ciao") is greeted and offered the questionnaires, not told off
+            first_contact = respondent.id is None
+            reply.messages.insert(0, Message(kind="info", text=translate("greeting" if first_contact else "no_run", lang)))
             reply.rejected = True
             return reply
         return await self._apply(session, respondent, run, action, now)
@@ -206,6 +235,13 @@ class Conversation:
             q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
         except UnknownQuestionnaire:
             return Reply([Message(kind="error", text=dialogs.i18n.translate("not_active", respondent.language))], rejected=True)
+        with speaking(q.register):  # the summary, the thank-yous and the hooks' texts in the questions' register
+            return await self._apply_to(session, respondent, run, q, action, now)
+
+    async def _apply_to(
+        self, session: AsyncSession, respondent: Respondent, run: Run, q: Questionnaire, action: Input,
+        now: datetime | None,
+    ) -> Reply:
         state = RunState.from_json(run.state)
         step = dialogs.handle(q, state, action, now=now, expire_after=self.expire_after)
         reply = Reply(

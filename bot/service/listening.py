@@ -40,6 +40,9 @@ INTERVIEW_PROJECT_FIELDS = {
     "project_summary_more": "description_more",
 }
 
+# ... and back: the interview's question a card's field was answered under (its choices' labels)
+CARD_KEYS_IN_INTERVIEW = {card: interview for interview, card in INTERVIEW_PROJECT_FIELDS.items()}
+
 LABELS: dict[str, tuple[str, str]] = {
     "promoter": ("Promotore", "Promoter"),
     "partners": ("Partner", "Partners"),
@@ -111,6 +114,7 @@ async def card_summary(session: AsyncSession, catalog: QuestionnaireCatalog, car
         q: Questionnaire | None = await catalog.for_run(session, card.questionnaire_id, card.questionnaire_version)
     except UnknownQuestionnaire:
         q = None
+    interview = card.questionnaire_id == INTERVIEW_QUESTIONNAIRE
 
     def label(key: str) -> str:
         it, en = LABELS[key]
@@ -121,8 +125,8 @@ async def card_summary(session: AsyncSession, catalog: QuestionnaireCatalog, car
         if key == "cost" and isinstance(raw, (int, float)):
             return f"{number(float(raw), lang, decimals=2)} €"
         if q is not None:
-            try:
-                return dialogs.describe(q, q.question(key), raw, lang)
+            try:  # an interview's card keeps the card's words: its choices are the interview's question's
+                return dialogs.describe(q, q.question(CARD_KEYS_IN_INTERVIEW.get(key, key) if interview else key), raw, lang)
             except (KeyError, ValueError):
                 pass
         return ", ".join(map(str, raw)) if isinstance(raw, list) else str(raw)

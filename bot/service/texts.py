@@ -1,5 +1,8 @@
 """The service's one text catalogue, Italian first: consent, commands, errors, invitations, listening,
 deliberation and the communication plan; looked up with :func:`translate`.
+
+An entry's ``it`` text is written in one register; where a questionnaire speaks the other (its
+``register:``), an ``it@lei`` or ``it@tu`` text says the same in it (dialogs.i18n.speaking).
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "consent_rights": {
         "it": "I tuoi diritti, in ogni momento: {rights}; e il reclamo al {authority}.",
+        "it@lei": "I suoi diritti, in ogni momento: {rights}; e il reclamo al {authority}.",
         "en": "Your rights, at any time: {rights}; and a complaint to the {authority}.",
     },
     "consent_link": {"it": "L'informativa completa: {url}", "en": "The full privacy notice: {url}"},
-    "consent_question": {"it": "Accetti di partecipare?", "en": "Do you agree to take part?"},
+    "consent_question": {"it": "Accetti di partecipare?", "it@lei": "Accetta di partecipare?", "en": "Do you agree to take part?"},
     "consent_again": {
         "it": "Abbiamo aggiornato l'informativa sulla privacy ({version}) e «{purposes}» è cambiata: "
               "ti chiediamo di nuovo il consenso.",
+        "it@lei": "Abbiamo aggiornato l'informativa sulla privacy ({version}) e «{purposes}» è cambiata: "
+                  "le chiediamo di nuovo il consenso.",
         "en": "We have updated the privacy notice ({version}) and “{purposes}” has changed: "
               "we ask for your consent again.",
     },
@@ -64,15 +70,25 @@ TEXTS: dict[str, dict[str, str]] = {
     "consent_decline": {"it": "Non accetto", "en": "I do not agree"},
     "consent_declined": {
         "it": "Va bene: non conserviamo nulla oltre alla tua scelta. Se cambi idea, ricomincia quando vuoi.",
+        "it@lei": "Va bene: non conserviamo nulla oltre alla sua scelta. Se cambia idea, ricominci quando vuole.",
         "en": "All right: we keep nothing but your choice. If you change your mind, start again whenever you like.",
     },
     "consent_revoked": {
         "it": "Consenso revocato: non ti faremo altre domande.",
+        "it@lei": "Consenso revocato: non le faremo altre domande.",
         "en": "Consent withdrawn: we will not ask you anything else.",
     },
     "no_run": {
         "it": "Non hai un questionario in corso. Scegline uno per iniziare.",
+        "it@lei": "Non ha un questionario in corso. Ne scelga uno per iniziare.",
         "en": "You have no questionnaire in progress. Choose one to start.",
+    },
+    # the first words to someone who writes before anything else ("ciao"): a greeting, then the menu
+    "greeting": {
+        "it": "Ciao! Qui puoi rispondere ai questionari del piano strategico della città: "
+              "bastano pochi minuti e le risposte restano riservate. Scegline uno per iniziare.",
+        "en": "Hello! Here you can answer the questionnaires of the city's strategic plan: "
+              "it takes a few minutes and your answers stay confidential. Choose one to start.",
     },
     "unknown_questionnaire": {
         "it": "Non conosco il questionario «{id}». Questi sono quelli aperti:",
@@ -234,6 +250,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "optin_question": {
         "it": "Vuole ricevere qui gli aggiornamenti del piano strategico (newsletter, risultati, inviti agli incontri)? "
               "Al massimo qualche messaggio al mese; può disiscriversi quando vuole con /disiscrivi.",
+        "it@tu": "Vuoi ricevere qui gli aggiornamenti del piano strategico (newsletter, risultati, inviti agli incontri)? "
+                 "Al massimo qualche messaggio al mese; puoi disiscriverti quando vuoi con /disiscrivi.",
         "en": "Would you like to receive the strategic plan's news here (newsletter, results, invitations to meetings)? "
               "A few messages a month at most; you can unsubscribe at any time with /disiscrivi.",
     },
@@ -241,18 +259,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "optin_no": {"it": "No, grazie", "en": "No, thanks"},
     "subscribed": {
         "it": "Iscrizione registrata: riceverà gli aggiornamenti del piano. Per annullarla: /disiscrivi.",
+        "it@tu": "Iscrizione registrata: riceverai gli aggiornamenti del piano. Per annullarla: /disiscrivi.",
         "en": "You are subscribed to the plan's news. To unsubscribe: /disiscrivi.",
     },
     "not_subscribed": {
         "it": "Va bene, nessun aggiornamento. Se cambia idea: /iscriviti.",
+        "it@tu": "Va bene, nessun aggiornamento. Se cambi idea: /iscriviti.",
         "en": "All right, no news. If you change your mind: /iscriviti.",
     },
     "unsubscribed": {
         "it": "Fatto: non riceverà più aggiornamenti né promemoria. Per iscriversi di nuovo: /iscriviti.",
+        "it@tu": "Fatto: non riceverai più aggiornamenti né promemoria. Per iscriverti di nuovo: /iscriviti.",
         "en": "Done: you will receive no more news or reminders. To subscribe again: /iscriviti.",
     },
     "was_not_subscribed": {
         "it": "Non risulta iscritto agli aggiornamenti. Per iscriversi: /iscriviti.",
+        "it@tu": "Non risulti iscritto agli aggiornamenti. Per iscriverti: /iscriviti.",
         "en": "You are not subscribed to the news. To subscribe: /iscriviti.",
     },
     "privacy_newsletter_on": {
@@ -278,6 +300,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "reminder": {
         "it": "Buongiorno! Il questionario «{title}» è rimasto a metà: le risposte date finora sono salvate. "
               "Quando ha qualche minuto, può riprendere da dove si era fermato.",
+        "it@tu": "Ciao! Il questionario «{title}» è rimasto a metà: le risposte date finora sono salvate. "
+                 "Quando hai qualche minuto, puoi riprendere da dove ti eri fermato.",
         "en": "Hello! The questionnaire “{title}” was left half-way: your answers so far are saved. "
               "When you have a few minutes, you can pick up where you left off.",
     },

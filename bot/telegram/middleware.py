@@ -74,7 +74,11 @@ class UpdateUnitOfWork(BaseMiddleware):
                     session, CHANNEL, str(user.id), user_language(user, self.settings.lang, self.settings.plan.languages)
                 )
             data.update(session=session, outbox=outbox, conversation=self.conversation, settings=self.settings)
-            return True, await handler(event, data)
+            # the bot's own texts (an error, /aiuto, a button after the end) in the "tu" or "Lei" of the
+            # respondent's questionnaire; the service sets a questionnaire's own register where it knows it
+            register = await self.conversation.register_for(session, data["respondent"]) if user is not None else None
+            with i18n.speaking(register):
+                return True, await handler(event, data)
 
         fresh, result = await self.committer.run(unit, key=(str(user.id) if user else None, event.update_id))
         if not fresh:

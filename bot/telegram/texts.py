@@ -16,10 +16,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "text_only": {
         "it": "Posso leggere solo messaggi di testo e i pulsanti: ripeto la domanda.",
+        "it@lei": "Posso leggere solo messaggi di testo e i pulsanti: le ripeto la domanda.",
         "en": "I can only read text messages and buttons: here is the question again.",
     },
     "edited": {
         "it": "Ho visto la modifica, ma la risposta registrata resta quella originale. Per cambiarla usa /indietro.",
+        "it@lei": "Ho visto la modifica, ma la risposta registrata resta quella originale. Per cambiarla usi /indietro.",
         "en": "I saw the edit, but the recorded answer stays the original one. To change it use /indietro.",
     },
     "unknown_command": {
@@ -28,6 +30,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "apology": {
         "it": "Mi dispiace, qualcosa è andato storto dalla mia parte. Le risposte già date sono al sicuro: riprova tra poco o scrivi /stato.",
+        "it@lei": "Mi dispiace, qualcosa è andato storto dalla mia parte. Le risposte già date sono al sicuro: riprovi tra poco o scriva /stato.",
         "en": "Sorry, something went wrong on my side. Your answers so far are safe: try again shortly or send /stato.",
     },
     "not_analyst": {
@@ -62,7 +65,21 @@ TEXTS: dict[str, dict[str, str]] = {
             "/lingua – italiano / English\n/informativa – l'informativa sulla privacy\n"
             "/privacy – i dati che conserviamo su di te\n"
             "/imieidati – scarica i tuoi dati (file JSON)\n"
-            "/cancella – cancella tutti i tuoi dati\n/aiuto – questo messaggio"
+            "/cancella – cancella tutti i tuoi dati\n"
+            "/iscriviti – ricevi qui le notizie del piano\n/disiscrivi – non riceverle più\n"
+            "/vota – vota le affermazioni della consultazione aperta\n/aiuto – questo messaggio"
+        ),
+        "it@lei": (
+            "Rispondo ai questionari del piano strategico della città.\n"
+            "/start – scelga un questionario\n/indietro – torna alla domanda precedente\n"
+            "/salta – salta una domanda facoltativa\n/stato – a che punto è\n"
+            "/annulla – sospende (le risposte restano)\n/riprendi – riprende\n"
+            "/lingua – italiano / English\n/informativa – l'informativa sulla privacy\n"
+            "/privacy – i dati che conserviamo su di lei\n"
+            "/imieidati – scarichi i suoi dati (file JSON)\n"
+            "/cancella – cancella tutti i suoi dati\n"
+            "/iscriviti – riceva qui le notizie del piano\n/disiscrivi – non riceverle più\n"
+            "/vota – voti le affermazioni della consultazione aperta\n/aiuto – questo messaggio"
         ),
         "en": (
             "I run the questionnaires of the city's strategic plan.\n"
@@ -72,7 +89,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "/lingua – italiano / English\n/informativa – the privacy notice\n"
             "/privacy – the data we hold about you\n"
             "/imieidati – download your data (a JSON file)\n"
-            "/cancella – erase all your data\n/aiuto – this message"
+            "/cancella – erase all your data\n"
+            "/iscriviti – get the plan's news here\n/disiscrivi – stop getting them\n"
+            "/vota – vote on the statements of the open consultation\n/aiuto – this message"
         ),
     },
     "closed": {"it": "Questa domanda è chiusa.", "en": "This question is closed."},

@@ -32,6 +32,8 @@ from .dashboard import Dashboard, install as install_dashboard
 from .edge import NoStore, ProxyHeadersMiddleware, SecurityHeaders
 from .privacy import PrivacyPages
 from .unsubscribe import UnsubscribePages
+from .newsletter import PATH as NEWS_PATH, NewsletterPages
+from .voting import PATH as VOTE_PATH, VotingPages
 from .session import DEFAULT_KEY_FILE, Sessions, load_secret_key
 from .texts import translate
 from .webhook import WEBHOOK_PATH, TelegramWebhook
@@ -99,6 +101,7 @@ def install_citizen_pages(app: FastAPI, web: WebChannel) -> None:
     """The citizens' routes: the questionnaires, the language switch, the privacy pages."""
     privacy = PrivacyPages(web)
     unsubscribe = UnsubscribePages(web)  # the e-mails' unsubscribe link (issue 19)
+    news, voting = NewsletterPages(web), VotingPages(web)  # the chat's /iscriviti, /disiscrivi and /vota (issue 19)
     routes = [
         ("/", web.index, "GET"),
         ("/q/{qid}", web.questionnaire, "GET"),
@@ -110,6 +113,10 @@ def install_citizen_pages(app: FastAPI, web: WebChannel) -> None:
         ("/informativa", privacy.notice, "GET"),
         (UNSUBSCRIBE_PATH, unsubscribe.confirm, "GET"),
         (UNSUBSCRIBE_PATH, unsubscribe.unsubscribe, "POST"),
+        (NEWS_PATH, news.show, "GET"),
+        (NEWS_PATH, news.decide, "POST"),
+        (VOTE_PATH, voting.show, "GET"),
+        (VOTE_PATH, voting.press, "POST"),
     ]
     for path, endpoint, method in routes:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)

@@ -35,7 +35,7 @@ from bot.service.catalog import QuestionnaireCatalog, UnknownQuestionnaire
 from bot.service.conversation import conversation_from_settings
 from bot.service.reply import CONSENT_KEY, MENU_KEY, Reply
 from ..settings import Settings
-from . import views
+from . import newsletter, views
 from .forms import FormError, read_form, safe_next
 from .rendering import page_language, render_page
 from .session import Flash, FlashStore, Sessions, WebSession
@@ -224,11 +224,12 @@ class WebChannel:
         shown = (flash.messages if flash else []) + [
             (m.kind, m.text) for m in (reply.messages if reply else []) if m.kind != "prompt"]
         bubbles, errors = views.transient(shown, context["thread"])
-        context["thread"] = context["thread"] + bubbles
+        context["thread"] = views.completion_bubbles(context["thread"] + bubbles, lang)
         if prompt_message is not None and reply is not None and reply.run_id:
             prompt = views.prompt_view(prompt_message, lang)
-            prompt.errors = errors
+            prompt.errors = views.web_errors(errors, lang, len(prompt.options))
             prompt.draft = flash.draft if flash and errors else None
+            views.keep_ticked(prompt, prompt.draft)  # a refused multiple choice keeps its ticks
             context["prompt"] = prompt
             context["run_id"] = reply.run_id
             return
@@ -236,6 +237,10 @@ class WebChannel:
         context["can_start"] = True
         context["started_before"] = run is not None or (flash is not None and flash.run_id is not None)
         context["just_finished"] = run is not None and run.status == "completed"
+        if context["just_finished"] and run is not None:  # the chat asks here too (NewsletterOptIn)
+            offer = await newsletter.offer(session, respondent, self.conversation.notice, lang, f"/q/{quote(qid)}#domanda",
+                                           run.id)
+            context["newsletter_offer"] = offer and {**offer, "run": run.public_id}
         if not context["started_before"]:  # came back later: say so if they already answered
             held = await repository.respondent_data(session, respondent.id)
             context["started_before"] = held is not None and any(
@@ -276,6 +281,8 @@ class WebChannel:
                 reply = await self.conversation.handle(session, respondent, action, run_id=form.get("run") or None)
                 if reply.rejected and action.kind == "text" and "text" in form:
                     draft = without_control_characters(action.value or "")[:20_000]
+                elif reply.rejected and form.get("action") == "done" and "choice" not in form:
+                    draft = ",".join(v for v in form.getlist("selected") if v.strip().isdigit())  # the ticks
             return reply, draft, reply.lang or respondent.language
 
         # group commit (as the Telegram path): concurrent answers share one transaction and one

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from bot.service import notice as privacy_notice, personal_data
 from bot.service import texts as service_texts
 
+from . import newsletter
 from .citizen import CHANNEL, WebChannel
 from .forms import FormError
 from .session import WebSession
@@ -36,18 +37,21 @@ class PrivacyPages:
             respondent = await self.web.respondent(session, ws)
             lang = respondent.language
             report = await self.web.conversation.privacy_report(session, respondent)
-        return self._page(request, ws, lang, report, held=respondent.id is not None)
+            news = (await newsletter.subscription(session, respondent, self.web.conversation.notice)).state
+        return self._page(request, ws, lang, report, held=respondent.id is not None, news=news)
 
     def _page(
         self, request: Request, ws: WebSession, lang: str, report: str, held: bool, error: str | None = None,
-        status: int = 200,
+        status: int = 200, news: str = "never",
     ) -> Response:
         footer = service_texts.translate("privacy_footer", lang)  # the chat's "/cancella" hint: here the form below does it
-        lines = [line for line in report.split("\n") if line.strip() != footer]
+        # the news line names the chat's /disiscrivi: here its own section says it, with the button
+        chat_only = {footer, *(service_texts.translate(f"privacy_newsletter_{k}", lang) for k in ("on", "off", "paused"))}
+        lines = [line for line in report.split("\n") if line.strip() not in chat_only]
         erased = request.query_params.get("cancellato") == "1" and not held
         return self.web.page(request, ws, lang, "privacy.html", {
             "title": translate("privacy_title", lang), "lines": lines, "held": held, "error": error,
-            "erased": service_texts.translate("erased", lang) if erased else None,
+            "erased": service_texts.translate("erased", lang) if erased else None, "newsletter": news,
         }, status)
 
     async def notice(self, request: Request) -> Response:

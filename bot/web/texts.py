@@ -122,6 +122,102 @@ TEXTS: dict[str, dict[str, str]] = {
         "it": "Il link d'invito è incompleto: manca il codice. Controlla il messaggio che hai ricevuto.",
         "en": "The invitation link is incomplete: the code is missing. Check the message you received.",
     },
+    # the engine's errors that name the chat's «Fatto» button, as the web's buttons say them (bot.web.views.web_errors)
+    "web_none_selected": {
+        "it": "Seleziona almeno un'opzione, poi premi «Conferma le scelte».",
+        "it@lei": "Selezioni almeno un'opzione, poi prema «Conferma le scelte».",
+        "en": "Select at least one option, then press “Confirm choices”.",
+    },
+    "web_rank_exactly": {
+        "it": "Metti in ordine {n} voci: premile dalla più importante, poi premi «Conferma l'ordine».",
+        "it@lei": "Metta in ordine {n} voci: le prema dalla più importante, poi prema «Conferma l'ordine».",
+        "en": "Put {n} items in order: press them from the most important, then press “Confirm the order”.",
+    },
+    # the end of a questionnaire: the outro has thanked already, so this line does not thank again
+    "completed_saved": {
+        "it": "Il questionario è completo e le risposte sono state salvate.",
+        "en": "The questionnaire is complete and your answers have been saved.",
+    },
+    "completed_title": {"it": "Questionario completato", "en": "Questionnaire completed"},
+    # /vota: a consultation's statements, one at a time (bot.web.voting)
+    "vote_link": {"it": "Vota le proposte", "en": "Vote on the proposals"},
+    "vote_title": {"it": "Consultazione", "en": "Consultation"},
+    "vote_explain": {
+        "it": "Brevi affermazioni nate da ciò che cittadini e organizzazioni hanno detto, una alla volta: "
+              "per ciascuna scegli D'accordo, Non d'accordo o Passo. Puoi fermarti quando vuoi e riprendere più tardi.",
+        "en": "Short statements drawn from what citizens and organisations said, one at a time: for each choose "
+              "Agree, Disagree or Pass. You can stop whenever you like and go on later.",
+    },
+    "vote_until": {"it": "Aperta fino al {date}.", "en": "Open until {date}."},
+    "vote_progress": {"it": "Affermazione {k} di {n}", "en": "Statement {k} of {n}"},
+    "vote_choices": {"it": "Il tuo voto", "en": "Your vote"},
+    "vote_pause": {"it": "Basta per ora", "en": "Enough for now"},
+    "vote_your_vote": {"it": "Hai votato «{choice}» su: «{text}»", "en": "You voted “{choice}” on: “{text}”"},
+    "vote_change": {"it": "Cambia il voto:", "en": "Change your vote:"},
+    "vote_join_title": {"it": "È aperta la consultazione «{name}»", "en": "The consultation “{name}” is open"},
+    "vote_join_button": {"it": "Comincia a votare", "en": "Start voting"},
+    "vote_resume": {"it": "Riprendi a votare", "en": "Go on voting"},
+    "vote_paused_web": {
+        "it": "Va bene, ci fermiamo qui. I tuoi voti sono salvati: torna su questa pagina quando vuoi riprendere.",
+        "en": "All right, let's stop here. Your votes are saved: come back to this page whenever you want to go on.",
+    },
+    "vote_done_web": {
+        "it": "Hai votato tutte le affermazioni per ora: grazie! Se ne arriveranno di nuove, le troverai qui.",
+        "en": "You have voted on every statement for now: thank you! If new ones arrive, you will find them here.",
+    },
+    "vote_none_web": {
+        "it": "Non c'è una consultazione aperta per te in questo momento. Le consultazioni si aprono per chi riceve "
+              "gli aggiornamenti del piano: puoi iscriverti dalla pagina «Aggiornamenti del piano».",
+        "en": "There is no consultation open for you right now. Consultations open to those who receive the "
+              "plan's news: you can subscribe on the “Plan news” page.",
+    },
+    # /notizie: the plan's news, opted in and withdrawn on the web (bot.web.newsletter)
+    "news_title": {"it": "Aggiornamenti del piano", "en": "Plan news"},
+    "news_web_explain": {
+        "it": "Sul web non ti chiediamo né un indirizzo email né un numero: gli aggiornamenti (come gli inviti a "
+              "votare nelle consultazioni) li trovi su queste pagine, in questo browser, quando torni.",
+        "en": "On the web we ask for no e-mail address and no number: the news (such as invitations to vote in "
+              "consultations) is on these pages, in this browser, when you come back.",
+    },
+    "news_version": {"it": "Il consenso si riferisce all'{version}.", "en": "The consent is given under the privacy {version}."},
+    "news_state_on": {"it": "Ricevi gli aggiornamenti del piano.", "en": "You receive the plan's news."},
+    "news_state_off": {"it": "Non ricevi gli aggiornamenti del piano.", "en": "You do not receive the plan's news."},
+    "news_state_never": {"it": "Non ti sei iscritto agli aggiornamenti del piano.", "en": "You have not subscribed to the plan's news."},
+    "news_state_paused": {
+        "it": "Gli aggiornamenti sono sospesi: l'informativa sulla newsletter è cambiata dopo la tua iscrizione. "
+              "Se vuoi continuare a riceverli, conferma qui sotto.",
+        "en": "The news is paused: the privacy notice on the newsletter changed after you subscribed. "
+              "If you want to go on receiving it, confirm below.",
+    },
+    "news_more": {"it": "Che cosa sono e come iscriversi", "en": "What they are and how to subscribe"},
+    "news_subscribe": {"it": "Sì, voglio gli aggiornamenti", "en": "Yes, I want the news"},
+    "news_confirm": {"it": "Confermo l'iscrizione", "en": "I confirm my subscription"},
+    "news_withdraw": {"it": "Non voglio più gli aggiornamenti", "en": "I no longer want the news"},
+    "news_no": {"it": "No, grazie", "en": "No, thanks"},
+    "news_offer_question": {
+        "it": "Vuoi ricevere gli aggiornamenti del piano (risultati, consultazioni, incontri)?",
+        "en": "Would you like to receive the plan's news (results, consultations, meetings)?",
+    },
+    "news_offer_again": {
+        "it": "L'informativa sulla newsletter è cambiata: finché non rispondi di nuovo non ricevi aggiornamenti.",
+        "en": "The privacy notice on the newsletter has changed: until you answer again you receive no news.",
+    },
+    "news_consent_first": {
+        "it": "Per ricevere gli aggiornamenti serve prima il consenso a partecipare: lo chiediamo all'inizio di un questionario.",
+        "en": "Receiving the news needs your consent to take part first: it is asked at the start of a questionnaire.",
+    },
+    "news_subscribed": {
+        "it": "Fatto: ricevi gli aggiornamenti del piano. Puoi disiscriverti quando vuoi da «Aggiornamenti del piano».",
+        "en": "Done: you receive the plan's news. You can unsubscribe whenever you like on “Plan news”.",
+    },
+    "news_unsubscribed": {
+        "it": "Fatto: non riceverai più aggiornamenti del piano. Puoi iscriverti di nuovo quando vuoi.",
+        "en": "Done: you will receive no more news from the plan. You can subscribe again whenever you like.",
+    },
+    "news_not_subscribed": {
+        "it": "Va bene: non riceverai aggiornamenti. Puoi iscriverti quando vuoi da «Aggiornamenti del piano».",
+        "en": "All right: you will receive no news. You can subscribe whenever you like on “Plan news”.",
+    },
     "footer": {
         "it": "Risposte analizzate solo in forma aggregata e pseudonima.",
         "en": "Answers are analysed only in aggregate, pseudonymous form.",

@@ -9,7 +9,7 @@ gracefully instead of breaking the page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as dataclasses_replace
 from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
@@ -18,6 +18,7 @@ import dialogs
 from dialogs import Input, Message, Questionnaire, RunState
 from dialogs.calculations import interpolate
 from dialogs.flow import has_value, item_env, position, value_at
+from dialogs.i18n import speaking
 
 from bot.service.catalog import QuestionnaireCatalog
 
@@ -250,3 +251,53 @@ def transient(messages: list[tuple[str, str]], already: list[Bubble]) -> tuple[l
             bubbles.append(Bubble("bot", css_kind(kind), text))
             shown.add(text)
     return bubbles, errors
+
+
+# The engine's errors written for the chat, where the confirm button reads «Fatto»: on the web the
+# buttons say «Conferma le scelte» / «Conferma l'ordine», and so must the error beside them.
+_CHAT_BUTTON_ERRORS = {"none_selected": "web_none_selected", "rank_exactly": "web_rank_exactly"}
+_REGISTERS = (None, "tu", "lei")
+
+
+def web_errors(errors: list[str], lang: str, options: int = 0) -> list[str]:
+    """``errors`` with the chat's wording of a confirm button replaced by the web's button label.
+
+    The engine gives its messages as text; the one way to know which it sent is to compare with
+    what it would say (in each register, for each count of a ranking up to ``options``).
+    """
+    if not errors:
+        return errors
+    known: dict[str, str] = {}
+    for register in _REGISTERS:
+        with speaking(register):
+            for engine_key, web_key in _CHAT_BUTTON_ERRORS.items():
+                counts = range(1, max(options, 1) + 1) if engine_key == "rank_exactly" else [None]
+                for n in counts:
+                    params = {} if n is None else {"n": n}
+                    known.setdefault(dialogs.i18n.translate(engine_key, lang, **params),
+                                     translate(web_key, lang, **params))
+    return [known.get(text, text) for text in errors]
+
+
+def keep_ticked(prompt: PromptView, draft: str | None) -> None:
+    """After a refused multiple choice, the boxes as the respondent ticked them (not cleared)."""
+    if prompt.control != "checkboxes" or draft is None:
+        return
+    ticked = {part for part in draft.split(",") if part}
+    for option in prompt.options:
+        option.selected = str(option.index) in ticked
+    prompt.draft = None
+
+
+def completion_bubbles(bubbles: list[Bubble], lang: str) -> list[Bubble]:
+    """The end of a questionnaire thanks once: after an outro, the engine's "Grazie! …" is said without it."""
+    kinds = [b.kind for b in bubbles]
+    if "completed" not in kinds or kinds.index("completed") == 0:
+        return bubbles
+    done = bubbles[kinds.index("completed")]
+    before = bubbles[kinds.index("completed") - 1]
+    thanks = done.text.split("!", 1)[0].strip().lower() if "!" in done.text else ""
+    if not thanks or before.speaker != "bot" or thanks not in before.text.lower():
+        return bubbles  # nothing said it before: the engine's line thanks, once
+    return [dataclasses_replace(b, text=translate("completed_saved", lang)) if b.kind == "completed" else b
+            for b in bubbles]

@@ -33,7 +33,7 @@ SCENARI_QUESTION_FIELDS = {
 SCENARI_SETTINGS = {
     "title": "text", "description": "text", "intro": "text", "outro": "text", "open": "bool",
     "review": "bool", "shared_lists": "words", "dynamic_lists": "json", "data_lists": "json",
-    "computed": "json", "outcomes": "json",
+    "computed": "json", "outcomes": "json", "register": "word",
 }
 SCENARI_SETTINGS_OTHER = frozenset({"scenari_lists", "scenari_spec"})
 

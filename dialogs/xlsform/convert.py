@@ -40,6 +40,8 @@ def to_questionnaire(job: ImportJob, form: dict[str, Any], settings: dict[str, s
             raw[name] = str(value).strip().lower() in _TRUE
         elif kind == "words":
             raw[name] = str(value).split()
+        elif kind == "word":  # scenari_register: lei or tu
+            raw[name] = str(value).strip().lower()
         elif kind == "json":
             try:
                 raw[name] = json.loads(value)

@@ -185,6 +185,8 @@ def _settings(q: Questionnaire, languages: list[str], named_lists: list[str]) ->
                 row[f"scenari_{field}::{language_column(lang)}"] = text.values[lang]
     row["scenari_open"] = "yes" if q.open else "no"
     row["scenari_review"] = "yes" if q.review else "no"
+    if q.register:
+        row["scenari_register"] = q.register
     if q.shared_lists:
         row["scenari_shared_lists"] = " ".join(q.shared_lists)
     if q.data_lists:  # their choices are on the choices sheet; this says which file they come from

@@ -14,7 +14,7 @@ from storage import Database, aggregates
 from storage.aggregates import AggregateData
 
 from ..options import Options, TableInputs
-from . import consensus, convergence, network, priorities, profiles, projects, visions
+from . import consensus, convergence, governance, network, priorities, profiles, projects, visions
 from .base import PREPARE_KEYS, Analysis, Table, Tables, prepare
 
 ANALYSES: tuple[Analysis, ...] = (
@@ -24,6 +24,7 @@ ANALYSES: tuple[Analysis, ...] = (
     profiles.ANALYSIS,  # firms' innovation profiles
     projects.ANALYSIS,  # reads the convergence ranking: after convergence
     network.ANALYSIS,
+    governance.ANALYSIS,  # the network's governance measures (networkx)
     consensus.ANALYSIS,  # the deliberation rounds' votes (docs/consensus.md)
 )
 

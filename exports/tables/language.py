@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from .base import Table, Tables
+from .governance import WAVE_GAP_DAYS
 
 # table → (sheet, title, description) per language; a description may use {quotes} and {top}
 TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
@@ -123,6 +124,54 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
         "en": ("network_centrality", "Most central actors",
                "Actors by degree centrality (distinct partners, either direction, current or wished)."),
     },
+    "governance_reading": {
+        "it": ("governance_lettura", "Governance: lettura",
+               "Che cosa dicono le misure della governance, in parole semplici."),
+        "en": ("governance_reading", "Governance: reading", "What the governance measures say, in plain words."),
+    },
+    "governance_summary": {
+        "it": ("governance_misure", "Governance: misure",
+               "Frammentazione, centralizzazione e reciprocità della rete delle collaborazioni attuali e di quelle "
+               "desiderate (networkx)."),
+        "en": ("governance_summary", "Governance: measures",
+               "Fragmentation, centralisation and reciprocity of the current and the wished collaboration networks "
+               "(networkx)."),
+    },
+    "governance_components": {
+        "it": ("governance_componenti", "Governance: componenti",
+               "Le componenti connesse (gruppi di attori legati da qualche percorso di legami), per categoria e "
+               "attore."),
+        "en": ("governance_components", "Governance: components",
+               "The connected components (groups of actors linked by some path of ties), by category and actor."),
+    },
+    "governance_communities": {
+        "it": ("governance_comunità", "Governance: comunità",
+               "Comunità: gruppi di attori con più legami tra loro che verso gli altri (modularità, metodo di Louvain)."),
+        "en": ("governance_communities", "Governance: communities",
+               "Communities: groups of actors with more ties among them than towards the others (Louvain "
+               "modularity)."),
+    },
+    "governance_brokers": {
+        "it": ("governance_intermediari", "Governance: intermediari",
+               "Intermediari: gli attori che stanno sul maggior numero di percorsi più brevi tra gli altri "
+               "(centralità di intermediazione)."),
+        "en": ("governance_brokers", "Governance: brokers",
+               "Brokers: the actors on the most shortest paths between the others (betweenness centrality)."),
+    },
+    "governance_waves": {
+        "it": ("governance_ondate", "Governance: ondate",
+               "Le ondate di interviste di ascolto (una nuova ondata dopo {gap} giorni senza interviste) e la rete "
+               "attuale di ciascuna."),
+        "en": ("governance_waves", "Governance: waves",
+               "Waves of listening interviews (a new wave after {gap} days without any) and the current network of "
+               "each."),
+    },
+    "governance_stability": {
+        "it": ("governance_stabilità", "Governance: stabilità dei legami",
+               "I legami tra ondate consecutive, tra gli attori intervistati in entrambe."),
+        "en": ("governance_stability", "Governance: stability of the ties",
+               "Ties between consecutive waves, among the actors interviewed in both."),
+    },
     "consensus_shared": {
         "it": ("consenso_condiviso", "Affermazioni condivise",
                "Le affermazioni di ogni turno ordinate per consenso tra categorie C = Π_c (A_c+1)/(S_c+2)."),
@@ -175,7 +224,7 @@ SECTIONS_IT = {"about": "informazioni", "count": "conteggio", "formula": "formul
 # chart titles in English (the tables' own are Italian); a table without one here: its English title
 CHARTS_EN = {"convergence": "Convergence (group score)", "shared_priorities": "Categories sharing the theme",
              "priorities": "Priorities (Borda points)", "network_centrality": "Most central actors",
-             "projects": "Projects (rating)"}
+             "projects": "Projects (rating)", "governance_brokers": "Brokers (betweenness)"}
 CHART_PATTERNS_EN = ((r"Profili: oggi e (.+)", r"Profiles: today and \1"),)
 
 
@@ -201,7 +250,8 @@ def localised(tables: Tables) -> Tables:
             continue
         _, title, description = entry
         columns = {column: column_meaning(meaning, lang) for column, meaning in table.columns.items()}
-        out[name] = replace(table, title=title, description=description.format(quotes=o.quotes, top=o.top_priorities),
+        out[name] = replace(table, title=title, description=description.format(quotes=o.quotes, top=o.top_priorities,
+                                                                             gap=WAVE_GAP_DAYS),
                             columns=columns, chart=_chart(name, table.chart, title, lang))
     return Tables(out, tables.computed_at, tables.counts, tables.options)
 
@@ -219,6 +269,40 @@ def _chart(name: str, chart: dict[str, Any] | None, title: str, lang: str) -> di
                 english = re.sub(pattern, template, str(chart["title"]))
                 break
     return {**chart, "title": english or title}
+
+
+# Column headers of the workbook's sheets in Italian, for the tables written since the workbook speaks
+# Italian (the governance tables); the files (CSV, Parquet) and every program keep the identifiers.
+HEADERS_IT: dict[str, dict[str, str]] = {
+    "governance_reading": {"topic": "argomento", "reading": "lettura"},
+    "governance_summary": {
+        "kind": "tipo", "actors": "attori", "active_actors": "attori_con_legami", "edges": "legami",
+        "components": "componenti", "largest_component": "componente_maggiore", "largest_share": "quota_maggiore",
+        "component_sizes": "dimensioni_componenti", "density": "densità", "reciprocity": "reciprocità",
+        "centralisation": "centralizzazione", "structure": "struttura", "communities": "comunità",
+        "modularity": "modularità", "cross_category_share": "quota_tra_categorie",
+        "also_other_kind": "anche_altro_tipo", "only_this_kind": "solo_questo_tipo"},
+    "governance_components": {"kind": "tipo", "component": "componente", "actors": "attori",
+                              "categories": "categorie", "members": "membri"},
+    "governance_communities": {"kind": "tipo", "community": "comunità", "actors": "attori",
+                               "categories": "categorie", "members": "membri"},
+    "governance_brokers": {"kind": "tipo", "rank": "posizione", "actor": "attore", "category": "categoria",
+                           "organisation": "organizzazione", "betweenness": "intermediazione", "degree": "grado"},
+    "governance_waves": {"wave": "ondata", "first_day": "primo_giorno", "last_day": "ultimo_giorno",
+                         "actors": "attori", "current_edges": "legami_attuali", "wished_edges": "legami_desiderati",
+                         "components": "componenti", "density": "densità", "reciprocity": "reciprocità",
+                         "centralisation": "centralizzazione", "structure": "struttura"},
+    "governance_stability": {"from_wave": "da_ondata", "to_wave": "a_ondata", "kind": "tipo",
+                             "actors_both": "attori_in_entrambe", "returning_share": "quota_ritorni",
+                             "edges_before": "legami_prima", "edges_after": "legami_dopo", "stable": "stabili",
+                             "new": "nuovi", "dropped": "persi", "stability": "stabilità",
+                             "wished_realised": "desiderati_realizzati"},
+}
+
+
+def column_headers(table: str, lang: str) -> dict[str, str]:
+    """The workbook's header for each column of ``table`` in ``lang`` that has one (identifier → header)."""
+    return HEADERS_IT.get(table, {}) if _lang(lang) == "it" else {}
 
 
 def about_text(key: str, lang: str, **values: Any) -> str:
@@ -293,6 +377,35 @@ COLUMNS_IT: dict[str, str] = {
     "distinct partners": "partner distinti",
     "degree / (n − 1)": "grado / (n − 1)",
     "in_current + in_wished": "in_current + in_wished",
+    "fragmentation, structure, brokers, communities, reciprocity, wished, stability":
+        "frammentazione, struttura, intermediari, comunità, reciprocità, desiderate, stabilità",
+    "the reading": "la lettura",
+    "actors with at least one tie (naming or named)": "attori con almeno un legame (che nominano o nominati)",
+    "connected components of the active actors": "componenti connesse degli attori con legami",
+    "actors of the largest component / active actors": "attori della componente più grande / attori con legami",
+    "actors in each component, largest first": "attori di ogni componente, dalla più grande",
+    "m / (n·(n−1)), n = actors in the register": "m / (n·(n−1)), n = attori del registro",
+    "Freeman's degree centralisation: 1 = a star (hub-and-spoke), 0 = all alike (peers)":
+        "centralizzazione di grado di Freeman: 1 = a stella (hub-and-spoke), 0 = tutti alla pari",
+    "communities of two actors or more (Louvain modularity)": "comunità di due o più attori (modularità, Louvain)",
+    "modularity of the communities found": "modularità delle comunità trovate",
+    "share of ties between actors of different categories": "quota dei legami tra attori di categorie diverse",
+    "ties that are both current and wished": "legami sia attuali sia desiderati",
+    "ties of this kind only": "legami solo di questo tipo",
+    "actors by category and ordinal (no code)": "attori per categoria e numero d'ordine (nessun codice)",
+    "normalised betweenness centrality (undirected)": "centralità di intermediazione normalizzata (non orientata)",
+    "actors interviewed in the wave (latest interview of each)":
+        "attori intervistati nell'ondata (l'ultima intervista di ciascuno)",
+    "Freeman's degree centralisation of the wave's current ties":
+        "centralizzazione di grado di Freeman dei legami attuali dell'ondata",
+    "actors interviewed in both waves": "attori intervistati in entrambe le ondate",
+    "actors_both / actors of the later wave": "actors_both / attori dell'ondata successiva",
+    "ties named in both waves": "legami indicati in entrambe le ondate",
+    "ties named only in the later wave": "legami indicati solo nell'ondata successiva",
+    "ties named only in the earlier wave": "legami indicati solo nell'ondata precedente",
+    "stable / (stable + new + dropped) (Jaccard)": "stabili / (stabili + nuovi + persi) (Jaccard)",
+    "wished ties of the earlier wave current in the later":
+        "legami desiderati nell'ondata precedente e attuali nella successiva",
     "1 = the most shared across categories (only with seen ≥ min votes)":
         "1 = la più condivisa tra le categorie (solo con seen ≥ voti minimi)",
     "Π over the round's categories of the smoothed agree rate (1/2 for a cell under the minimum)":
@@ -329,6 +442,7 @@ COLUMN_PATTERNS_IT: tuple[tuple[str, str], ...] = (
     (r"mean of index (\S+) across raters", r"media dell'indice \1 tra i valutatori"),
     (r"rated by 1…(\d+) raters: scores hidden", r"valutata da 1…\1 valutatori: punteggi nascosti"),
     (r"edges towards that category \((.+)\)", r"legami verso quella categoria (\1)"),
+    (r"peer \(< (.+)\), mixed, hub \(≥ (.+)\)", r"peer = tra pari (< \1), mixed = intermedia, hub = a stella (≥ \2)"),
 )
 
 

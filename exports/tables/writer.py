@@ -31,7 +31,7 @@ from ..files import write_private
 from ..safety import neutralise_frame
 from .base import Table, Tables
 from .consensus import FORMULAS as CONSENSUS_FORMULAS
-from .language import about_text, formulas, localised, readme_words, section_word, sheet_name
+from .language import about_text, column_headers, formulas, localised, readme_words, section_word, sheet_name
 
 TablesFormat = Literal["xlsx", "csv", "parquet"]
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "parquet")
@@ -84,8 +84,9 @@ def readme_frame(tables: Tables, workbook: bool = False) -> pd.DataFrame:
     for table in tables:
         name = sheet_name(table.name, lang) if workbook else table.name
         rows.append(("table", name, f"{table.title}: {table.description}"))
+        header = column_headers(table.name, lang) if workbook else {}
         for column, meaning in table.columns.items():
-            rows.append(("column", f"{name}.{column}", meaning))
+            rows.append(("column", f"{name}.{header.get(column, column)}", meaning))
     if workbook:
         rows = [(section_word(section, lang), name, meaning) for section, name, meaning in rows]
         return pd.DataFrame(rows, columns=list(headers))
@@ -122,7 +123,8 @@ def workbook_bytes(tables: Tables, names: Sequence[str] | None = None) -> bytes:
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     frames = {readme_words(lang)[0]: (neutralise_frame(readme_frame(tables, workbook=True)), None)}
-    frames.update({sheet_name(t.name, lang): (neutralise_frame(t.frame), t) for t in chosen})
+    frames.update({sheet_name(t.name, lang): (neutralise_frame(t.frame).rename(columns=column_headers(t.name, lang)), t)
+                   for t in chosen})  # headers in the workbook's language where it has them (the charts go by position)
     for sheet, (frame, table) in frames.items():
         ws = book.add_worksheet(sheet)
         _write_sheet(ws, frame, bold, when)

@@ -87,6 +87,11 @@ class OutboxMessage(Base):
     lease_holder: Mapped[str | None] = mapped_column(String(120))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # WhatsApp (migration 0012): the Cloud API's message id ("wamid.…") and the latest status its
+    # webhook reported for it (sent | delivered | read | failed), with when that status came
+    provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(10))
+    delivery_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -134,3 +139,16 @@ class EventRsvp(Base):
     language: Mapped[str] = mapped_column(String(5), default="it")
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WhatsAppWindow(Base):
+    """When a WhatsApp respondent last wrote (migration 0012): the Cloud API's 24-hour window.
+
+    Inside it any message may be sent; outside it only an approved template (bot.whatsapp.sender).
+    Kept for stored respondents only (nothing is stored before consent), erased with them.
+    """
+
+    __tablename__ = "whatsapp_windows"
+
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
+    last_inbound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

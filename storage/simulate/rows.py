@@ -6,6 +6,7 @@ written, or which codes exist, never touches the order in which the random sourc
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -16,7 +17,6 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs import Questionnaire, load_file
-from dialogs.engine import evaluate_outcomes
 
 from ..models import (
     Actor,
@@ -63,6 +63,15 @@ class Vocabulary:
             found = self._codes[(qid, key)] = [str(c.value) for c in q.choices_for(q.question(key))]
         return found
 
+    @staticmethod
+    def register(d: Path) -> list[dict[str, str]]:
+        """The plan's register of actors (``register/actors.csv`` beside the questionnaires), if any."""
+        path = d.parent / "register" / "actors.csv"
+        if not path.is_file():
+            return []
+        with path.open(encoding="utf-8", newline="") as handle:
+            return [row for row in csv.DictReader(handle) if row.get("code") and row.get("category")]
+
     def labels(self, qid: str, key: str) -> dict[str, str]:
         q = self.q[qid]
         return {str(c.value): c.label.it for c in q.choices_for(q.question(key))}
@@ -97,6 +106,14 @@ class Writer:
         self.pending = sum(len(v) for v in self.rows.values())
 
 
+async def known_actors(connection: AsyncConnection, codes: list[str]) -> dict[str, tuple[int, str, str]]:
+    """The plan's actors already in the register (code → id, category, organisation): kept, not doubled."""
+    table = Actor.__table__
+    rows = (await connection.execute(select(table.c.code, table.c.id, table.c.category, table.c.organisation)
+                                     .where(table.c.code.in_(codes)))).all() if codes else []
+    return {code: (a, category, name) for code, a, category, name in rows}
+
+
 async def next_ids(connection: AsyncConnection) -> dict[str, int]:
     """The first free id of each table simulate writes explicit ids to: it appends after them."""
     ids = {}
@@ -104,20 +121,6 @@ async def next_ids(connection: AsyncConnection) -> dict[str, int]:
         table = model.__table__
         ids[table.name] = int(await connection.scalar(select(func.coalesce(func.max(table.c.id), 0)))) + 1
     return ids
-
-
-_OUTCOME_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-
-def outcomes(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
-    """The questionnaire's own scores and profile (memoised: few distinct answer combinations)."""
-    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in answers.items()))
-    found = _OUTCOME_CACHE.get(key)
-    if found is None:
-        found = _OUTCOME_CACHE[key] = evaluate_outcomes(q, answers)
-        if len(_OUTCOME_CACHE) > 200_000:
-            _OUTCOME_CACHE.clear()
-    return found
 
 
 def public_id(seed: int, kind: str, number: int) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..database import Database
 from ..models import Actor, Answer, Card, QuestionnaireVersion, Respondent, Run
 from .city import City
-from .rows import SHARES, T0, Vocabulary, Writer, next_ids
+from .rows import SHARES, T0, Vocabulary, Writer, known_actors, next_ids
 
 
 @dataclass
@@ -44,15 +44,19 @@ async def simulate(db: Database, respondents: int, seed: int = 1,
         raise ValueError("respondents must be at least 1")
     rnd = random.Random(seed)
     vocab = Vocabulary(questionnaires)
-    n_actors, kinds = _plan(respondents, rnd)
+    plan = Vocabulary.register(questionnaires)
+    n_actors, kinds = _plan(respondents, rnd, len(plan), lambda n: City.register_size(
+        n, plan, vocab.codes("ascolto", "category")))
     async with db.engine.begin() as connection:
         ids = await next_ids(connection)
         w = Writer(connection)
         await _register_definitions(connection, vocab)
         city = City(seed, rnd, vocab, w, ids)
-        city.add_actors(n_actors)
+        city.add_actors(n_actors, plan, await known_actors(connection, [row["code"] for row in plan]))
+        # the citizens' start times in order, so ids grow with time as in a real campaign
+        starts = sorted(city.campaign.start() for _ in kinds)
         for offset, kind in enumerate(kinds):
-            city.add_respondent(ids["respondents"] + offset, kind)
+            city.add_respondent(ids["respondents"] + offset, kind, starts[offset])
             await w.maybe_flush()
             if progress is not None and offset % 10_000 == 0:
                 progress(offset)
@@ -66,10 +70,14 @@ async def simulate(db: Database, respondents: int, seed: int = 1,
     return SimulationResult(dict(w.counts), time.perf_counter() - started)
 
 
-def _plan(respondents: int, rnd: random.Random) -> tuple[int, list[str]]:
-    """The register's size and each respondent's questionnaire (interviews first, raters last)."""
-    n_actors = max(12, min(400, respondents // 40))
-    n_interviews = min(respondents, max(3, round(n_actors * 1.1)))
+def _plan(respondents: int, rnd: random.Random, planned: int, size: Callable[[int], int]) -> tuple[int, list[str]]:
+    """The register's size and each respondent's questionnaire (interviews first, raters last).
+
+    The register holds at least the plan's own actors (``planned``) and a few of every category;
+    on a small city the interviews are capped at a third of the respondents.
+    """
+    n_actors = size(max(12, planned, min(400, respondents // 40)))
+    n_interviews = min(respondents, max(3, min(round(n_actors * 1.1), max(3, respondents // 3))))
     n_raters = min(max(0, respondents - n_interviews), max(3, min(40, respondents // 500)))
     rest = respondents - n_interviews - n_raters
     kinds = rnd.choices(list(SHARES), weights=list(SHARES.values()), k=rest)

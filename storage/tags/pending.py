@@ -13,14 +13,17 @@ from .records import PendingText, _chunks
 
 
 async def text_question_keys(session: AsyncSession) -> dict[tuple[str, int], set[str]]:
-    """(questionnaire id, version) → keys of its ``text`` questions, from the stored definitions."""
+    """(questionnaire id, version) → keys of its free texts, from the stored definitions: its ``text``
+    questions, and the follow-up (``KEY_more``) of any question that has one, which is typed as
+    freely as the question's own text and is tagged the same way."""
     out: dict[tuple[str, int], set[str]] = {}
     rows = await session.execute(
         select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version, QuestionnaireVersion.definition)
     )
     for questionnaire_id, version, definition in rows:
-        questions = (definition or {}).get("questions") or []
-        keys = {q["key"] for q in questions if isinstance(q, dict) and q.get("type") == "text" and q.get("key")}
+        questions = [q for q in (definition or {}).get("questions") or [] if isinstance(q, dict) and q.get("key")]
+        keys = {q["key"] for q in questions if q.get("type") == "text"}
+        keys |= {f"{q['key']}_more" for q in questions if q.get("follow_up")}
         if keys:
             out[(questionnaire_id, version)] = keys
     return out

@@ -172,14 +172,14 @@ def test_every_chat_ends_as_expected(chats):
 
 def test_the_interview_reads_as_an_interviewee_sees_it(chats):
     first, second = chats["anna_1"].stdout, chats["anna_2"].stdout
-    assert "[3/10] Obiettivo 1 — Quale obiettivo strategico persegue la sua organizzazione per la città?" in first
+    assert "[3/13] Obiettivo 1 — Quale obiettivo strategico persegue la sua organizzazione per la città?" in first
     assert "Può dirmi qualcosa di più? Anche una frase in più ci aiuta a capire." in first
     assert "Vuole indicare un altro obiettivo strategico?" in first
-    assert second.startswith("Riprendiamo da dove eri rimasto.\n[3/10] Obiettivo 2 — ")
+    assert second.startswith("Riprendiamo da dove si era fermato.\n[3/13] Obiettivo 2 — ")
     assert "(Risposta attuale: Breve termine (entro 2 anni))" in second  # after /indietro
-    assert "(scrivi i numeri in ordine di importanza, separati da virgole, es. 3,1,5)" in second
+    assert "(scriva i numeri in ordine di importanza, separati da virgole, es. 3,1,5)" in second
     # the register, filtered by the categories chosen: public bodies and unions only
-    partners = second.split("Con quali di questi collabora?")[1].split("(scrivi")[0]
+    partners = second.split("Con quali di questi collabora?")[1].split("(scriva")[0]
     assert "  4) [ ] Comune di Cremona" in partners and "  6) [ ] CGIL Cremona" in partners
     assert "CNA Cremona" not in partners and "Politecnico" not in partners
     assert "Può dirmi qualcosa di più sul progetto?" in second
@@ -187,7 +187,7 @@ def test_the_interview_reads_as_an_interviewee_sees_it(chats):
 
 def test_the_review_lists_the_answers_and_a_change_comes_back_to_it(chats):
     out = chats["anna_2"].stdout
-    summaries = out.split("Ecco il riepilogo delle tue risposte.")
+    summaries = out.split("Ecco il riepilogo delle sue risposte.")
     assert len(summaries) == 3  # before and after changing the role
     before, after = summaries[1], summaries[2]
     assert "   → Direttore generale" in before and "   → Direttrice generale" in after
@@ -196,9 +196,9 @@ def test_the_review_lists_the_answers_and_a_change_comes_back_to_it(chats):
     assert "   → 1. Made in Cremona, agroalimentare e industria, 2. Innovazione, 3. Lavoro e occupazione" in after
     assert "   → Comune di Cremona, CGIL Cremona" in after
     assert "  14) Invia le risposte ✔" in after
-    assert "(scrivi il numero della risposta da cambiare, oppure «invia» per inviare)" in after
+    assert "(scriva il numero della risposta da cambiare, oppure «invia» per inviare)" in after
     assert "(Risposta attuale: Direttore generale)" in out
-    assert "Grazie! Il questionario è completo e le risposte sono state salvate." in after
+    assert "Il questionario è completo e le risposte sono state salvate." in after
     assert "Grazie: il suo contributo entra nell'analisi delle convergenze del piano strategico." in out
 
 

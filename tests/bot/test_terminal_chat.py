@@ -34,19 +34,19 @@ async def test_consent_question_comes_first(sqlite_db, conversation):
     lines = out.splitlines()
     assert lines[0] == "Prima di iniziare, due parole sulla privacy."
     assert "  1) Accetto" in lines and "  2) Non accetto" in lines
-    assert lines[-1] == "Input terminato prima della fine: le risposte date finora sono salvate; riprendi con lo stesso comando."
+    assert lines[-1] == "Input terminato prima della fine: le risposte date finora sono salvate; riprenda con lo stesso comando."
 
 
 async def test_an_unclear_consent_reply_asks_again(sqlite_db, conversation):
     code, out = await _chat(sqlite_db, conversation, "boh", "1")
-    assert out.count("Accetti di partecipare?") == 2
+    assert out.count("Accetta di partecipare?") == 2  # imprese says "Lei", its consent too
     assert "[1/16] In quale settore opera principalmente l'impresa? (sezione ATECO)" in out
 
 
 async def test_declining_ends_the_chat_and_stores_no_run(sqlite_db, conversation):
     code, out = await _chat(sqlite_db, conversation, "2", "1", "1")
     assert code == 0
-    assert out.splitlines()[-1] == "Va bene: non conserviamo nulla oltre alla tua scelta. Se cambi idea, ricomincia quando vuoi."
+    assert out.splitlines()[-1] == "Va bene: non conserviamo nulla oltre alla sua scelta. Se cambia idea, ricominci quando vuole."
     assert await _current(sqlite_db) is None
     async with sqlite_db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Run)) == 0
@@ -55,9 +55,9 @@ async def test_declining_ends_the_chat_and_stores_no_run(sqlite_db, conversation
 async def test_questions_are_numbered_with_options(sqlite_db, conversation):
     _, out = await _chat(sqlite_db, conversation, "1", "2", "2", "1")
     assert "[2/16] Quanti addetti ha l'impresa, titolari compresi?\n  1) 1–9\n  2) 10–49" in out
-    assert "  (scrivi il numero o il testo dell'opzione)" in out
+    assert "  (scriva il numero o il testo dell'opzione)" in out
     assert "[4/16] Negli ultimi tre anni l'impresa ha introdotto innovazioni di questo tipo? (anche più di una)\n  1) [ ] Di prodotto o servizio" in out
-    assert "  (scrivi uno o più numeri separati da virgole, es. 1,3)" in out
+    assert "  (scriva uno o più numeri separati da virgole, es. 1,3)" in out
 
 
 async def test_input_ending_early_keeps_answers_and_the_same_command_resumes(sqlite_db, conversation):
@@ -65,7 +65,7 @@ async def test_input_ending_early_keeps_answers_and_the_same_command_resumes(sql
     assert code == 3
     assert await _current(sqlite_db) == ("active", {"ateco_section": "C", "employees": "small"})
     code, out = await _chat(sqlite_db, conversation, "Cremona")
-    assert out.splitlines()[0] == "Riprendiamo da dove eri rimasto."
+    assert out.splitlines()[0] == "Riprendiamo da dove si era fermato."
     assert "[3/16] In quale comune della provincia ha sede?" in out
     assert await _current(sqlite_db) == ("active", {"ateco_section": "C", "employees": "small", "municipality": "cremona"})
 
@@ -74,7 +74,7 @@ async def test_back_skip_and_errors(sqlite_db, conversation):
     _, out = await _chat(sqlite_db, conversation, "1", "2", "/indietro", "/salta", "3", "mille", "1")
     assert "  (Risposta attuale: Manifattura e industria)" in out
     assert "! Questa domanda è obbligatoria e non si può saltare." in out
-    assert "! Scegli una delle opzioni proposte (puoi anche scriverne il numero)." in out
+    assert "! Scelga una delle opzioni proposte (può anche scriverne il numero)." in out
     assert await _current(sqlite_db) == ("active", {"ateco_section": "F", "employees": "micro"})
 
 
@@ -106,9 +106,9 @@ async def test_going_back_to_a_multiple_choice_shows_the_ticks(sqlite_db, conver
 
 async def test_pause_resume_and_status(sqlite_db, conversation):
     _, out = await _chat(sqlite_db, conversation, "1", "2", "/annulla", "3", "/riprendi", "/stato")
-    assert "Questionario sospeso: le risposte date finora sono conservate. Puoi riprendere quando vuoi." in out
+    assert "Questionario sospeso: le risposte date finora sono conservate. Può riprendere quando vuole." in out
     assert "! Questo questionario non è in corso." in out
-    assert "Riprendiamo da dove eri rimasto." in out
+    assert "Riprendiamo da dove si era fermato." in out
     assert out.count("[2/16] Quanti addetti") == 3  # first asked, after resuming, after /stato
     assert await _current(sqlite_db) == ("active", {"ateco_section": "C"})
 

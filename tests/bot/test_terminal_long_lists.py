@@ -30,8 +30,8 @@ async def test_typing_the_first_letters_offers_the_matches_as_numbered_options(s
     # consent, sector 2 (Manifattura), size 1 (1–9), then "Casal" and the third match
     _, out = await _chat(sqlite_db, conversation, "1", "2", "1", "Casal", "3")
     assert "[3/16] In quale comune della provincia ha sede?\n  1) Cremona\n  2) Crema" in out
-    assert "  7) 🔎 Altro: scrivi per cercare" in out
-    assert "  (7 voci corrispondono a «Casal»: scegli quella giusta, oppure scrivi di nuovo.)\n  1) Casalbuttano ed Uniti" in out
+    assert "  7) 🔎 Altro: scriva per cercare" in out
+    assert "  (7 voci corrispondono a «Casal»: scelga quella giusta, oppure scriva di nuovo.)\n  1) Casalbuttano ed Uniti" in out
     assert "  3) Casaletto Ceredano\n" in out and "  8) 🔎 Cerca di nuovo" in out
     assert (await _answers(sqlite_db))["municipality"] == "casaletto_ceredano"
     assert "[4/16] Negli ultimi tre anni" in out
@@ -46,5 +46,5 @@ async def test_a_unique_start_answers_at_once_and_a_section_off_the_buttons_too(
 
 async def test_nothing_found_asks_again_politely(sqlite_db, conversation):
     _, out = await _chat(sqlite_db, conversation, "1", "2", "1", "Milano", "crema")
-    assert "! Scegli una delle opzioni proposte, oppure scrivi le prime lettere del nome: nessuna voce corrisponde a «Milano»." in out
+    assert "! Scelga una delle opzioni proposte, oppure scriva le prime lettere del nome: nessuna voce corrisponde a «Milano»." in out
     assert (await _answers(sqlite_db))["municipality"] == "crema"

@@ -268,7 +268,7 @@ def test_change_by_typing_the_number_and_submit_by_typing(chat, revisione):
     assert step.completed
     assert [m.text for m in step.messages] == [
         "Grazie, intervista inviata.",
-        "Grazie! Il questionario è completo e le risposte sono state salvate.",
+        "Il questionario è completo e le risposte sono state salvate.",  # no second "Grazie!" after the outro's
     ]
 
 

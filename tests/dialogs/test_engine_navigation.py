@@ -132,13 +132,21 @@ def test_optional_question_can_be_skipped(chat, prova):
 # --- progress ---------------------------------------------------------------------------------
 
 
-def test_progress_counts_only_the_questions_this_respondent_sees(chat, prova):
+def test_progress_counts_what_the_run_can_still_reach_and_never_grows(chat, prova):
     c = chat(prova)
-    assert c.prompt.progress == (1, 9)  # hours is hidden until "works" is answered yes
+    assert c.prompt.progress == (1, 10)  # hours counts until "works" is answered: it may still be asked
     c.answer(colour="1", pets="1", pet_name="Micio")
-    assert c.prompt.progress == (4, 9)
+    assert c.prompt.progress == (4, 10)
     c.answer(works="si")
     assert c.prompt.progress == (5, 10)
+
+
+def test_progress_shrinks_when_an_answer_rules_a_question_out(chat, prova):
+    c = chat(prova)
+    c.answer(colour="1", pets="1", pet_name="Micio")
+    assert c.prompt.progress == (4, 10)
+    c.answer(works="no")  # no working hours to ask about
+    assert c.prompt.progress == (5, 9)
 
 
 def test_progress_shrinks_when_questions_are_skipped_by_logic(chat, prova):

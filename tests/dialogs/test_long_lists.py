@@ -37,10 +37,10 @@ def test_the_lists_are_whole_and_the_usual_options_are_buttons(chat):
     assert len(IMPRESE.lists["municipalities"]) == 113 and len(IMPRESE.lists["ateco_sections"]) == 21
     c = chat(IMPRESE)
     assert labels(c)[:2] == ["Agricoltura e allevamento", "Manifattura e industria"]
-    assert len(labels(c)) == 12 and labels(c)[-1] == "🔎 Altro: scrivi per cercare"
+    assert len(labels(c)) == 12 and labels(c)[-1] == "🔎 Altro: scriva per cercare"
     assert c.prompt.hint is None  # the button says what to do; the prompt reads as before
     c.answer(ateco_section="Manifattura e industria", employees="1–9")
-    assert labels(c) == [*SUGGESTED_TOWNS, "🔎 Altro: scrivi per cercare"]
+    assert labels(c) == [*SUGGESTED_TOWNS, "🔎 Altro: scriva per cercare"]
 
 
 def test_a_unique_start_is_the_answer(town):
@@ -56,7 +56,7 @@ def test_several_matches_come_back_as_buttons_and_a_press_answers(town):
         "Casalbuttano ed Uniti", "Casale Cremasco-Vidolasco", "Casaletto Ceredano", "Casaletto di Sopra",
         "Casaletto Vaprio", "Casalmaggiore", "Casalmorano", "🔎 Cerca di nuovo",
     ]
-    assert town.prompt.hint == "7 voci corrispondono a «casal»: scegli quella giusta, oppure scrivi di nuovo."
+    assert town.prompt.hint == "7 voci corrispondono a «casal»: scelga quella giusta, oppure scriva di nuovo."
     step = town.send("choice", "casaletto_vaprio", question_key="municipality")
     assert step.answer.value == "casaletto_vaprio" and town.current == "innovations"
 
@@ -92,25 +92,25 @@ def test_too_many_matches_show_the_first_ones_and_ask_for_more_letters(town):
 def test_a_misspelling_is_offered_never_taken_alone(town):
     step = town.say("Pizzigetone")
     assert step.answer is None and labels(town) == ["Pizzighettone", "🔎 Cerca di nuovo"]
-    assert "forse cercavi" in town.prompt.hint
+    assert "forse cercava" in town.prompt.hint
     assert town.say("1").answer.value == "pizzighettone"
 
 
 def test_nothing_found_is_refused_with_the_question_again(town):
     step = town.say("Milano")
     assert step.rejected and town.errors == [
-        "Scegli una delle opzioni proposte, oppure scrivi le prime lettere del nome: nessuna voce corrisponde a «Milano»."]
-    assert labels(town) == [*SUGGESTED_TOWNS, "🔎 Altro: scrivi per cercare"]
+        "Scelga una delle opzioni proposte, oppure scriva le prime lettere del nome: nessuna voce corrisponde a «Milano»."]
+    assert labels(town) == [*SUGGESTED_TOWNS, "🔎 Altro: scriva per cercare"]
     town.send("choice", SEARCH, question_key="municipality")
     assert town.say("Milano").rejected  # nothing shown but the text field: only the search is mentioned
-    assert town.errors == ["Nessuna voce corrisponde a «Milano»: prova con le prime lettere del nome."]
+    assert town.errors == ["Nessuna voce corrisponde a «Milano»: provi con le prime lettere del nome."]
 
 
 def test_the_search_button_asks_to_type(town):
     step = town.send("choice", SEARCH, question_key="municipality")
     assert not step.rejected and step.answer is None
     assert town.prompt.options == () and town.prompt.question_type == "single"
-    assert town.prompt.hint == "Scrivi le prime lettere del nome: ti propongo le voci che corrispondono."
+    assert town.prompt.hint == "Scriva le prime lettere del nome: le propongo le voci che corrispondono."
     assert town.say(str(len(SUGGESTED_TOWNS) + 1)).rejected  # nothing numbered is shown now
     assert town.say("Vailat").answer.value == "vailate"
 
@@ -122,7 +122,7 @@ def test_the_last_number_is_the_search_button(town):
 
 def test_a_forged_value_is_refused(town):
     step = town.send("choice", "milano", question_key="municipality")
-    assert step.rejected and town.errors == ["Scegli una delle opzioni proposte (puoi anche scriverne il numero)."]
+    assert step.rejected and town.errors == ["Scelga una delle opzioni proposte (può anche scriverne il numero)."]
 
 
 def test_what_is_on_offer_survives_a_json_round_trip(town):
@@ -130,13 +130,13 @@ def test_what_is_on_offer_survives_a_json_round_trip(town):
     town.state = RunState.from_json(json.loads(json.dumps(town.state.to_json())))
     town.send("show")
     assert labels(town)[0] == "Casalbuttano ed Uniti"
-    assert town.prompt.hint == "Scegli una delle voci trovate, oppure scrivi altre lettere."
+    assert town.prompt.hint == "Scelga una delle voci trovate, oppure scriva altre lettere."
 
 
 def test_coming_back_offers_the_current_answer(town):
     town.say("Casalbut")
     town.send("back")
-    assert labels(town) == [*SUGGESTED_TOWNS, "Casalbuttano ed Uniti", "🔎 Altro: scrivi per cercare"]
+    assert labels(town) == [*SUGGESTED_TOWNS, "Casalbuttano ed Uniti", "🔎 Altro: scriva per cercare"]
     assert town.prompt.hint == "Risposta attuale: Casalbuttano ed Uniti"
 
 

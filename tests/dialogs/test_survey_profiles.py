@@ -117,7 +117,7 @@ def test_needs_at_most_three(chat, imprese):
     c.answer(**{k: v for k, v in FIRMS["negozio_social"][0].items() if k not in ("needs", "obstacles", "plans", "city_role")})
     assert c.current == "needs"
     c.say("1,2,3,4")
-    assert c.errors == ["Puoi scegliere al massimo 3 opzioni."]
+    assert c.errors == ["Può scegliere al massimo 3 opzioni."]  # the survey says "Lei", and so do its errors
 
 
 def test_none_cannot_go_with_an_innovation(chat, imprese):
@@ -142,14 +142,13 @@ def test_outcome_report_beside_the_baseline(imprese):
         "Innova in modo sistematico, con ricerca propria o legami con la ricerca, e anticipa il mercato.",
         "",
         "Come si distribuiscono i rispondenti finora (4):",
-        "• Impresa anticipatrice: 25,0% (baseline 12,4%)",
-        "• Impresa inseguitrice: 0,0% (baseline 34,3%)",
-        "• Impresa non innovativa: 75,0% (baseline 53,2%)",
-        "Baseline: Cremona, indagine Censis 2004.",
+        "• Impresa anticipatrice: 25,0% (Cremona, indagine Censis 2004: 12,4%)",
+        "• Impresa inseguitrice: 0,0% (Cremona, indagine Censis 2004: 34,3%)",
+        "• Impresa non innovativa: 75,0% (Cremona, indagine Censis 2004: 53,2%)",
     ]
 
 
 def test_outcome_report_in_english(imprese):
     report = outcome_report(imprese, {"profile": "inseguitrice"}, {"profile": {"inseguitrice": 2}}, "en")
     assert report.splitlines()[0] == "Innovation profile: Following firm"
-    assert "• Following firm: 100.0% (baseline 34.3%)" in report
+    assert "• Following firm: 100.0% (Cremona, Censis survey 2004: 34.3%)" in report

@@ -17,7 +17,7 @@ async def test_text_where_a_button_is_expected(api: FakeBotAPI, dispatcher: Disp
     async with api.polling(dispatcher):
         await start_survey(user)
         await user.send_text("boh, un po' di tutto")
-        error = await user.wait_text("Scegli una delle opzioni")
+        error = await user.wait_text("Scelga una delle opzioni")  # the survey says "Lei", so do its errors
         assert error.text.startswith("⚠️")
         again = await user.wait_text("In quale settore")
         assert "Manifattura e industria" in again.buttons
@@ -68,6 +68,8 @@ async def test_edited_message_group_chat_and_unknown_command(api: FakeBotAPI, di
         await user.send_command("/pizza")
         reply = await user.wait_text("Non conosco questo comando")
         assert "/indietro" in reply.text
+        # then the open question again, with its buttons (the old one's are taken away)
+        await user.wait_for(lambda m: "In quale settore" in (m.text or "") and bool(m.buttons), kinds=("sent",))
         await answer_until_free_text(user, innovations="1")
         await user.send_text("Nuovo forno")
         await user.wait_text("ricerca e sviluppo")

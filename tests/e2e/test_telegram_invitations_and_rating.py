@@ -108,7 +108,7 @@ async def submit_project(user: SimulatedUser) -> None:
     await user.send_command("/start progetto")
     await user.wait_text("privacy")
     await user.press("Accetto")
-    await user.wait_text("quanti anni hai?")  # the age gate comes first
+    await user.wait_text("quanti anni ha?")  # the age gate comes first, in the card's "Lei"
     await user.send_text("45")
     await user.wait_text("titolo del progetto")
     await user.send_text("Distretto della liuteria digitale")

@@ -172,7 +172,7 @@ async def test_an_invited_actor_gives_the_interview_and_reviews_it(api: FakeBotA
         await toggle(user, "Lavoro e occupazione", "3. Lavoro e occupazione")
         await user.press("Ambiente e qualità della vita")  # a fourth: refused with a toast
         toast = await user.wait_callback_answer()
-        assert toast.text == "Metti in ordine 3 voci: premile dalla più importante, poi conferma con «Fatto»."
+        assert toast.text == "Metta in ordine 3 voci: le prema dalla più importante, poi confermi con «Fatto»."  # the interview's "Lei"
         await user.press(DONE)
         await user.wait_text("Come vede Cremona nel futuro?")
         closed = [m.text for m in user.messages if m.text and "tre priorità" in m.text]
@@ -219,7 +219,7 @@ async def test_an_invited_actor_gives_the_interview_and_reviews_it(api: FakeBotA
         await user.press("No")
 
         # the review: every answer, a change button each, then submit
-        summary = await user.wait_text("Ecco il riepilogo delle tue risposte.")
+        summary = await user.wait_text("Ecco il riepilogo delle sue risposte.")
         assert "1. Qual è il suo ruolo nell'organizzazione?\n   → Assessore allo sviluppo economico" in summary.text
         assert "   1) Attrarre nuove imprese innovative in città · Lungo termine (oltre 5 anni)" in summary.text
         assert "   2) boh (+ Rigenerare le aree dismesse vicino alla stazione) · Medio termine (2–5 anni)" in summary.text
@@ -233,7 +233,7 @@ async def test_an_invited_actor_gives_the_interview_and_reviews_it(api: FakeBotA
         again = await user.wait_text("Risposta attuale: Assessore allo sviluppo economico")
         assert again.text.startswith("Domanda 1 di 13\nQual è il suo ruolo nell'organizzazione?")
         await user.send_text("Assessora allo sviluppo economico")
-        summary = await user.wait_text("Ecco il riepilogo delle tue risposte.")
+        summary = await user.wait_text("Ecco il riepilogo delle sue risposte.")
         assert "   → Assessora allo sviluppo economico" in summary.text
         await user.press("Invia le risposte ✔")
         await user.wait_text("Grazie: il suo contributo entra nell'analisi")

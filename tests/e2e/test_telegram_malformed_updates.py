@@ -37,7 +37,7 @@ async def test_a_message_without_a_sender_is_skipped_and_polling_goes_on(
         edited["edited_message"] = {**edited.pop("message"), "edit_date": 1}
         del edited["edited_message"]["from"]
         await user.send_command("/start imprese")
-        await user.wait_text("Accetti di partecipare?")
+        await user.wait_text("Accetta di partecipare?")  # imprese says "Lei"
         await user.press("Accetto")
         await user.wait_text("In quale settore")
     assert "update failed" not in caplog.text and "TypeError" not in caplog.text
@@ -95,7 +95,7 @@ async def test_an_update_aiogram_cannot_read_is_skipped_and_the_rest_of_its_batc
     bad["message"]["date"] = "ieri"  # no Message parses with this: aiogram rejects the whole list
     await user.send_command("/start imprese")  # the same batch, after the bad one
     async with api.polling(dispatcher, bot=build_bot(settings), handle_as_tasks=False):
-        await user.wait_text("Accetti di partecipare?")
+        await user.wait_text("Accetta di partecipare?")  # imprese says "Lei"
         await user.press("Accetto")
         await user.wait_text("In quale settore")
         await api.wait_idle()

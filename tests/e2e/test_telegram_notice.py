@@ -14,7 +14,7 @@ async def test_the_notice_in_short_at_consent_and_in_full_on_request(api: FakeBo
     user = api.user(user_id=5201)
     async with api.polling(dispatcher):
         await user.send_command("/start imprese")
-        consent = await user.wait_text("Accetti di partecipare?")
+        consent = await user.wait_text("Accetta di partecipare?")  # imprese says "Lei"
         assert "Titolare del trattamento: Comune di Cremona" in consent.text
         assert "L'informativa completa: http://127.0.0.1:8000/informativa" in consent.text
         assert consent.buttons == ["Accetto", "Non accetto"]

@@ -63,7 +63,8 @@ async def test_complete_survey_with_buttons_and_text(api: FakeBotAPI, dispatcher
         await user.press("Salta ➡")
         profile = await user.wait_text("Profilo di innovazione")
     assert "Impresa anticipatrice" in profile.text
-    assert "12,4%" in profile.text  # the 2004 baseline beside the distribution so far
+    # the 2004 baseline beside the distribution so far, named in Italian words (not "baseline")
+    assert "(Cremona, indagine Censis 2004: 12,4%)" in profile.text and "baseline" not in profile.text.lower()
     assert await stored_answers(db, 1001) == {
         "ateco_section": "C", "employees": "small", "municipality": "cremona",
         "innovations": ["product", "process"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from nlp.combine import VETO_BELOW, CombinedTagger, merge
+from nlp.combine import CombinedTagger, merge
 from nlp.learned import LearnedHit, LearnedModel, rule_scores, text_features
 from nlp.tagger import TagResult, ThemeHit
 
@@ -45,7 +45,7 @@ def test_merge_keeps_drops_and_adds_as_documented():
                             ThemeHit("sicurezza", 0.5, ("sicurezza",))), (), "rules", "v")
     learned = {
         "lavoro": LearnedHit("lavoro", 0.8, True, ("impiego",)),          # confirmed: words of both
-        "giovani": LearnedHit("giovani", VETO_BELOW / 2, False, ()),      # the model is sure: dropped
+        "giovani": LearnedHit("giovani", 0.4, False, ()),                 # more likely removed: dropped
         "ambiente": LearnedHit("ambiente", 0.6, True, ("fontanella",)),   # added by the model
         "mobilita": LearnedHit("mobilita", 0.3, False, ()),               # not enough: not added
     }

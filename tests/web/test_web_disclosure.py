@@ -27,7 +27,7 @@ class _Table(HTMLParser):
 
     def __init__(self, name: str) -> None:
         super().__init__()
-        self.name, self.inside, self.cell = name, False, None
+        self.name, self.inside, self.cell, self.column = name, False, None, None
         self.header: list[str] = []
         self.rows: list[list[str]] = []
 
@@ -38,10 +38,11 @@ class _Table(HTMLParser):
             self.rows.append([])
         elif self.inside and tag in ("td", "th"):
             self.cell = ""
+            self.column = dict(attrs).get("data-column")  # a header in words names its column id here
 
     def handle_endtag(self, tag):
         if self.inside and tag in ("td", "th") and self.cell is not None:
-            self.rows[-1].append(self.cell.strip())
+            self.rows[-1].append((self.column if tag == "th" else None) or self.cell.strip())
             self.cell = None
         elif self.inside and tag == "table":
             self.inside = False

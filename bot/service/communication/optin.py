@@ -1,4 +1,4 @@
-"""The newsletter opt-in: asked once at the end of a questionnaire, given or revoked by command.
+"""The newsletter opt-in: asked once, at the end of a first questionnaire, given or revoked by command.
 
 :class:`NewsletterOptIn` is an ``on_completed`` hook of the conversation: a respondent the
 plan can reach (the channel :mod:`storage.audiences` covers) who was never asked — or answered
@@ -41,6 +41,8 @@ class NewsletterOptIn:
         latest = await repository.latest_consent(session, respondent.id, audiences.NEWSLETTER)
         if latest is not None and not notice.changed_since(audiences.NEWSLETTER, latest[1]):
             return []  # asked before: the answer stands until /iscriviti or /disiscrivi (or the purpose changes)
+        if latest is None and await _completed_before(session, respondent.id, run.id if run is not None else None):
+            return []  # asked at the end of an earlier run and left unanswered: once is enough (a rater rates many cards)
         lang = state.lang
         text = translate("optin_question", lang)
         if latest is not None:  # answered under an older notice: until asked again nothing is sent (storage.audiences)
@@ -49,6 +51,14 @@ class NewsletterOptIn:
             text = f"{again}\n{text}"
         options = (Option(value="yes", label=translate("optin_yes", lang)), Option(value="no", label=translate("optin_no", lang)))
         return [Message(kind="prompt", text=text, question_key=NEWSLETTER_KEY, question_type="single", options=options)]
+
+
+async def _completed_before(session: AsyncSession, respondent_id: int, run_id: int | None) -> bool:
+    """Whether the respondent completed another run before this one (and so was offered the news then)."""
+    query = select(Run.id).where(Run.respondent_id == respondent_id, Run.status == "completed")
+    if run_id is not None:
+        query = query.where(Run.id != run_id)
+    return await session.scalar(query.limit(1)) is not None
 
 
 async def set_subscription(session: AsyncSession, respondent: Respondent, granted: bool) -> str:

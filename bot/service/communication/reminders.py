@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialogs.i18n import speaking
 from storage import Database, audiences, outbox, repository
 from storage.models import utcnow
 
@@ -43,14 +44,14 @@ async def scan_reminders(db: Database, plan: Plan, catalog: Any, now: datetime |
             if due > now:
                 continue
             run = await repository.get_run(session, run_id)
-            title = qid
+            title, register = qid, None
             if catalog is not None and qid in catalog.ids(open_only=False):
-                title = catalog.current(qid).title.get(lang)
+                title, register = catalog.current(qid).title.get(lang), catalog.current(qid).register
             rows.append({
                 "dedupe_key": f"rem:{run_id}:{n}", "kind": "reminder", "respondent_id": respondent_id, "run_id": run_id,
                 "chat_id": int(chat_id), "language": lang, "not_before": plan.out_of_quiet_hours(now),
                 "payload": {
-                    "html": escape(translate("reminder", lang, title=title)),
+                    "html": escape(reminder_text(lang, title, register)),
                     "buttons": [{"text": translate("resume", lang), "action": "resume", "run": run.public_id if run else ""}],
                     "run_updated_at": updated.isoformat(),
                 },
@@ -64,3 +65,9 @@ async def scan_reminders(db: Database, plan: Plan, catalog: Any, now: datetime |
 def reminder_due_again(plan: Plan, moment: datetime) -> datetime:
     """When a reminder claimed during the quiet hours may go (the sender defers it)."""
     return plan.out_of_quiet_hours(moment)
+
+
+def reminder_text(lang: str, title: str, register: str | None) -> str:
+    """The reminder in the questionnaire's "tu" or "Lei" (dialogs.i18n.speaking)."""
+    with speaking(register):
+        return translate("reminder", lang, title=title)

@@ -17,9 +17,17 @@ from ..texts import translate
 log = logging.getLogger("scenari.telegram")
 
 
-async def unknown_command(message: Message, respondent: Respondent, outbox: Outbox) -> None:
+async def unknown_command(
+    message: Message, session: AsyncSession, respondent: Respondent, conversation: Conversation, outbox: Outbox,
+) -> None:
+    """The commands there are, then the open question again (a typo such as /pippo loses nothing)."""
     lang = respondent.language
     outbox.text(message.chat.id, translate("unknown_command", lang) + "\n\n" + translate("help", lang))
+    if respondent.id is None:
+        return  # nothing open before consent
+    reply = await conversation.current_prompt(session, respondent)
+    if not reply.rejected:  # no run open: the help is the whole answer
+        outbox.show(message.chat.id, reply)
 
 
 async def not_text(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
@@ -130,7 +130,8 @@ def bars(items: Sequence[Bar], *, title: str, desc: str, series: Sequence[str] =
     group_h = nseries * bar_h + gap
     plot_w = 360
     legend_h = 28 if len(series) > 1 else 0
-    width = label_w + plot_w + 150
+    noted = any(b.note for b in items)
+    width = label_w + plot_w + (60 + 7 * max(len(b.note) for b in items) if noted else 150)
     height = legend_h + group_h * len(items) + 10
     head, tail = _open(width, height, title, desc, "chart bars")
     out = [head]
@@ -190,10 +191,13 @@ def lines(series: dict[str, list[tuple[date, float]]], *, title: str, desc: str,
         _, y = xy(first, v)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#d0d4da"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}" font-size="11">{v:g}</text>')
-    for d in (first, last) if first != last else (first,):
+    ticks = sorted({first + timedelta(days=round(span * i / 5)) for i in range(6)}) if first != last else [first]
+    for i, d in enumerate(ticks):  # up to six dates along the axis; the ends aligned inside the chart
         x, _ = xy(d, 0)
-        out.append(f'<text x="{x:.1f}" y="{top_pad + plot_h + 18}" text-anchor="middle" fill="{MUTED}" '
-                   f'font-size="11">{d.isoformat()}</text>')
+        anchor = "middle" if len(ticks) == 1 else "start" if i == 0 else "end" if i == len(ticks) - 1 else "middle"
+        out.append(f'<line x1="{x:.1f}" y1="{top_pad + plot_h}" x2="{x:.1f}" y2="{top_pad + plot_h + 5}" '
+                   f'stroke="{MUTED}"/><text x="{x:.1f}" y="{top_pad + plot_h + 18}" text-anchor="{anchor}" '
+                   f'fill="{MUTED}" font-size="11">{d.isoformat()}</text>')
     out.append(f'<text x="14" y="{top_pad + plot_h / 2:.0f}" transform="rotate(-90 14 {top_pad + plot_h / 2:.0f})" '
                f'text-anchor="middle" fill="{MUTED}" font-size="11">{_t(y_label)}</text>')
     for k, (name, values) in enumerate(series.items()):
@@ -222,8 +226,11 @@ def _nice(value: float) -> float:
 
 
 def network(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str]], *, title: str, desc: str,
-            categories: dict[str, str], kinds: dict[str, str]) -> Markup:
-    """Actors on a circle, grouped by category (colour and position); current edges solid, wished dashed."""
+            categories: dict[str, str], kinds: dict[str, str], names: dict[str, str] | None = None) -> Markup:
+    """Actors on a circle, grouped by category (colour and position); current edges solid, wished dashed.
+
+    ``names`` (code → organisation) labels the nodes in words; a code without one shows the code."""
+    names = names or {}
     size, legend_w = 520, 240
     head, tail = _open(size + legend_w, size, title, desc, "chart network")
     out = [head]
@@ -248,12 +255,12 @@ def network(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, st
         x, y, a = pos[code]
         radius = 4 + min(10, 1.5 * degree.get(code, 0))
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour_of.get(cat, MUTED)}" '
-                   f'stroke="#ffffff"><title>{_t(code)} ({_t(categories.get(cat, cat))}): {degree.get(code, 0)}'
+                   f'stroke="#ffffff"><title>{_t(names.get(code, code))} ({_t(categories.get(cat, cat))}): {degree.get(code, 0)}'
                    f'</title></circle>')
         lx, ly = cx + (r + 16) * math.cos(a), cy + (r + 16) * math.sin(a)
         anchor = "start" if math.cos(a) > 0.2 else "end" if math.cos(a) < -0.2 else "middle"
         out.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" fill="{INK}" font-size="11">'
-                   f'{_t(_clip(code, 18))}</text>')
+                   f'{_t(_clip(names.get(code, code), 22))}</text>')
     y = 20
     for cat, label in categories.items():
         if any(c == cat for _, c in nodes):

@@ -14,6 +14,7 @@ from .core import LOGIN_PATH, Dashboard
 from .downloads import Downloads
 from .login import LoginPages
 from .pages import DashboardPages
+from .report_page import ReportPage
 
 
 def install(app: FastAPI, dashboard: Dashboard) -> None:
@@ -27,6 +28,8 @@ def install(app: FastAPI, dashboard: Dashboard) -> None:
         ("/analisi/scarica/{name}.{fmt}", Downloads(dashboard).download, "GET"),
         ("/analisi", pages.overview, "GET"),
         ("/analisi/registro", AuditPage(dashboard).show, "GET"),
+        ("/analisi/report.pdf", ReportPage(dashboard).download, "GET"),
+        ("/analisi/domande", pages.questions, "GET"),
         ("/analisi/{section}", pages.section, "GET"),
         ("/risultati", pages.results, "GET"),
     ]

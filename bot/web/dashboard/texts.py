@@ -54,6 +54,64 @@ TX: dict[str, dict[str, str]] = {
     "high": {"it": "molto", "en": "many"},
     "hidden": {"it": "nascosto (meno di k)", "en": "hidden (fewer than k)"},
     "answers_axis": {"it": "risposte al giorno", "en": "answers per day"},
+    "runs_axis": {"it": "questionari completati al giorno", "en": "questionnaires completed per day"},
+    "runs_axis_week": {"it": "questionari completati alla settimana", "en": "questionnaires completed per week"},
+    # the filters (exports.filters): one form of GET parameters on every dashboard page
+    "filters_title": {"it": "Filtri", "en": "Filters"},
+    "filters_apply": {"it": "Applica i filtri", "en": "Apply the filters"},
+    "filters_clear": {"it": "Togli i filtri", "en": "Clear the filters"},
+    "filters_help": {"it": "Valgono per ogni grafico, tabella e download di questa pagina. Più valori di un filtro: "
+                           "basta uno; filtri diversi: tutti insieme. Tieni premuto Ctrl (⌘ su Mac) per sceglierne più d'uno. "
+                           "Le date contano a settimane intere (dal lunedì alla domenica), per riservatezza.",
+                     "en": "They apply to every chart, table and download on this page. Several values of one filter: "
+                           "any of them; different filters: all together. Hold Ctrl (⌘ on a Mac) to choose more than one. "
+                           "Dates count in whole weeks (Monday to Sunday), for privacy."},
+    "filter_questionnaires": {"it": "Questionario", "en": "Questionnaire"},
+    "filter_channels": {"it": "Canale", "en": "Channel"},
+    "filter_categories": {"it": "Categoria di attori", "en": "Actor category"},
+    "filter_municipalities": {"it": "Comune", "en": "Municipality"},
+    "filter_profiles": {"it": "Profilo di innovazione", "en": "Innovation profile"},
+    "filter_age_bands": {"it": "Fascia d'età", "en": "Age band"},
+    "filter_since": {"it": "Dal giorno", "en": "From"},
+    "filter_until": {"it": "Al giorno (compreso)", "en": "To (included)"},
+    "filter_step": {"it": "Serie nel tempo", "en": "Time series"},
+    "step_auto": {"it": "automatica", "en": "automatic"},
+    "step_giorno": {"it": "per giorno", "en": "by day"},
+    "step_settimana": {"it": "per settimana", "en": "by week"},
+    "filters_active": {"it": "Filtri attivi: {what}. Rispondenti selezionati: {n}.",
+                       "en": "Active filters: {what}. Respondents selected: {n}."},
+    "filters_bad": {"it": "Un filtro non è valido: scrivi le date come AAAA-MM-GG, e la fine non prima dell'inizio.",
+                    "en": "A filter is not valid: write dates as YYYY-MM-DD, and the end not before the start."},
+    "filters_too_few": {"it": "Con questi filtri restano meno di {m} rispondenti: per riservatezza non mostriamo nulla. "
+                              "Allarga i filtri.",
+                        "en": "These filters leave fewer than {m} respondents: for privacy nothing is shown. "
+                              "Widen the filters."},
+    "filters_too_close": {"it": "Questi filtri differiscono da una vista più ampia per meno di {m} rispondenti (o la prima "
+                                "o l'ultima settimana scelta ne ha meno di {m}): confrontandole si potrebbe riconoscere "
+                                "qualcuno, quindi non mostriamo nulla. Allarga o restringi i filtri.",
+                          "en": "These filters differ from a wider view by fewer than {m} respondents (or the first or "
+                                "last week chosen has fewer than {m}): comparing the two could single someone out, so "
+                                "nothing is shown. Widen or narrow the filters."},
+    # the per-question page (/analisi/domande)
+    "questions_title": {"it": "Domanda per domanda", "en": "Question by question"},
+    "questions_lead": {"it": "Frequenze delle risposte a ogni domanda a scelta: conteggi e quote sulle persone che "
+                             "hanno risposto; i conteggi sotto {k} sono nascosti (–), e con essi quelli che li "
+                             "farebbero ricavare dal totale.",
+                       "en": "Frequencies of the answers to each choice question: counts and shares of those who "
+                             "answered; counts under {k} are hidden (–), with those that would let them be worked "
+                             "out from the total."},
+    "questions_pick": {"it": "Scegli un questionario nei filtri per vederne le domande.",
+                       "en": "Choose a questionnaire in the filters to see its questions."},
+    "questions_answered": {"it": "{n} persone hanno risposto.", "en": "{n} people answered."},
+    "questions_hidden": {"it": "Meno di {k} persone hanno risposto: nascosto per riservatezza.",
+                         "en": "Fewer than {k} people answered: hidden for privacy."},
+    "questions_multiple": {"it": "Più risposte possibili: le quote non sommano a 100%.",
+                           "en": "Several answers possible: the shares do not add up to 100%."},
+    "questions_long": {"it": "Delle {n} risposte possibili sono elencate solo quelle date.",
+                       "en": "Of the {n} possible answers only those given are listed."},
+    "col_option": {"it": "risposta", "en": "answer"},
+    "col_count": {"it": "persone", "en": "people"},
+    "col_share": {"it": "quota", "en": "share"},
     # the audit log page (/analisi/registro)
     "audit_title": {"it": "Registro delle attività", "en": "Audit log"},
     "audit_lead": {"it": "Accessi, download, pubblicazioni, importazioni, modifiche agli account, esportazioni e "
@@ -86,6 +144,55 @@ TX: dict[str, dict[str, str]] = {
 
 # the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
 translate = Catalogue(TX, layer="dashboard").translate
+
+
+# column id → header, for the columns the dashboard shows (the downloads keep the ids)
+HEADERS: dict[str, tuple[str, str]] = {
+    "rank": ("posizione", "rank"), "theme": ("tema (codice)", "theme (code)"), "label": ("voce", "item"),
+    "group_score": ("punteggio di gruppo", "group score"), "categories_above": ("categorie sopra soglia", "categories above threshold"),
+    "categories": ("categorie", "categories"), "entropy": ("entropia", "entropy"), "units": ("unità", "units"),
+    "quote_1": ("citazione 1", "quote 1"), "quote_2": ("citazione 2", "quote 2"), "quote_3": ("citazione 3", "quote 3"),
+    "category": ("categoria", "category"), "category_label": ("categoria", "category"),
+    "category_units": ("unità della categoria", "units of the category"), "share": ("quota", "share"),
+    "suppressed": ("nascosto", "hidden"), "respondent": ("rispondente", "respondent"), "quote": ("citazione", "quote"),
+    "points": ("punti", "points"), "first": ("primi posti", "first places"), "mentions": ("menzioni", "mentions"),
+    "respondents": ("rispondenti", "respondents"), "score": ("punteggio", "score"), "kind": ("tipo", "kind"),
+    "kind_label": ("tipo di rispondente", "kind of respondent"), "vision": ("visione (codice)", "vision (code)"),
+    "vision_label": ("visione", "vision"), "kind_units": ("unità del tipo", "units of the kind"),
+    "breakdown": ("suddivisione", "breakdown"), "group": ("gruppo", "group"), "firms": ("imprese", "firms"),
+    "profile": ("profilo (codice)", "profile (code)"), "pct": ("% oggi", "% now"), "baseline_pct": ("% 2004", "% 2004"),
+    "difference_pp": ("differenza (punti %)", "difference (% points)"), "profile_label": ("profilo", "profile"),
+    "obstacle": ("ostacolo (codice)", "obstacle (code)"), "obstacle_label": ("ostacolo", "obstacle"),
+    "profile_firms": ("imprese del profilo", "firms of the profile"), "card": ("scheda", "card"), "title": ("titolo", "title"),
+    "promoter": ("promotore", "promoter"), "theme_label": ("tema", "theme"), "stage": ("fase", "stage"),
+    "raters": ("valutatori", "raters"), "overall": ("punteggio complessivo", "overall score"),
+    "sd": ("deviazione standard", "standard deviation"), "agreement": ("accordo", "agreement"), "serves": ("serve", "serves"),
+    "source": ("da", "from"), "source_category": ("categoria di chi indica", "category of the source"),
+    "target": ("a", "to"), "target_category": ("categoria indicata", "category of the target"),
+    "actors": ("attori", "actors"), "active_actors": ("attori attivi", "active actors"), "edges": ("legami", "ties"),
+    "density": ("densità", "density"), "reciprocity": ("reciprocità", "reciprocity"), "actor": ("attore", "actor"),
+    "organisation": ("organizzazione", "organisation"), "in_current": ("indicato oggi", "named now"),
+    "out_current": ("indica oggi", "names now"), "in_wished": ("desiderato da", "wished by"),
+    "out_wished": ("desidera", "wishes"), "degree": ("grado", "degree"), "degree_centrality": ("centralità", "centrality"),
+    "named_by": ("indicato da", "named by"), "day": ("giorno", "day"), "questionnaire": ("questionario", "questionnaire"),
+    "channel": ("canale", "channel"), "runs": ("questionari completati", "questionnaires completed"),
+    "answers": ("risposte", "answers"), "topic": ("argomento", "topic"), "reading": ("lettura", "reading"),
+}
+PREFIXES: dict[str, tuple[str, str]] = {"n_": ("n.", "n."), "share_": ("quota", "share"), "mean_": ("media", "mean")}
+
+
+def header(column: str, lang: str, labels: dict[str, str] | None = None) -> str:
+    """A column's header in ``lang``: its word, or a prefix word and a category's label, or the id spaced."""
+    i = 0 if lang != "en" else 1
+    if column in HEADERS:
+        return HEADERS[column][i]
+    for prefix, word in PREFIXES.items():
+        if column.startswith(prefix):
+            rest = column[len(prefix):]
+            return f"{word[i]} {(labels or {}).get(rest, rest.replace('_', ' '))}"
+    if labels and column in labels:
+        return labels[column]
+    return column.replace("_", " ")
 
 
 def tx_word(prefix: str, name: str, lang: str) -> str:

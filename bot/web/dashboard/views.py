@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import charts
 from .cache import ACTIVITY
-from .texts import translate
+from .texts import header, translate
 
 if TYPE_CHECKING:  # pandas and the tables load at the first dashboard request, not at start-up
     import pandas as pd
@@ -86,17 +86,39 @@ class TableView:
     rows: list[list[str]]
     total: int
     numeric: list[bool]
+    ids: list[str] | None = None  # the columns' ids (the downloads' headers), when the headers are words
 
 
-def table_view(table: Table, columns: list[str] | None = None, limit: int = MAX_ROWS) -> TableView:
-    """The first ``limit`` rows of ``table`` (only ``columns`` when given) as text cells."""
+CODED_COLUMNS = ("category", "source_category", "target_category")  # cells holding an actor category code
+
+
+def words(table: Table, lang: str) -> tuple[str, str]:
+    """The table's title and description in the page's language (the tables are built in the plan's)."""
+    from exports.tables.language import TEXTS  # loaded with the tables already
+
+    entry = TEXTS.get(table.name, {}).get(lang if lang in ("it", "en") else "it")
+    if entry is None:
+        return table.title, table.description
+    return entry[1], entry[2].format(quotes=3, top=5)
+
+
+def table_view(table: Table, columns: list[str] | None = None, limit: int = MAX_ROWS, lang: str | None = None,
+               labels: dict[str, str] | None = None) -> TableView:
+    """The first ``limit`` rows of ``table`` (only ``columns`` when given) as text cells.
+
+    Given ``lang``, the title, description and column headers are in that language, and category
+    codes in ``labels`` (code → label) are shown as their labels."""
     from pandas.api.types import is_bool_dtype, is_numeric_dtype  # slow: loaded by the tables already
 
     frame = table.frame if columns is None else table.frame[[c for c in columns if c in table.frame.columns]]
     numeric = [is_numeric_dtype(frame[c]) and not is_bool_dtype(frame[c]) for c in frame.columns]
-    rows = [[_cell(v) for v in row] for row in frame.head(limit).itertuples(index=False, name=None)]
-    return TableView(table.name, table.title, table.description, [str(c) for c in frame.columns], rows, len(frame),
-                     numeric)
+    coded = [lang is not None and bool(labels) and str(c) in CODED_COLUMNS for c in frame.columns]
+    rows = [[(labels or {}).get(str(v), _cell(v)) if coded[i] and not _missing(v) else _cell(v)
+             for i, v in enumerate(row)] for row in frame.head(limit).itertuples(index=False, name=None)]
+    title, description = (table.title, table.description) if lang is None else words(table, lang)
+    headers = [str(c) for c in frame.columns] if lang is None else [header(str(c), lang, labels) for c in frame.columns]
+    return TableView(table.name, title, description, headers, rows, len(frame), numeric,
+                     [str(c) for c in frame.columns])
 
 
 # --- charts ---------------------------------------------------------------------------------------
@@ -130,14 +152,16 @@ def heatmap_of(frame: pd.DataFrame, row: str, column: str, share: str, hidden: s
 
 
 def _activity(t: dict[str, Table], lang: str) -> Charts:
-    frame = t[ACTIVITY].frame.dropna(subset=["answers"])
+    frame = t[ACTIVITY].frame.dropna(subset=["runs"])
     series: dict[str, list[tuple[date, float]]] = {}
-    for day, qid, channel, n in zip(frame["day"], frame["questionnaire"], frame["channel"], frame["answers"]):
+    for day, qid, channel, n in zip(frame["day"], frame["questionnaire"], frame["channel"], frame["runs"]):
         series.setdefault(f"{qid} · {channel}", []).append((date.fromisoformat(day), float(n)))
     totals = {name: sum(v for _, v in values) for name, values in series.items()}
     desc = "; ".join(f"{name}: {total:g}" for name, total in sorted(totals.items(), key=lambda x: -x[1]))
-    return [charts.lines(series, title=SECTIONS["attivita"][lang], desc=desc or translate("empty", lang),
-                         y_label=translate("answers_axis", lang))]
+    weekly = "per settimana" in t[ACTIVITY].description  # cache.activity_table says its step
+    return [charts.lines(series, title=SECTIONS["attivita"][lang if lang in ("it", "en") else "it"],
+                         desc=desc or translate("empty", lang),
+                         y_label=translate("runs_axis_week" if weekly else "runs_axis", lang))]
 
 
 def _profiles(t: dict[str, Table], lang: str) -> Charts:
@@ -179,7 +203,7 @@ def _visions(t: dict[str, Table], lang: str) -> Charts:
 
 
 def _projects(t: dict[str, Table], lang: str) -> Charts:
-    projects = t["projects"].frame.head(15)
+    projects = t["projects"].frame.dropna(subset=["overall"]).head(15)  # a project under k raters: no score
     if projects.empty:
         return []
     items = []
@@ -192,7 +216,7 @@ def _projects(t: dict[str, Table], lang: str) -> Charts:
     return [charts.bars(items, title=t["projects"].title, desc=desc, maximum=5, fmt="{:.2f}")]
 
 
-def _network(t: dict[str, Table], lang: str) -> Charts:
+def _network(t: dict[str, Table], lang: str, labels: dict[str, str] | None = None) -> Charts:
     edges = t["network_edges"].frame
     if edges.empty:
         return []
@@ -200,16 +224,19 @@ def _network(t: dict[str, Table], lang: str) -> Charts:
     for code, cat in list(zip(edges["source"], edges["source_category"])) + list(
             zip(edges["target"], edges["target_category"])):
         categories.setdefault(str(code), str(cat))
-    cat_labels = {c: c for c in dict.fromkeys(categories.values())}
+    cat_labels = {c: (labels or {}).get(c, c) for c in dict.fromkeys(categories.values())}
     kinds = {"current": "collabora oggi" if lang == "it" else "collaborates now",
              "wished": "vorrebbe collaborare" if lang == "it" else "would collaborate"}
-    central = t["network_centrality"].frame.head(3)
+    centrality = t["network_centrality"].frame
+    names = {str(a): str(o) for a, o in zip(centrality["actor"], centrality["organisation"]) if not _missing(o)}
+    central = centrality.head(3)
     desc = (f"{len(categories)} attori, {len(edges)} legami. " if lang == "it"
             else f"{len(categories)} actors, {len(edges)} ties. ") + "; ".join(
         f"{a}: {d}" for a, d in zip(central["actor"], central["degree"]))
     return [charts.network(list(categories.items()),
                            list(zip(edges["source"].astype(str), edges["target"].astype(str), edges["kind"])),
-                           title=t["network_edges"].title, desc=desc, categories=cat_labels, kinds=kinds)]
+                           title=t["network_edges"].title, desc=desc, categories=cat_labels, kinds=kinds,
+                           names=names)]
 
 
 SECTION_CHARTS: dict[str, Callable[[dict[str, Table], str], Charts]] = {
@@ -218,10 +245,14 @@ SECTION_CHARTS: dict[str, Callable[[dict[str, Table], str], Charts]] = {
 }
 
 
-def section_charts(section: str, tables: Tables, lang: str) -> list[charts.Markup]:
-    """The charts of one dashboard section (none for a section without any)."""
+def section_charts(section: str, tables: Tables, lang: str, labels: dict[str, str] | None = None) -> list[charts.Markup]:
+    """The charts of one dashboard section (none for a section without any); ``labels``: category
+    code → label, for the network's legend."""
     draw = SECTION_CHARTS.get(section)
-    made = draw(tables.tables, lang) if draw is not None else []
+    if section == "rete":
+        made = _network(tables.tables, lang, labels)
+    else:
+        made = draw(tables.tables, lang) if draw is not None else []
     return [c for c in made if c is not None]
 
 

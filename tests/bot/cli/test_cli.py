@@ -117,7 +117,7 @@ def test_chat_runs_to_the_end(survey):
     assert mario.returncode == 0, mario.stderr
     assert "Traceback" not in terminal.stderr + mario.stderr
     assert "[1/16] In quale settore opera principalmente l'impresa? (sezione ATECO)" in terminal.stdout
-    assert "Grazie! Il questionario è completo e le risposte sono state salvate." in terminal.stdout
+    assert "Il questionario è completo e le risposte sono state salvate." in terminal.stdout
     assert "Profilo di innovazione: Impresa anticipatrice" in terminal.stdout
     assert "Profilo di innovazione: Impresa inseguitrice" in mario.stdout
     assert "Come si distribuiscono i rispondenti finora (2):" in mario.stdout
@@ -125,7 +125,7 @@ def test_chat_runs_to_the_end(survey):
 
 def test_chat_shows_the_refusals(survey):
     out = survey["mario"].stdout
-    assert "! Scegli una delle opzioni proposte (puoi anche scriverne il numero)." in out
+    assert "! Scelga una delle opzioni proposte (può anche scriverne il numero)." in out
     assert "! Questa domanda è obbligatoria e non si può saltare." in out
     assert "(Risposta attuale: Commercio)" in out
 

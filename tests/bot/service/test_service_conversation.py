@@ -54,7 +54,7 @@ async def test_consent_is_asked_first_and_nothing_else_is_stored(db, conversatio
     assert reply.run_id is None
     reply = await _send(db, conversation, "text", "2")  # typing an answer before consenting
     assert reply.rejected and not reply.stored
-    assert _texts(reply)[0] == "Non hai un questionario in corso. Scegline uno per iniziare."
+    assert _texts(reply)[0].startswith("Ciao! Qui puoi rispondere ai questionari")  # first contact: a greeting
     assert set((await table_counts()).values()) == {0}  # not even the respondent
 
 
@@ -72,7 +72,7 @@ async def test_declining_stores_only_the_decision(db, conversation, table_counts
     await _start(db, conversation)
     reply = await _consent(db, conversation, False)
     assert _texts(reply) == [
-        "Va bene: non conserviamo nulla oltre alla tua scelta. Se cambi idea, ricomincia quando vuoi."
+        "Va bene: non conserviamo nulla oltre alla sua scelta. Se cambia idea, ricominci quando vuole."  # imprese says "Lei"
     ]
     counts = await table_counts()
     assert counts == {"respondents": 1, "consents": 1, "questionnaire_versions": 0, "runs": 0, "answers": 0,
@@ -115,7 +115,7 @@ async def test_stale_button_is_closed_and_stores_nothing(db, conversation):
     await _send(db, conversation, "text", "2")
     reply = await _send(db, conversation, "choice", "A", question_key="ateco_section", run_id=started.run_id)
     assert reply.rejected and not reply.stored
-    assert _texts(reply) == ["Questa domanda è chiusa: rispondi all'ultima domanda qui sotto."]
+    assert _texts(reply) == ["Questa domanda è chiusa: risponda all'ultima domanda qui sotto."]
     _, current, history = await _answers(db)
     assert current == {"ateco_section": "C"} and len(history) == 1
 
@@ -127,7 +127,7 @@ async def test_button_of_a_run_that_is_not_theirs_is_closed(db, conversation):
     await _consent(db, conversation, True, user="other")
     reply = await _send(db, conversation, "choice", "A", question_key="ateco_section", run_id=started.run_id, user="other")
     assert reply.rejected
-    assert _texts(reply) == ["Questa domanda è chiusa: rispondi all'ultima domanda qui sotto."]
+    assert _texts(reply) == ["Questa domanda è chiusa: rispondi all'ultima domanda qui sotto."]  # not their run: no questionnaire's register to speak in
     _, current, _ = await _answers(db)
     assert current == {}
 
@@ -164,11 +164,11 @@ async def test_completed_survey_stores_outcomes_and_shows_the_profile(db, conver
     texts = _texts(reply)
     assert texts[:2] == [
         "Grazie per il tempo che ci ha dedicato: le sue risposte contribuiscono al piano strategico.",
-        "Grazie! Il questionario è completo e le risposte sono state salvate.",
+        "Il questionario è completo e le risposte sono state salvate.",  # one thank-you: the outro's
     ]
     assert texts[2].startswith("Profilo di innovazione: Impresa anticipatrice\n")
     assert "Come si distribuiscono i rispondenti finora (1):" in texts[2]
-    assert "• Impresa anticipatrice: 100,0% (baseline 12,4%)" in texts[2]
+    assert "• Impresa anticipatrice: 100,0% (Cremona, indagine Censis 2004: 12,4%)" in texts[2]
     run, current, _ = await _answers(db)
     assert run.status == "completed" and run.completed_at is not None
     assert current["city_role"] == "Più banda" and current["rd_share"] == 10
@@ -185,11 +185,11 @@ async def test_pause_then_start_again_resumes(db, conversation):
     await _consent(db, conversation, True)
     await _send(db, conversation, "text", "2")
     reply = await _send(db, conversation, "pause")
-    assert _texts(reply) == ["Questionario sospeso: le risposte date finora sono conservate. Puoi riprendere quando vuoi."]
+    assert _texts(reply) == ["Questionario sospeso: le risposte date finora sono conservate. Può riprendere quando vuole."]
     run, _, _ = await _answers(db)
     assert run.status == "paused"
     reply = await _start(db, conversation)
-    assert _texts(reply) == ["Riprendiamo da dove eri rimasto.", "Quanti addetti ha l'impresa, titolari compresi?"]
+    assert _texts(reply) == ["Riprendiamo da dove si era fermato.", "Quanti addetti ha l'impresa, titolari compresi?"]
     run, current, _ = await _answers(db)
     assert run.status == "active" and current == {"ateco_section": "C"}
 

@@ -184,7 +184,7 @@ async def test_a_changed_participation_purpose_asks_again_on_the_next_start(db, 
     assert [m.question_key for m in reply.messages] == ["_consent"]
     lines = reply.messages[0].text.splitlines()
     assert lines[1] == ("Abbiamo aggiornato l'informativa sulla privacy (informativa del 1º marzo 2027) e "
-                        "«Partecipazione al piano strategico» è cambiata: ti chiediamo di nuovo il consenso.")
+                        "«Partecipazione al piano strategico» è cambiata: le chiediamo di nuovo il consenso.")  # before imprese, which says "Lei"
     reply = await _consent(db, changed)  # agreeing again records the new version, and the run goes on
     assert reply.run_id is not None
     async with db.transaction() as session:

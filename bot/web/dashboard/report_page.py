@@ -1,0 +1,58 @@
+"""/analisi/report.pdf: the printable report (:mod:`.report`) as a download, for analysts only.
+
+Like the table downloads (:mod:`.downloads`): the analyst's cookie is required, the PDF is made
+in a worker thread (one at a time) from the cached tables, and the download is written to the audit log.
+``?citazioni=0`` leaves the quotes out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from storage import audit
+
+from .core import LOGIN_PATH, Dashboard
+from .report_texts import rt
+
+log = logging.getLogger("scenari.web.analysis")
+
+
+class ReportPage:
+    """The report route."""
+
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.dashboard = dashboard
+        self._one_at_a_time = asyncio.Lock()  # seconds of CPU each: a second click waits, the service does not
+
+    async def download(self, request: Request) -> Response:
+        dashboard = self.dashboard
+        who = await dashboard.analyst_from_cookie(request)
+        if who is None:
+            return RedirectResponse(LOGIN_PATH, status_code=303)
+        ws = dashboard.sessions.read(request)
+        lang = dashboard.lang(ws)
+        quotes = request.query_params.get("citazioni") != "0"
+        tables = await dashboard.cache.get()
+        from .report import ReportUnavailable, report_pdf  # WeasyPrint: at the first report, never at start-up
+
+        try:
+            async with self._one_at_a_time:
+                pdf = await asyncio.to_thread(report_pdf, tables, lang, dashboard.k, dashboard.settings.plan.name,
+                                              quotes=quotes)
+        except ReportUnavailable as exc:
+            log.error("report unavailable", extra={"fields": {"reason": str(exc)}})
+            return dashboard.page(request, ws, "analisi_message.html", {
+                "title": rt("report_title", lang), "text": rt("report_unavailable", lang)}, status=503)
+        log.info("report downloaded", extra={"fields": {"analyst": who[0].id, "quotes": quotes}})
+        async with dashboard.db.transaction() as session:
+            await audit.record(session, who[0].username, "download", "report.pdf",
+                               detail={"format": "pdf", "quotes": quotes, "bytes": len(pdf)})
+        stamp = tables.computed_at.strftime("%Y%m%dT%H%M")
+        return Response(pdf, media_type="application/pdf", headers={
+            "content-disposition": f'attachment; filename="studio-preliminare-{stamp}.pdf"',
+            "cache-control": "no-store",
+        })

@@ -1,0 +1,92 @@
+"""The printable report's texts (Italian first), kept apart from the dashboard's catalogue.
+
+Looked up with :func:`rt`; a key missing here falls back to the dashboard's catalogue
+(:mod:`.texts`), so "hidden_note", "rows_more" … are written once.
+"""
+
+from __future__ import annotations
+
+from dialogs.i18n import Catalogue
+
+from .texts import translate as dashboard_translate
+
+TEXTS: dict[str, dict[str, str]] = {
+    "report_title": {"it": "Studio preliminare", "en": "Preliminary study"},
+    "report_subtitle": {"it": "Disegnare scenari condivisi — {city}", "en": "Designing shared scenarios — {city}"},
+    "report_lead": {
+        "it": "Che cosa è emerso dall'ascolto della città: i profili di innovazione delle imprese accanto alla "
+              "baseline del 2004, la convergenza dei temi tra le categorie di attori, le priorità condivise, le "
+              "visioni, la graduatoria dei progetti e la rete delle collaborazioni.",
+        "en": "What the listening to the city has shown: the firms' innovation profiles beside the 2004 baseline, "
+              "the convergence of the themes across actor categories, the shared priorities, the visions, the "
+              "project ranking and the collaboration network.",
+    },
+    "report_internal": {
+        "it": "Documento di lavoro per gli analisti: contiene citazioni brevi e pseudonime. Prima di diffonderlo, "
+              "stampatelo senza citazioni (scenari report --no-quotes).",
+        "en": "Working document for the analysts: it holds short, pseudonymous quotes. Before circulating it, "
+              "print it without quotes (scenari report --no-quotes).",
+    },
+    "report_no_quotes": {
+        "it": "Edizione senza citazioni: solo tabelle aggregate, con le celle piccole nascoste.",
+        "en": "Edition without quotes: aggregate tables only, small cells hidden.",
+    },
+    "report_unavailable": {
+        "it": "Lo studio preliminare in PDF non si può preparare su questo server (manca una libreria di sistema). "
+              "Le tabelle restano scaricabili; avvisate chi gestisce il servizio.",
+        "en": "The preliminary study cannot be made as a PDF on this server (a system library is missing). The "
+              "tables can still be downloaded; please tell whoever runs the service.",
+    },
+    "contents": {"it": "Indice", "en": "Contents"},
+    "page": {"it": "Pagina", "en": "Page"},
+    "of": {"it": "di", "en": "of"},
+    "method": {"it": "Metodo", "en": "Method"},
+    "method_text": {
+        "it": "L'ascolto raccoglie le interviste agli attori del registro, le visioni dei cittadini, l'indagine "
+              "sull'innovazione delle imprese, le schede progetto e le loro valutazioni, per chat (Telegram) e sul "
+              "web. Le risposte libere sono ricondotte ai temi della tassonomia del piano. Per ogni tema si contano "
+              "le unità (un attore del registro, o un cittadino) che lo portano in ciascuna categoria di attori: un "
+              "tema è una priorità condivisa quando lo portano più categorie (punteggio di gruppo, entropia). Le "
+              "imprese sono classificate anticipatrici, inseguitrici o non innovative come nell'indagine Censis del "
+              "2004 su Cremona, che resta la baseline. I progetti sono ordinati per valutazione complessiva, con "
+              "l'accordo tra i valutatori (1 = pieno accordo). La rete riporta le collaborazioni attuali e "
+              "desiderate dichiarate dagli attori.",
+        "en": "The listening gathers the interviews of the register's actors, the citizens' visions, the firms' "
+              "innovation survey, the project cards and their ratings, by chat (Telegram) and on the web. Free-text "
+              "answers are tagged with the themes of the plan's taxonomy. For each theme the units (an actor of the "
+              "register, or a citizen) carrying it are counted in each actor category: a theme is a shared priority "
+              "when several categories carry it (group score, entropy). Firms are classed as forerunners, followers "
+              "or non-innovative as in the 2004 Censis survey of Cremona, which stays the baseline. Projects are "
+              "ranked by overall rating, with the raters' agreement (1 = full agreement). The network shows the "
+              "current and wished collaborations the actors declared.",
+    },
+    "privacy_text": {
+        "it": "Riservatezza: ogni conteggio di 1…{below} rispondenti è nascosto (–), insieme alle celle da cui si "
+              "potrebbe ricavarlo; sono le stesse tabelle delle esportazioni e del cruscotto. Nessun nome né "
+              "identificativo di chat compare nel documento.",
+        "en": "Privacy: every count of 1…{below} respondents is hidden (–), together with the cells it could be "
+              "worked out from; these are the same tables as the exports and the dashboard. No name and no chat id "
+              "appears in this document.",
+    },
+    "figures": {"it": "I dati in sintesi", "en": "The data in short"},
+    "figure_col": {"it": "voce", "en": "item"},
+    "value_col": {"it": "numero", "en": "number"},
+    "quotes": {"it": "Citazioni", "en": "Quotes"},
+    "quotes_lead": {
+        "it": "Le parole dietro i numeri: brevi estratti, solo di chi ha dato il consenso e mai da una cella "
+              "nascosta; accanto, la categoria di chi ha scritto (nessun nome, nessuno pseudonimo).",
+        "en": "The words behind the numbers: short excerpts, only from respondents who consented and never from "
+              "a hidden cell; beside each, the category of who wrote it (no name, no pseudonym).",
+    },
+    "no_quotes": {"it": "Nessuna citazione utilizzabile.", "en": "No quote can be used."},
+    "network_reading": {"it": "Lettura della rete", "en": "Reading the network"},
+    "made": {"it": "Generato il {when} UTC da {answers} risposte ({runs} questionari completati).",
+             "en": "Made on {when} UTC from {answers} answers ({runs} completed questionnaires)."},
+    "answers": {"it": "risposte", "en": "answers"},
+    "runs": {"it": "questionari completati: {q}", "en": "completed questionnaires: {q}"},
+    "actors": {"it": "attori del registro", "en": "actors of the register"},
+    "cards": {"it": "schede progetto", "en": "project cards"},
+    "ratings": {"it": "valutazioni", "en": "ratings"},
+}
+
+rt = Catalogue(TEXTS, below=dashboard_translate.__self__).translate  # type: ignore[attr-defined]

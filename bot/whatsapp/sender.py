@@ -1,0 +1,203 @@
+"""The WhatsApp sender: the outbox's WhatsApp rows sent once each, the 24-hour window respected.
+
+Each row goes through the outbox's steps (:mod:`storage.outbox.whatsapp`), each its own short
+transaction: claimed with a lease, marked ``inflight`` right before ``POST /{phone id}/messages``,
+recorded right after the Cloud API's answer (with its ``wamid``). A process killed between
+the two leaves the row ``inflight``; when its lease expires :func:`storage.outbox.recover` holds
+it as ``uncertain`` (never sent twice; SCENARI_SENDER_UNCERTAIN=resend sends it again). A refused
+connection (nothing reached Meta), a 429 or a 5xx are retried with a growing pause.
+
+A reply always goes out as drawn: the person has just written, so the window is open. A
+reminder, a newsletter or results feedback carries its text and the kind of template it would
+need: sent as text when the respondent wrote in the last 24 hours, else as the template named in
+settings (SCENARI_WHATSAPP_TEMPLATE_REMINDER, _NEWSLETTER, _FEEDBACK; none named: skipped).
+
+Reminders of idle runs are enqueued here too (:func:`enqueue_reminders`), once per run and delay
+(SCENARI_REMINDER_DELAYS), keyed ``wa:reminder:<run>:<n>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from storage import Database, outbox
+from storage.models import Respondent, Run, utcnow
+from storage.outbox import whatsapp as wa_outbox
+
+from bot.service.catalog import QuestionnaireCatalog
+from bot.service.communication import Plan
+from bot.settings import Settings
+from . import render
+from .texts import translate
+from .webhook import EarlyStatuses
+
+log = logging.getLogger("scenari.whatsapp")
+TEMPLATE_KINDS = ("reminder", "newsletter", "feedback")
+
+
+def template_name(settings: Settings, kind: str) -> str | None:
+    return {"reminder": settings.whatsapp_template_reminder, "newsletter": settings.whatsapp_template_newsletter,
+            "feedback": settings.whatsapp_template_feedback}.get(kind)
+
+
+def template_body(to: str, name: str, lang: str, params: list[str]) -> dict[str, Any]:
+    """A template message: its name, language and the body's parameters ({{1}}, {{2}} …)."""
+    template: dict[str, Any] = {"name": name, "language": {"code": lang}}
+    if params:
+        template["components"] = [{"type": "body", "parameters": [{"type": "text", "text": p[:1024]} for p in params]}]
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template", "template": template}
+
+
+class WhatsAppSender:
+    def __init__(self, settings: Settings, db: Database, *, clock: Callable[[], datetime] = utcnow,
+                 lease_seconds: float = 60.0, batch: int = 20, client: httpx.AsyncClient | None = None,
+                 catalog: QuestionnaireCatalog | None = None) -> None:
+        self.settings, self.db, self.clock = settings, db, clock
+        self.lease_seconds, self.batch = lease_seconds, batch
+        self.holder = f"whatsapp:{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.url = f"{settings.whatsapp_api_url.rstrip('/')}/{settings.whatsapp_api_version}/{settings.whatsapp_phone_id}/messages"
+        self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0),
+                                                  headers={"Authorization": f"Bearer {settings.whatsapp_token}"})
+        self.catalog = catalog
+        self.early = EarlyStatuses()  # the webhook's statuses that outran a record (shared with it)
+        self.plan = Plan.from_settings(settings)  # the quiet hours, the notice version the news need
+        self._wake = asyncio.Event()
+        self._last_recover = datetime.min.replace(tzinfo=utcnow().tzinfo)
+        self._last_reminders = self._last_recover
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Send until ``stop`` is set; a clean stop gives back the rows claimed but not attempted."""
+        try:
+            while not stop.is_set():
+                try:
+                    sent = await self.step()
+                except Exception:  # the database or the network had a bad moment: try again shortly
+                    log.exception("whatsapp sender step failed")
+                    sent = 0
+                if sent:
+                    continue
+                self._wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), idle)
+        finally:
+            with contextlib.suppress(Exception):
+                async with self.db.transaction() as session:
+                    await outbox.release(session, self.holder)
+            await self.client.aclose()
+
+    async def step(self) -> int:
+        """Recover (at most every lease), enqueue due reminders (every minute), then send one batch; rows handled."""
+        now = self.clock()
+        if now - self._last_recover >= timedelta(seconds=self.lease_seconds / 2):
+            self._last_recover = now
+            async with self.db.transaction() as session:
+                recovered = await outbox.recover(session, now, self.settings.sender_uncertain)
+            if recovered["uncertain"]:
+                log.warning("whatsapp messages interrupted while the Cloud API had them", extra={"fields": recovered})
+        if now - self._last_reminders >= timedelta(seconds=60):
+            self._last_reminders = now
+            await self.enqueue_reminders(now)
+        async with self.db.transaction() as session:
+            rows = await wa_outbox.claim(session, self.holder, self.batch, self.lease_seconds, now)
+        held: set[int] = set()  # chats whose message is to be retried: their later ones wait, in order
+        for row in rows:
+            if row.chat_id in held:
+                async with self.db.transaction() as session:
+                    await wa_outbox.put_back(session, self.holder, [row.id])
+            elif await self.send(row) == "retry":
+                held.add(row.chat_id)
+        return len(rows) - len([r for r in rows if r.chat_id in held])
+
+    async def send(self, row: wa_outbox.WhatsAppClaimed) -> str:
+        """Send one row; what became of it (sent, retry, failed, uncertain, skipped, taken over)."""
+        now = self.clock()
+        to = str(row.chat_id)
+        async with self.db.transaction() as session:
+            body = row.payload.get("message")
+            reason = await wa_outbox.still_wanted(session, row, self.plan.newsletter_since)
+            if reason is not None:
+                await wa_outbox.skip(session, self.holder, row.id, reason, now)
+                return "skipped"
+            if body is None:  # a message that may need a template: the window decides
+                if await wa_outbox.window_open(session, row.respondent_id, now):
+                    body = render.text_bodies(to, str(row.payload.get("text", "")))[0]
+                else:
+                    name = template_name(self.settings, row.kind)
+                    if not name:
+                        await wa_outbox.skip(session, self.holder, row.id, "outside the 24-hour window, no template named", now)
+                        return "skipped"
+                    body = template_body(to, name, row.language, [str(p) for p in row.payload.get("params", [])])
+            if not await wa_outbox.mark_inflight(session, self.holder, row.id, now):
+                return "taken over"  # the lease expired and another sender has it
+        status, message_id, error, retry = await self._post(body, row.attempts)
+        async with self.db.transaction() as session:
+            await wa_outbox.record(session, self.holder, row.id, status, message_id=message_id, error=error,
+                                   retry_at=self.clock() + timedelta(seconds=retry) if retry else None)
+            for early, at in self.early.take(message_id) if message_id else ():  # statuses that came first
+                await wa_outbox.record_status(session, message_id, early, at)  # type: ignore[arg-type]
+        return status
+
+    async def _post(self, body: dict[str, Any], attempts: int) -> tuple[str, str | None, str | None, float]:
+        """(status, wamid, error, seconds before a retry) of one call to the Cloud API."""
+        pause = min(300.0, 2.0 ** min(attempts, 8))
+        try:
+            response = await self.client.post(self.url, json=body)
+        except httpx.ConnectError as exc:  # nothing reached the API: safe to try again
+            return "retry", None, f"connection refused: {type(exc).__name__}", pause
+        except httpx.HTTPError as exc:  # it may have been sent: held, never sent twice
+            return "uncertain", None, f"answer lost: {type(exc).__name__}", 0
+        if response.status_code == 200:
+            try:
+                return "sent", str(response.json()["messages"][0]["id"]), None, 0
+            except (ValueError, KeyError, IndexError, TypeError):
+                return "uncertain", None, "unreadable answer", 0
+        try:
+            error = response.json().get("error") or {}
+        except ValueError:
+            error = {}
+        text = f"{response.status_code} {error.get('code', '')} {error.get('message', '')}".strip()
+        if response.status_code == 429 or response.status_code >= 500:
+            return "retry", None, text, pause
+        return "failed", None, text, 0
+
+    async def enqueue_reminders(self, now: datetime) -> int:
+        """One reminder per idle WhatsApp run and delay (SCENARI_REMINDER_DELAYS, hours since the run was last touched)."""
+        delays = list(self.settings.reminder_delays)
+        if not delays or self.settings.reminder_max == 0:
+            return 0
+        delays = delays[: self.settings.reminder_max] if self.settings.reminder_max else delays
+        catalog = self.catalog or QuestionnaireCatalog.load(self.settings.plan)
+        self.catalog = catalog
+        async with self.db.transaction() as session:
+            idle = await session.execute(
+                select(Run.id, Run.respondent_id, Respondent.external_id, Respondent.language, Run.questionnaire_id, Run.updated_at)
+                .join(Respondent, Respondent.id == Run.respondent_id)
+                .where(Run.status == "active", Respondent.channel == "whatsapp",
+                       Run.updated_at <= now - timedelta(hours=min(delays)))
+            )
+            rows = []
+            for run_id, respondent_id, wa_id, lang, qid, updated in idle:
+                updated = outbox.aware(updated)
+                due = [n for n, hours in enumerate(delays, 1) if updated + timedelta(hours=hours) <= now]
+                if not due or qid not in catalog:
+                    continue
+                title = catalog.current(qid).title.get(lang or "it")
+                rows.append({"dedupe_key": f"wa:reminder:{run_id}:{max(due)}", "chat_id": int(wa_id), "kind": "reminder",
+                             "respondent_id": respondent_id, "run_id": run_id, "language": lang or "it",
+                             "not_before": self.plan.out_of_quiet_hours(now),
+                             "payload": {"text": translate("reminder", lang or "it", title=title), "params": [title],
+                                         "run_updated_at": updated.isoformat()}})
+            return await wa_outbox.enqueue(session, rows, now) if rows else 0
