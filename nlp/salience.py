@@ -14,8 +14,9 @@ themes it is about have more, more specific evidence. For each theme:
   what they are writing about first (a title, a topic sentence: "Libri gratis
   fino alle superiori"), and what follows in a long text is detail, examples
   and side remarks;
-* a theme whose whole evidence is one single word said once ("cultura",
-  "digitali") weighs :data:`LONE_WORD` of it: one word in passing is the
+* in a text of :data:`LONE_FROM` content words or more, a theme whose whole
+  evidence is one single word said once ("cultura", "digitali") weighs
+  :data:`LONE_WORD` of it: one word in passing is the
   weakest sign that a text is about a theme, and "patrimonio economico e
   culturale", "strumenti digitali" are about something else. With
   :data:`RELATIVE_HALF` this lifted the precision of the small themes on the
@@ -56,8 +57,9 @@ MIN_SALIENCE = 0.3
 RELATIVE_FLOOR = 1.0
 RELATIVE_HALF = 10.0
 LONE_WORD = 0.6
+LONE_FROM = 12  # content words: in a shorter answer every theme named counts in full
 #: (A, B) of the logistic calibration, see the module docstring.
-CALIBRATION = (1.947, -0.63)
+CALIBRATION = (1.831, -0.497)
 
 
 @dataclass
@@ -95,11 +97,14 @@ class Evidence:
         """Weighted evidence; 0 when only weak words voted (they support, never make, a theme)."""
         if not self.has_strong():
             return 0.0
-        if len(self.entries) == 1:
-            (key, (_, weight, count, _)), = self.entries.items()
-            if count == 1 and " " not in key:
-                return LONE_WORD * weight
         return sum(weight * (1.0 + REPEAT_GAIN * math.log(count)) for _, weight, count, _ in self.entries.values())
+
+    def lone(self) -> bool:
+        """True when the whole evidence is one single word, said once (see :data:`LONE_WORD`)."""
+        if len(self.entries) != 1:
+            return False
+        ((key, entry),) = self.entries.items()
+        return entry[2] == 1 and " " not in key
 
     def surfaces(self) -> tuple[str, ...]:
         return tuple(entry[0] for entry in self.entries.values())
@@ -110,8 +115,10 @@ def position_weight(start: int) -> float:
     return 1.0 + LEAD_BONUS * math.exp(-start / LEAD_SCALE)
 
 
-def salience(raw: float, content_words: int) -> float:
-    """Evidence relative to the text's length (see module docstring)."""
+def salience(raw: float, content_words: int, lone: bool = False) -> float:
+    """Evidence relative to the text's length (see module docstring); ``lone``: see :data:`LONE_WORD`."""
+    if lone and content_words >= LONE_FROM:
+        raw *= LONE_WORD
     return raw / (1.0 + content_words / LENGTH_SCALE)
 
 

@@ -146,7 +146,7 @@ class ThemeTagger:
     def _result(self, doc: Doc, text: str) -> TagResult:
         evidence, rejected = self._evidence(doc)
         keywords, content = self._keywords(doc)
-        saliences = {theme_id: salience(ev.raw(), content) for theme_id, ev in evidence.items()}
+        saliences = {theme_id: salience(ev.raw(), content, ev.lone()) for theme_id, ev in evidence.items()}
         hits = []
         for theme_id, value in select(saliences, content).items():
             score = confidence(value)

@@ -77,10 +77,22 @@ async def test_a_running_worker_picks_up_a_model_trained_meanwhile(db, conversat
             for answer_id, text in stored.items()
         ])
     outcome = await train_from_reviews(db, theme_tagger)
-    await answer_imprese(db, conversation, "new", "nuove fontanelle in via Dante")
+    await answer_imprese(db, conversation, "new", "fontanelle pulite in via Dante")
     assert await worker.run_once() == 1
     assert worker.tagger.model_id == outcome.model_id
     async with db.transaction() as session:
         (new_id,) = set(await tag_store.free_text_answers(session)) - set(stored)
         tags = (await tag_store.machine_tags(session, [new_id]))[new_id]
-    assert [(t.theme_id, t.method) for t in tags] == [("ambiente", outcome.method)]
+    # the rules found it and the model, now picked up, confirmed it
+    assert [(t.theme_id, t.method) for t in tags] == [("ambiente", f"{theme_tagger.method}+{outcome.method}")]
+
+
+def test_the_texts_strongest_rule_theme_yields_only_to_a_confident_model():
+    from nlp.combine import KEEP_TOP_ABOVE
+
+    rules = TagResult("t", (ThemeHit("lavoro", 0.7, ("lavoro",)), ThemeHit("giovani", 0.6, ("giovani",))), (), "rules", "v")
+    doubtful = {"lavoro": LearnedHit("lavoro", (KEEP_TOP_ABOVE + 0.5) / 2, False, ()),
+                "giovani": LearnedHit("giovani", (KEEP_TOP_ABOVE + 0.5) / 2, False, ())}
+    assert merge(rules, doubtful, learned_method="learned:m1@v").theme_ids == ["lavoro"]  # only the top stays
+    sure = {"lavoro": LearnedHit("lavoro", KEEP_TOP_ABOVE / 2, False, ())}
+    assert merge(rules, sure, learned_method="learned:m1@v").theme_ids == ["giovani"]  # giovani: not decided
