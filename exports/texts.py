@@ -1,6 +1,7 @@
 """The texts of the export files (sheet names, codebook headers, what a column means), Italian first.
 
-An analyst of an Italian deployment gets an Italian workbook, English on request (``--lang en``):
+An analyst of an Italian deployment gets an Italian workbook, English on request (``--lang en``), German
+for a plan that speaks it (``--lang de``, Bozen/Bolzano):
 the files' words are kept here as one :class:`dialogs.i18n.Catalogue` (layer ``exports``, which
 a plan's texts.yaml can override like any other). Column names stay the same in every language,
 so a script written against one export reads the next.
@@ -90,5 +91,59 @@ TEXTS: dict[str, dict[str, str]] = {
     "about_privacy_value": {"it": "solo pseudonimi: nessun nome, nessun identificativo di chat",
                             "en": "pseudonyms only: no names, no chat ids"},
 }
+
+# German (a plan that speaks it: Bozen/Bolzano), beside the Italian and English above; a plan's texts.yaml
+# (layer ``exports``) can still reword any of them.
+TEXTS_DE: dict[str, str] = {
+    "sheet_answers": "antworten", "sheet_codebook": "codebook", "sheet_codes": "codes", "sheet_about": "info",
+    "cb_table": "tabelle", "cb_column": "spalte", "cb_stata": "name_sav_dta", "cb_source": "frage",
+    "cb_kind": "art", "cb_type": "typ", "cb_question": "text", "cb_codes": "codes",
+    "cb_numbers": "zahlen_sav_dta", "cb_number": "zahl", "cb_code": "code", "cb_label": "bezeichnung",
+    "about_name": "eintrag", "about_value": "wert",
+    "meta_respondent": "Antwortende Person (Pseudonym)",
+    "meta_run": "Befragung (pseudonyme Kennung)",
+    "meta_status": "Stand der Befragung",
+    "meta_complete": "Befragung abgeschlossen (1) oder unvollständig (0)",
+    "meta_answered": "Beantwortete Fragen",
+    "meta_version": "Version des Fragebogens",
+    "meta_started_at": "Beginn (Uhrzeit {tz})",
+    "meta_updated_at": "Letzte Antwort (Uhrzeit {tz})",
+    "meta_completed_at": "Abgabe (Uhrzeit {tz})",
+    "meta_duration": "Dauer in Minuten (vom Beginn bis zur Abgabe)",
+    "meta_item": "Eintrag (1, 2 …) der wiederholten Frage",
+    "status_completed": "Abgeschlossen",
+    "status_active": "Unvollständig, in Bearbeitung",
+    "status_expired": "Unvollständig, abgebrochen",
+    "chosen": "Gewählt", "not_chosen": "Nicht gewählt", "yes_1": "Ja", "no_0": "Nein",
+    "col_option": "{question} — {option}",
+    "col_rank": "{question} — Rang {rank}",
+    "col_joined": "{question} (alle Antworten, getrennt durch „; “)",
+    "col_label": "{question} (Bezeichnung)",
+    "col_more": "Vertiefung zu „{question}“: {follow_up}",
+    "col_items": "{question}: wie viele Einträge (jeder im Blatt „{sheet}“)",
+    "col_extra": "Antwort auf eine Frage, die es in Version {version} nicht mehr gibt",
+    "col_computed": "Berechnet: {expression}",
+    "scale_ends": "{low} = {low_label} … {high} = {high_label}",
+    "about_questionnaire": "Fragebogen",
+    "about_title": "Titel",
+    "about_version": "Aktuelle Version",
+    "about_exported_at": "Exportiert am",
+    "about_timezone": "Zeitzone der Zeitangaben",
+    "about_values": "Werte",
+    "about_values_labels": "Bezeichnungen der Antworten (die Codes im Codebook)",
+    "about_values_codes": "Codes der Antworten (die Bezeichnungen im Codebook)",
+    "about_values_both": "Codes und daneben die Bezeichnungen (Spalten *_label)",
+    "about_runs": "Befragungen",
+    "about_runs_value": "{total}: {completed} abgeschlossen, {partial} unvollständig",
+    "about_options": "Mehrfachauswahl",
+    "about_options_value": "eine 0/1-Spalte je Option, frage_option (leer, wenn die Frage nicht beantwortet wurde)",
+    "about_sav_dta": "Dateien .sav und .dta",
+    "about_sav_dta_value": "die Antworten sind Zahlen mit Wertebezeichnungen (zahlen_sav_dta im Codebook); Namen "
+                           "mit höchstens 29 Zeichen (name_sav_dta)",
+    "about_privacy": "Datenschutz",
+    "about_privacy_value": "nur Pseudonyme: keine Namen, keine Chat-Kennungen",
+}
+for _key, _text in TEXTS_DE.items():
+    TEXTS[_key]["de"] = _text
 
 translate = Catalogue(TEXTS, layer="exports").translate

@@ -20,7 +20,7 @@ from dialogs import Questionnaire, load_file
 from .options import DEFAULT_CARD_THEMES, DEFAULT_VISION_THEMES, PlanSources
 
 CITIZEN = "citizen"
-CITIZEN_LABEL = {"it": "Cittadini", "en": "Citizens"}
+CITIZEN_LABEL = {"it": "Cittadini", "en": "Citizens", "de": "Bürgerinnen und Bürger"}
 
 # Cremona's visions → themes and card areas → themes (the defaults of a plan without ``tables:``;
 # a plan's own are ``PlanSources.tables.chosen_themes`` and ``card_themes``).

@@ -1,11 +1,11 @@
 """`scenari export`, `scenari tables …` and `scenari simulate`: what analysts take away.
 
     scenari export --questionnaire ID --format xlsx|csv|parquet|sav|dta --out PATH
-                   [--values labels|codes|both] [--joined] [--lang it|en]
+                   [--values labels|codes|both] [--joined] [--lang it|en|de]
                    [--since DAY] [--until DAY] [--category C …] [--channel …] [--municipality …] [--profile …]
                    [--age-band …]   (the dashboard's filters, exports.filters)
     scenari export --table actors|cards|ratings --format xlsx|csv --out PATH
-    scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3] [--lang it|en]
+    scenari tables export [--tables convergence|NAME,…] --format xlsx|csv|parquet --out PATH [--k 3] [--lang it|en|de]
     scenari tables rebuild [--out-dir var/exports] [--no-tag]
     scenari simulate --respondents N [--seed S] [--votes N]
 
@@ -85,9 +85,10 @@ def add_tables(parser: argparse.ArgumentParser) -> None:
     written.add_argument("--tables", "-t", default=ALL,
                          help="'convergence' (every table, the default) or comma-separated table names")
     written.add_argument("--format", "-f", choices=("xlsx", "csv", "parquet"), default="xlsx")
-    written.add_argument("--lang", choices=TABLE_LANGUAGES, default=None,
-                         help="language of the workbook's sheets, titles and meanings (default: SCENARI_LANG, the "
-                              "plan's); file names and column headers stay the tables' ids")
+    written.add_argument("--lang", default=None,
+                         help="language of the workbook's sheets, titles and meanings, one the plan speaks (default: "
+                              f"SCENARI_LANG, the plan's; words in {', '.join(TABLE_LANGUAGES)}, else the plan's "
+                              "default language); file names and column headers stay the tables' ids")
     written.add_argument("--out", "-o", type=Path, required=True,
                          help="xlsx: a file (or a folder); csv/parquet: a folder, or a file ending in .zip")
     _options(written)
@@ -183,11 +184,16 @@ async def _register_table(args: argparse.Namespace, settings: Settings, db: Data
 
 def _table_options(args: argparse.Namespace, settings: Settings) -> Options | None:
     """The analyses' options from the flags and the settings; None, said on standard error, if one is wrong."""
+    lang = getattr(args, "lang", None) or settings.lang
+    if lang not in settings.plan.languages:  # as `scenari export`: one line, the plan's languages
+        print(f"Error: --lang {lang!r} is not a language of the plan ({', '.join(settings.plan.languages)})",
+              file=sys.stderr)
+        return None
     try:
         return Options(
             k=args.k if args.k is not None else getattr(settings, "suppress_k", 3),
             threshold=args.threshold if args.threshold is not None else DEFAULT_THRESHOLD,
-            lang=getattr(args, "lang", None) or settings.lang, weights=settings.rating_weights or None, sources=settings.plan.sources(),
+            lang=lang, weights=settings.rating_weights or None, sources=settings.plan.sources(),
         )
     except ValueError as exc:
         print(f"Error: {exc}", file=sys.stderr)

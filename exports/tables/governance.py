@@ -42,6 +42,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+from dialogs.i18n import deployment_language
 
 from ..vocabulary import Vocabulary
 from .base import Analysis, Prepared, Table, Tables, explode_list, frame_of
@@ -426,12 +427,50 @@ WORDS: dict[str, dict[str, str]] = {
                     "({both}), only {pct} % stay the same (stable {stable}, new {new}, dropped {dropped}).",
         "topics": "fragmentation|density|structure|brokers|communities|reciprocity|wished|stability",
     },
+    "de": {
+        "empty": "Bisher wurde keine Zusammenarbeit genannt: das Netzwerk lässt sich noch nicht lesen.",
+        "fragmented": "Das Netzwerk ist zersplittert: {components} getrennte Komponenten unter {active} verbundenen "
+                      "Akteuren (die größte umfasst {largest}, {share} %).",
+        "connected": "Das Netzwerk ist zusammenhängend: alle {active} verbundenen Akteure gehören zu einer einzigen "
+                     "Komponente.",
+        "density": "Dichte {density}: {pct} % der möglichen Verbindungen zwischen den {n} Akteuren des Registers "
+                   "bestehen.",
+        "peer": "Gleichrangige Struktur: Zentralisierung {c} (0 = alle gleichrangig, 1 = sternförmig); kein Akteur "
+                "bildet einen Knotenpunkt, jeder verfolgt seine eigene Strategie.",
+        "mixed": "Gemischte Struktur: Zentralisierung {c} (0 = alle gleichrangig, 1 = sternförmig); einige Akteure "
+                 "haben deutlich mehr Verbindungen als die anderen.",
+        "hub": "Sternförmige Struktur (hub-and-spoke): Zentralisierung {c} (0 = alle gleichrangig, 1 = sternförmig); "
+               "wenige Akteure bündeln die Verbindungen.",
+        "brokers": "Vermittler (bilden Brücken zwischen den anderen): {names}.",
+        "no_brokers": "Kein Akteur bildet eine Brücke zwischen den anderen.",
+        "communities": "{count} Gemeinschaften (Gruppen, die untereinander enger verbunden sind), Modularität {q}.",
+        "reciprocity": "Gegenseitigkeit {pct} %: dieser Anteil der genannten Verbindungen wird erwidert.",
+        "wished": "Gewünschte Zusammenarbeit: {wished}, davon {new} neu (noch nicht im Gang); das gewünschte "
+                  "Netzwerk hätte {components} statt {now}.",
+        "component": "Komponente", "components": "Komponenten",
+        "one_wave": "Bisher nur eine Interviewwelle: die Stabilität der Verbindungen wird ab der zweiten gemessen.",
+        "stable": "Zwischen Welle {a} und Welle {b} ist das Netzwerk stabil: von den Verbindungen der in beiden "
+                  "befragten Akteure ({both}) bleiben {pct} % gleich (stabil {stable}, neu {new}, weggefallen "
+                  "{dropped}).",
+        "unstable": "Zwischen Welle {a} und Welle {b} verändert sich das Netzwerk: von den Verbindungen der in "
+                    "beiden befragten Akteure ({both}) bleiben nur {pct} % gleich (stabil {stable}, neu {new}, "
+                    "weggefallen {dropped}).",
+        "topics": "Zersplitterung|Dichte|Struktur|Vermittler|Gemeinschaften|Gegenseitigkeit|gewünscht|Stabilität",
+    },
 }
+
+
+def _words(lang: str) -> Mapping[str, str]:
+    """The reading's words in ``lang``; else the plan's default language; else Italian (as dialogs.i18n)."""
+    for code in (lang, deployment_language()):
+        if code in WORDS:
+            return WORDS[code]
+    return WORDS["it"]
 
 
 def _number(value: Any, lang: str, digits: int = 2) -> str:
     text = f"{float(value):.{digits}f}"
-    return text.replace(".", ",") if lang == "it" else text
+    return text.replace(".", ",") if lang in ("it", "de") else text  # a decimal comma in Italian and German
 
 
 def _pct(value: Any) -> str:
@@ -468,10 +507,10 @@ def governance_summary(tables: Tables | Mapping[str, pd.DataFrame]) -> dict[str,
 
 
 def reading_lines(tables: Tables | Mapping[str, pd.DataFrame] | list[Table], lang: str) -> list[tuple[str, str]]:
-    """(topic, sentence) of the plain-language reading, in ``lang`` (``it`` unless ``en``)."""
+    """(topic, sentence) of the plain-language reading, in ``lang`` (Italian, English or German)."""
     if isinstance(tables, list):
         tables = {t.name: t.frame for t in tables}
-    w = WORDS["en" if lang == "en" else "it"]
+    w = _words(lang)
     topics = w["topics"].split("|")
     s = governance_summary(tables)
     if not s["available"]:

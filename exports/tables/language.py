@@ -1,5 +1,6 @@
 """The convergence workbook in the deployment's language: sheet names, README headers, table titles
-and descriptions, in Italian for an Italian deployment (``Options.lang``), English on request.
+and descriptions, in Italian for an Italian deployment (``Options.lang``), English on request, German for a
+plan that speaks it (Bozen/Bolzano; its words in :mod:`exports.tables.language_de`).
 
 The tables keep their identifiers (``priorities``, ``network_edges`` …) everywhere a program reads
 them — the dashboard's downloads, ``scenari tables export --tables``, the CSV/Parquet file names;
@@ -14,6 +15,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from dialogs.i18n import deployment_language
+
+from . import language_de as de
 from .base import Table, Tables
 from .governance import WAVE_GAP_DAYS
 
@@ -209,7 +213,7 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
 README_SHEET = {"it": "LEGGIMI", "en": "README"}
 README_HEADERS = {"it": ("sezione", "nome", "significato"), "en": ("section", "name", "meaning")}
 WORKBOOK_TITLE = {"it": "Scenari — tabelle delle convergenze", "en": "Scenari — convergence tables"}
-LANGUAGES = ("it", "en")  # the languages the workbook has words for (`scenari tables export --lang`)
+LANGUAGES = ("it", "en", "de")  # the languages the workbook has words for (`scenari tables export --lang`)
 # the README's "about" rows ({k}, {threshold}) and, in the workbook only, its section words
 ABOUT = {
     "it": {"k": "{k}: il conteggio più piccolo mostrato (soppressione delle celle piccole)",
@@ -227,9 +231,28 @@ CHARTS_EN = {"convergence": "Convergence (group score)", "shared_priorities": "C
              "projects": "Projects (rating)", "governance_brokers": "Brokers (betweenness)"}
 CHART_PATTERNS_EN = ((r"Profili: oggi e (.+)", r"Profiles: today and \1"),)
 
+# German (exports/tables/language_de.py), merged here so every reader of TEXTS (the dashboard too) has it
+for _name, _entry in de.TEXTS_DE.items():
+    TEXTS.setdefault(_name, {})["de"] = _entry
+README_SHEET["de"], README_HEADERS["de"], WORKBOOK_TITLE["de"] = (de.README_SHEET_DE, de.README_HEADERS_DE,
+                                                                  de.WORKBOOK_TITLE_DE)
+ABOUT["de"] = de.ABOUT_DE
+SECTIONS = {"it": SECTIONS_IT, "de": de.SECTIONS_DE}  # English: the section names themselves
+CHARTS = {"en": (CHARTS_EN, CHART_PATTERNS_EN), "de": (de.CHARTS_DE, de.CHART_PATTERNS_DE)}
+
+
+def text_language(lang: str | None, offered: tuple[str, ...] = LANGUAGES) -> str:
+    """The language to write in: ``lang`` when these texts have it, else the plan's default
+    language, else Italian (the language every built-in text has), as :class:`dialogs.i18n.Catalogue`
+    falls back. A plan may list a language (say ``fr``) these texts lack: the analyst still reads words."""
+    for code in (lang, deployment_language()):
+        if code in offered:
+            return code
+    return "it"
+
 
 def _lang(lang: str) -> str:
-    return lang if lang in ("it", "en") else "it"
+    return text_language(lang)
 
 
 def sheet_name(table: str, lang: str) -> str:
@@ -262,9 +285,10 @@ def _chart(name: str, chart: dict[str, Any] | None, title: str, lang: str) -> di
         return chart
     if lang == "it":
         return {**chart, "title": chart.get("title") or title}
-    english = CHARTS_EN.get(name)
+    named, patterns = CHARTS.get(lang, CHARTS["en"])
+    english = named.get(name)
     if english is None:
-        for pattern, template in CHART_PATTERNS_EN:
+        for pattern, template in patterns:
             if re.fullmatch(pattern, str(chart.get("title", ""))):
                 english = re.sub(pattern, template, str(chart["title"]))
                 break
@@ -312,7 +336,7 @@ def about_text(key: str, lang: str, **values: Any) -> str:
 
 def section_word(section: str, lang: str) -> str:
     """A README section (about, count, formula, table, column) as the workbook's reader reads it."""
-    return SECTIONS_IT.get(section, section) if _lang(lang) == "it" else section
+    return SECTIONS.get(_lang(lang), {}).get(section, section)
 
 
 def readme_words(lang: str) -> tuple[str, tuple[str, str, str], str]:
@@ -447,12 +471,14 @@ COLUMN_PATTERNS_IT: tuple[tuple[str, str], ...] = (
 
 
 def column_meaning(text: str, lang: str) -> str:
-    """What a column means in ``lang`` (English as the tables say it; Italian from the lists above)."""
-    if _lang(lang) != "it":
+    """What a column means in ``lang`` (English as the tables say it; Italian from the lists above, German from language_de)."""
+    lang = _lang(lang)
+    if lang == "en":
         return text
-    if text in COLUMNS_IT:
-        return COLUMNS_IT[text]
-    for pattern, template in COLUMN_PATTERNS_IT:
+    known, patterns = (COLUMNS_IT, COLUMN_PATTERNS_IT) if lang == "it" else (de.COLUMNS_DE, de.COLUMN_PATTERNS_DE)
+    if text in known:
+        return known[text]
+    for pattern, template in patterns:
         if re.fullmatch(pattern, text):
             return re.sub(pattern, template, text)
     return text
@@ -495,7 +521,9 @@ FORMULAS_IT: dict[str, str] = {
 
 
 def formulas(items: tuple[tuple[str, str], ...], lang: str) -> tuple[tuple[str, str], ...]:
-    """The README's (name, formula) rows in ``lang``: Italian where known, else as given."""
-    if _lang(lang) != "it":
+    """The README's (name, formula) rows in ``lang``: Italian or German where known, else as given."""
+    lang = _lang(lang)
+    if lang == "en":
         return items
-    return tuple((name, FORMULAS_IT.get(name, text)) for name, text in items)
+    known = FORMULAS_IT if lang == "it" else de.FORMULAS_DE
+    return tuple((name, known.get(name, text)) for name, text in items)

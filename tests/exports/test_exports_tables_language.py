@@ -49,7 +49,18 @@ def test_titles_and_descriptions_follow_the_language_and_frames_stay():
 
 def test_the_readme_sheet_speaks_the_language():
     assert readme_words("it") == ("LEGGIMI", ("sezione", "nome", "significato"), "Scenari — tabelle delle convergenze")
-    assert readme_words("en")[0] == "README" and readme_words("de")[0] == "LEGGIMI"
+    assert readme_words("en")[0] == "README" and readme_words("fr")[0] == "LEGGIMI"  # no words in French: Italian
+    assert readme_words("de") == ("LIESMICH", ("abschnitt", "name", "bedeutung"), "Scenari — Konvergenztabellen")
+
+
+def test_every_table_formula_and_column_meaning_of_italian_has_its_german():
+    from exports.tables import language_de
+    from exports.tables.language import COLUMNS_IT, TEXTS
+
+    assert {name for name, entry in TEXTS.items() if "it" in entry} <= {n for n, e in TEXTS.items() if "de" in e}
+    assert set(language_de.FORMULAS_DE) == set(FORMULAS_IT) and set(language_de.COLUMNS_DE) == set(COLUMNS_IT)
+    assert all(len(entry["de"][0]) <= 31 for entry in TEXTS.values())  # Excel's limit for a sheet name
+    assert dict(formulas(FORMULAS, "de"))["share"].startswith("s = n / N: Einheiten der Kategorie")
 
 
 def test_every_formula_of_the_readme_has_its_italian():

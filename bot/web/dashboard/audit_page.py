@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from storage import audit
 
 from .core import LOGIN_PATH, Dashboard
-from .texts import translate, tx_word
+from .texts import header_language, translate, tx_word
 from .views import TableView
 
 DEFAULT_DAYS = 30
@@ -41,7 +41,7 @@ class AuditPage:
             return RedirectResponse(LOGIN_PATH, status_code=303)
         ws = dashboard.sessions.read(request)
         lang = dashboard.lang(ws)
-        lang = lang if lang in ("it", "en") else "it"
+        lang = header_language(lang)
         raw = request.query_params.get("dal", "")
         error = None
         since = datetime.now(timezone.utc) - timedelta(days=DEFAULT_DAYS)

@@ -24,6 +24,11 @@ WORDS = {
            "centralisation": "Centralisation (0 = peers, 1 = a star)", "reciprocity": "Reciprocity",
            "communities": "Communities", "waves": "Waves of interviews", "stability": "Stability of the ties",
            "structure": {"peer": "peer-like", "mixed": "mixed", "hub": "hub-and-spoke"}, "none": "–"},
+    "de": {"title": "Governance des Netzwerks", "figures": "Wichtigste Kennzahlen", "brokers": "Vermittler",
+           "components": "Komponenten", "largest": "Größte Komponente", "density": "Dichte",
+           "centralisation": "Zentralisierung (0 = gleichrangig, 1 = sternförmig)", "reciprocity": "Gegenseitigkeit",
+           "communities": "Gemeinschaften", "waves": "Interviewwellen", "stability": "Stabilität der Verbindungen",
+           "structure": {"peer": "gleichrangig", "mixed": "gemischt", "hub": "sternförmig"}, "none": "–"},
 }
 
 
@@ -31,7 +36,7 @@ def _number(value: Any, lang: str, digits: int = 2) -> str:
     if value is None:
         return "–"
     text = f"{float(value):.{digits}f}"
-    return text.replace(".", ",") if lang == "it" else text
+    return text.replace(".", ",") if lang in ("it", "de") else text
 
 
 def governance_view(tables: Tables | None, lang: str) -> dict[str, Any] | None:
@@ -41,7 +46,9 @@ def governance_view(tables: Tables | None, lang: str) -> dict[str, Any] | None:
         return None
     from exports.governance import governance_summary, reading_lines  # loads pandas/networkx: only here
 
-    lang = "en" if lang == "en" else "it"
+    from .texts import header_language
+
+    lang = header_language(lang)  # the page's language if the words have it, else the plan's, else Italian
     w = WORDS[lang]
     summary = governance_summary(tables)
     view: dict[str, Any] = {"title": w["title"], "figures_title": w["figures"], "brokers_title": w["brokers"],

@@ -24,7 +24,7 @@ from .downloads import FORMATS
 from .frequencies import question_tables
 from .governance import SECTION as GOVERNANCE_SECTION
 from .governance import governance_view
-from .texts import number, translate
+from .texts import header_language, number, translate
 from .views import PUBLIC_COLUMNS, PUBLISHABLE, SECTIONS, public_charts, section_charts, section_title, table_view
 
 if TYPE_CHECKING:  # pandas and the tables load at the first dashboard request, not at start-up
@@ -168,5 +168,5 @@ def words_of(name: str, lang: str) -> str:
     """A publishable table's title in the page's language."""
     from exports.tables.language import TEXTS  # loaded with the tables already
 
-    entry = TEXTS.get(name, {}).get(lang if lang in ("it", "en") else "it")
+    entry = TEXTS.get(name, {}).get(header_language(lang))
     return entry[1] if entry else name

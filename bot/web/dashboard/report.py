@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from .report_texts import rt
-from .texts import number
+from .texts import header_language, number
 from .views import SECTIONS, TableView, section_charts, section_title, table_view
 
 if TYPE_CHECKING:  # pandas and the tables load with the tables, not at start-up
@@ -67,6 +67,19 @@ HEADERS: dict[str, tuple[str, str]] = {
     "organisation": ("organizzazione", "organisation"), "category": ("categoria", "category"),
     "degree": ("partner", "partners"), "degree_centrality": ("centralità", "centrality"),
 }
+# the same in German (a plan that speaks it)
+HEADERS_DE: dict[str, str] = {
+    "label": "Eintrag", "firms": "Unternehmen", "pct": "heute %", "baseline_pct": "2004 %",
+    "difference_pp": "Differenz (Punkte)", "anticipatrice_pct": "Vorreiter %", "inseguitrice_pct": "Nachzügler %",
+    "non_innovativa_pct": "nicht innovativ %", "rank": "#", "units": "Einheiten", "categories_above": "Kategorien",
+    "categories": "Kategorien", "entropy": "Entropie", "group_score": "Gruppenwert", "points": "Borda-Punkte",
+    "first": "an erster Stelle", "mentions": "Nennungen", "score": "Wert", "kind_label": "wer",
+    "vision_label": "Vision", "kind_units": "Antwortende", "share": "Anteil", "title": "Projekt",
+    "theme_label": "Thema", "stage": "Phase", "raters": "Bewertende", "overall": "Bewertung", "sd": "Std.-Abw.",
+    "agreement": "Übereinstimmung", "kind": "Verbindungen", "actors": "Akteure", "active_actors": "aktive Akteure",
+    "edges": "Verbindungen", "density": "Dichte", "reciprocity": "Gegenseitigkeit", "actor": "Akteur",
+    "organisation": "Organisation", "category": "Kategorie", "degree": "Partner", "degree_centrality": "Zentralität",
+}
 
 
 @dataclass
@@ -89,8 +102,9 @@ class Section:
 
 def _printed(view: TableView, lang: str) -> TableView:
     """The view with its headers in words."""
-    i = 0 if lang == "it" else 1
-    view.columns = [HEADERS[c][i] if c in HEADERS else c for c in view.columns]
+    i = 0 if lang != "en" else 1
+    view.columns = [(HEADERS_DE.get(c) if lang == "de" else None) or HEADERS[c][i] if c in HEADERS else c
+                    for c in view.columns]
     return view
 
 
@@ -162,7 +176,7 @@ def report_html(tables: Tables, lang: str, k: int, city: str, *, quotes: bool = 
     """The whole report as one HTML page with its print CSS (pure: the tables in, text out)."""
     from exports.tables.language import localised  # the tables' titles and descriptions in their language
 
-    lang = lang if lang in ("it", "en") else "it"
+    lang = header_language(lang)
     tables = localised(tables)
     runs = sum(v for key, v in tables.counts.items() if key.startswith("runs_"))
     made = rt("made", lang, when=(now or tables.computed_at or datetime.now(timezone.utc)).strftime("%d/%m/%Y %H:%M"),

@@ -89,4 +89,52 @@ TEXTS: dict[str, dict[str, str]] = {
     "ratings": {"it": "valutazioni", "en": "ratings"},
 }
 
+# German (a plan that speaks it: Bozen/Bolzano), merged into TEXTS
+TEXTS_DE: dict[str, str] = {
+    "report_title": "Vorstudie",
+    "report_subtitle": "Gemeinsame Szenarien entwerfen — {city}",
+    "report_lead": "Was die Anhörung der Stadt ergeben hat: die Innovationsprofile der Unternehmen neben der "
+                   "Ausgangsbasis von 2004, die Konvergenz der Themen zwischen den Akteurskategorien, die gemeinsamen "
+                   "Prioritäten, die Visionen, die Reihung der Projekte und das Netzwerk der Zusammenarbeit.",
+    "report_internal": "Arbeitsunterlage für die Analystinnen und Analysten: sie enthält kurze, pseudonyme Zitate. "
+                       "Vor der Weitergabe bitte ohne Zitate drucken (scenari report --no-quotes).",
+    "report_no_quotes": "Ausgabe ohne Zitate: nur zusammengefasste Tabellen, kleine Zellen ausgeblendet.",
+    "report_unavailable": "Die Vorstudie kann auf diesem Server nicht als PDF erstellt werden (eine Systembibliothek "
+                          "fehlt). Die Tabellen können weiterhin heruntergeladen werden; bitte verständigen Sie die "
+                          "für den Dienst zuständige Stelle.",
+    "contents": "Inhalt",
+    "page": "Seite",
+    "of": "von",
+    "method": "Methode",
+    "method_text": "Die Anhörung umfasst die Interviews mit den Akteuren des Registers, die Visionen der Bürgerinnen "
+                   "und Bürger, die Innovationsumfrage bei den Unternehmen, die Projektblätter und ihre Bewertungen, "
+                   "per Chat (Telegram) und im Web. Frei formulierte Antworten werden den Themen der Taxonomie des "
+                   "Plans zugeordnet. Für jedes Thema werden die Einheiten (ein Akteur des Registers oder eine "
+                   "Bürgerin bzw. ein Bürger), die es tragen, in jeder Akteurskategorie gezählt: ein Thema ist eine "
+                   "gemeinsame Priorität, wenn mehrere Kategorien es tragen (Gruppenwert, Entropie). Die Unternehmen "
+                   "werden wie in der Censis-Erhebung 2004 zu Cremona, die die Ausgangsbasis bleibt, als Vorreiter, "
+                   "Nachzügler oder nicht innovativ eingestuft. Die Projekte werden nach Gesamtbewertung gereiht, mit "
+                   "der Übereinstimmung der Bewertenden (1 = volle Übereinstimmung). Das Netzwerk zeigt die heutige "
+                   "und die gewünschte Zusammenarbeit, wie die Akteure sie angegeben haben.",
+    "privacy_text": "Datenschutz: jede Anzahl von 1…{below} Antwortenden ist ausgeblendet (–), ebenso die Zellen, aus "
+                    "denen sie sich errechnen ließe; es sind dieselben Tabellen wie in den Exporten und in der "
+                    "Auswertung. Kein Name und keine Chat-Kennung erscheint in diesem Dokument.",
+    "figures": "Die Daten im Überblick",
+    "figure_col": "Eintrag",
+    "value_col": "Anzahl",
+    "quotes": "Zitate",
+    "quotes_lead": "Die Worte hinter den Zahlen: kurze Auszüge, nur von Personen mit Einwilligung und nie aus einer "
+                   "ausgeblendeten Zelle; daneben die Kategorie der schreibenden Person (kein Name, kein Pseudonym).",
+    "no_quotes": "Kein Zitat verwendbar.",
+    "network_reading": "Lesart des Netzwerks",
+    "made": "Erstellt am {when} UTC aus {answers} Antworten ({runs} abgeschlossene Fragebögen).",
+    "answers": "Antworten",
+    "runs": "abgeschlossene Fragebögen: {q}",
+    "actors": "Akteure des Registers",
+    "cards": "Projektblätter",
+    "ratings": "Bewertungen",
+}
+for _key, _text in TEXTS_DE.items():
+    TEXTS[_key]["de"] = _text
+
 rt = Catalogue(TEXTS, below=dashboard_translate.__self__).translate  # type: ignore[attr-defined]

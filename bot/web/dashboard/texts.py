@@ -1,4 +1,5 @@
-"""The dashboard's one text catalogue (Italian first), for its pages, its audit log and its charts.
+"""The dashboard's one text catalogue (Italian first, English, German for a plan that speaks it), for its
+pages, its audit log and its charts.
 
 Looked up with :func:`translate`; the templates call it as the Jinja global ``tx`` (the citizens' texts,
 :mod:`bot.web.texts`, share the Jinja environment as ``wt``).
@@ -6,7 +7,7 @@ Looked up with :func:`translate`; the templates call it as the Jinja global ``tx
 
 from __future__ import annotations
 
-from dialogs.i18n import Catalogue
+from dialogs.i18n import Catalogue, deployment_language
 
 TX: dict[str, dict[str, str]] = {
     "dashboard": {"it": "Analisi", "en": "Analysis"},
@@ -31,6 +32,8 @@ TX: dict[str, dict[str, str]] = {
                  "en": "Tables computed on {when} UTC from {answers} answers ({runs} completed questionnaires); "
                        "counts under {k} are hidden (–)."},
     "download": {"it": "Scarica", "en": "Download"},
+    "report_download": {"it": "Scarica lo studio preliminare (PDF, stampabile)",
+                        "en": "Download the preliminary study (printable PDF)"},
     "table_word": {"it": "tabella", "en": "table"},
     "hidden_note": {"it": "– = meno di {k} rispondenti: nascosto per riservatezza.",
                     "en": "– = fewer than {k} respondents: hidden for privacy."},
@@ -142,6 +145,113 @@ TX: dict[str, dict[str, str]] = {
 }
 
 
+# German (a plan that speaks it: Bozen/Bolzano), merged into TX below; a plan's texts.yaml (layer
+# ``dashboard``) can still reword any of them.
+TX_DE: dict[str, str] = {
+    "dashboard": "Auswertung",
+    "login_title": "Anmeldung für Analystinnen und Analysten",
+    "username": "Benutzername",
+    "password": "Passwort",
+    "login": "Anmelden",
+    "logout": "Abmelden",
+    "bad_login": "Benutzername oder Passwort falsch.",
+    "locked": "Zu viele fehlgeschlagene Versuche: die Anmeldung ist bis {until} UTC gesperrt. Bitte versuchen Sie es "
+              "später erneut.",
+    "too_fast": "Zu viele Versuche in kurzer Zeit: bitte warten Sie eine Minute und versuchen Sie es erneut.",
+    "control_chars": "Das Formular enthält Steuerzeichen (zum Beispiel ein Nullzeichen): bitte geben Sie es ohne "
+                     "diese erneut ein.",
+    "bad_form": "Das Formular ist abgelaufen oder stammt nicht von dieser Seite: bitte laden Sie die Seite neu und "
+                "versuchen Sie es erneut.",
+    "computed": "Tabellen berechnet am {when} UTC aus {answers} Antworten ({runs} abgeschlossene Fragebögen); "
+                "Anzahlen unter {k} sind ausgeblendet (–).",
+    "download": "Herunterladen",
+    "report_download": "Vorstudie herunterladen (PDF, druckbar)",
+    "table_word": "Tabelle",
+    "hidden_note": "– = weniger als {k} Antwortende: aus Datenschutzgründen ausgeblendet.",
+    "rows_more": "Angezeigt werden {shown} von {total} Zeilen: die heruntergeladene Datei enthält alle.",
+    "empty": "Noch keine Daten.",
+    "publish_title": "Öffentliche Ergebnisseite",
+    "publish_explain": "Wählen Sie die Tabellen, die auf /risultati gezeigt werden (nur zusammengefasste Werte, "
+                       "kleine Zellen ausgeblendet).",
+    "publish": "Auswahl speichern",
+    "published_ok": "Auswahl gespeichert.",
+    "results_title": "Ergebnisse der Bürgerbeteiligung",
+    "results_none": "Es wurden noch keine Ergebnisse veröffentlicht.",
+    "results_intro": "Was sich bisher ergeben hat, in zusammengefasster Form: keine einzelne Antwort wird gezeigt, "
+                     "und Gruppen mit weniger als {k} Personen sind ausgeblendet.",
+    "results_caption": "Aktualisiert am {when} UTC, aus {answers} Antworten.",
+    "low": "wenig",
+    "high": "viel",
+    "hidden": "ausgeblendet (weniger als k)",
+    "answers_axis": "Antworten pro Tag",
+    "runs_axis": "abgeschlossene Fragebögen pro Tag",
+    "runs_axis_week": "abgeschlossene Fragebögen pro Woche",
+    "filters_title": "Filter",
+    "filters_apply": "Filter anwenden",
+    "filters_clear": "Filter entfernen",
+    "filters_help": "Sie gelten für jedes Diagramm, jede Tabelle und jeden Download dieser Seite. Mehrere Werte "
+                    "eines Filters: einer genügt; verschiedene Filter: alle zusammen. Halten Sie Strg (⌘ am Mac) "
+                    "gedrückt, um mehrere zu wählen. Aus Datenschutzgründen zählen die Daten in ganzen Wochen "
+                    "(Montag bis Sonntag).",
+    "filter_questionnaires": "Fragebogen",
+    "filter_channels": "Kanal",
+    "filter_categories": "Akteurskategorie",
+    "filter_municipalities": "Gemeinde",
+    "filter_profiles": "Innovationsprofil",
+    "filter_age_bands": "Altersgruppe",
+    "filter_since": "Ab dem",
+    "filter_until": "Bis zum (einschließlich)",
+    "filter_step": "Zeitreihe",
+    "step_auto": "automatisch",
+    "step_giorno": "pro Tag",
+    "step_settimana": "pro Woche",
+    "filters_active": "Aktive Filter: {what}. Ausgewählte Antwortende: {n}.",
+    "filters_bad": "Ein Filter ist ungültig: schreiben Sie die Daten als JJJJ-MM-TT, das Ende nicht vor dem Beginn.",
+    "filters_too_few": "Mit diesen Filtern bleiben weniger als {m} Antwortende: aus Datenschutzgründen wird nichts "
+                       "gezeigt. Bitte erweitern Sie die Filter.",
+    "filters_too_close": "Diese Filter unterscheiden sich von einer breiteren Ansicht um weniger als {m} Antwortende "
+                         "(oder die erste bzw. letzte gewählte Woche hat weniger als {m}): ein Vergleich könnte "
+                         "einzelne Personen erkennbar machen, daher wird nichts gezeigt. Bitte erweitern oder "
+                         "verengen Sie die Filter.",
+    "questions_title": "Frage für Frage",
+    "questions_lead": "Häufigkeiten der Antworten auf jede Auswahlfrage: Anzahlen und Anteile an den Personen, die "
+                      "geantwortet haben; Anzahlen unter {k} sind ausgeblendet (–), ebenso jene, aus denen sie sich "
+                      "über die Summe errechnen ließen.",
+    "questions_pick": "Wählen Sie in den Filtern einen Fragebogen, um seine Fragen zu sehen.",
+    "questions_answered": "{n} Personen haben geantwortet.",
+    "questions_hidden": "Weniger als {k} Personen haben geantwortet: aus Datenschutzgründen ausgeblendet.",
+    "questions_multiple": "Mehrere Antworten möglich: die Anteile ergeben zusammen nicht 100 %.",
+    "questions_long": "Von den {n} möglichen Antworten sind nur die gegebenen aufgeführt.",
+    "col_option": "Antwort",
+    "col_count": "Personen",
+    "col_share": "Anteil",
+    "audit_title": "Tätigkeitsprotokoll",
+    "audit_lead": "Anmeldungen, Downloads, Veröffentlichungen, Importe, Änderungen an Konten, Exporte und Löschungen "
+                  "personenbezogener Daten, seit {since} (höchstens {limit} Zeilen, die neuesten zuerst).",
+    "audit_since": "Ab dem",
+    "audit_show": "Anzeigen",
+    "audit_bad_day": "Ungültiges Datum: schreiben Sie JJJJ-MM-TT, zum Beispiel 2026-12-01.",
+    "audit_col_when": "wann (UTC)",
+    "audit_col_who": "wer",
+    "audit_col_action": "Vorgang",
+    "audit_col_outcome": "Ergebnis",
+    "audit_col_object": "Gegenstand",
+    "audit_col_details": "Einzelheiten",
+    "audit_action_login": "Anmeldung",
+    "audit_action_download": "Download",
+    "audit_action_publish": "Veröffentlichung",
+    "audit_action_coding_import": "Import der Kodierung",
+    "audit_action_account": "Konto",
+    "audit_action_privacy_export": "Datenexport",
+    "audit_action_erasure": "Löschung",
+    "audit_action_retention": "Aufbewahrung",
+    "audit_outcome_ok": "erfolgreich",
+    "audit_outcome_refused": "abgelehnt",
+}
+for _key, _text in TX_DE.items():
+    TX[_key]["de"] = _text
+
+
 # the one lookup of this catalogue (dialogs.i18n.Catalogue): translate(key, lang, **params)
 translate = Catalogue(TX, layer="dashboard").translate
 
@@ -179,17 +289,51 @@ HEADERS: dict[str, tuple[str, str]] = {
     "answers": ("risposte", "answers"), "topic": ("argomento", "topic"), "reading": ("lettura", "reading"),
 }
 PREFIXES: dict[str, tuple[str, str]] = {"n_": ("n.", "n."), "share_": ("quota", "share"), "mean_": ("media", "mean")}
+# the same headers in German (a plan that speaks it); a column missing here falls back as header() says
+HEADERS_DE: dict[str, str] = {
+    "rank": "Rang", "theme": "Thema (Kennung)", "label": "Eintrag", "group_score": "Gruppenwert",
+    "categories_above": "Kategorien über der Schwelle", "categories": "Kategorien", "entropy": "Entropie",
+    "units": "Einheiten", "quote_1": "Zitat 1", "quote_2": "Zitat 2", "quote_3": "Zitat 3",
+    "category": "Kategorie", "category_label": "Kategorie", "category_units": "Einheiten der Kategorie",
+    "share": "Anteil", "suppressed": "ausgeblendet", "respondent": "antwortende Person", "quote": "Zitat",
+    "points": "Punkte", "first": "erste Plätze", "mentions": "Nennungen", "respondents": "Antwortende",
+    "score": "Wert", "kind": "Art", "kind_label": "Art der Antwortenden", "vision": "Vision (Kennung)",
+    "vision_label": "Vision", "kind_units": "Einheiten der Art", "breakdown": "Aufschlüsselung", "group": "Gruppe",
+    "firms": "Unternehmen", "profile": "Profil (Kennung)", "pct": "% heute", "baseline_pct": "% 2004",
+    "difference_pp": "Differenz (Prozentpunkte)", "profile_label": "Profil", "obstacle": "Hindernis (Kennung)",
+    "obstacle_label": "Hindernis", "profile_firms": "Unternehmen des Profils", "card": "Projektblatt",
+    "title": "Titel", "promoter": "Träger", "theme_label": "Thema", "stage": "Phase", "raters": "Bewertende",
+    "overall": "Gesamtbewertung", "sd": "Standardabweichung", "agreement": "Übereinstimmung", "serves": "dient",
+    "source": "von", "source_category": "Kategorie der nennenden Seite", "target": "an",
+    "target_category": "Kategorie der genannten Seite", "actors": "Akteure", "active_actors": "aktive Akteure",
+    "edges": "Verbindungen", "density": "Dichte", "reciprocity": "Gegenseitigkeit", "actor": "Akteur",
+    "organisation": "Organisation", "in_current": "heute genannt", "out_current": "nennt heute",
+    "in_wished": "gewünscht von", "out_wished": "wünscht", "degree": "Grad", "degree_centrality": "Zentralität",
+    "named_by": "genannt von", "day": "Tag", "questionnaire": "Fragebogen", "channel": "Kanal",
+    "runs": "abgeschlossene Fragebögen", "answers": "Antworten", "topic": "Thema", "reading": "Lesart",
+}
+PREFIXES_DE: dict[str, str] = {"n_": "Anz.", "share_": "Anteil", "mean_": "Mittelwert"}
+
+
+def header_language(lang: str) -> str:
+    """The headers' language: ``lang`` when they have it, else the plan's default language, else Italian."""
+    for code in (lang, deployment_language()):
+        if code in ("it", "en", "de"):
+            return code
+    return "it"
 
 
 def header(column: str, lang: str, labels: dict[str, str] | None = None) -> str:
     """A column's header in ``lang``: its word, or a prefix word and a category's label, or the id spaced."""
+    lang = header_language(lang)
     i = 0 if lang != "en" else 1
     if column in HEADERS:
-        return HEADERS[column][i]
+        return HEADERS_DE.get(column, HEADERS[column][i]) if lang == "de" else HEADERS[column][i]
     for prefix, word in PREFIXES.items():
         if column.startswith(prefix):
             rest = column[len(prefix):]
-            return f"{word[i]} {(labels or {}).get(rest, rest.replace('_', ' '))}"
+            said = PREFIXES_DE[prefix] if lang == "de" else word[i]
+            return f"{said} {(labels or {}).get(rest, rest.replace('_', ' '))}"
     if labels and column in labels:
         return labels[column]
     return column.replace("_", " ")

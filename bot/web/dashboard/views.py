@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import charts
 from .cache import ACTIVITY
-from .texts import header, translate
+from .texts import header, header_language, translate
 
 if TYPE_CHECKING:  # pandas and the tables load at the first dashboard request, not at start-up
     import pandas as pd
@@ -31,22 +31,28 @@ PUBLIC_COLUMNS = {
 }
 
 SECTIONS: dict[str, dict[str, Any]] = {
-    "attivita": {"it": "Risposte nel tempo", "en": "Answers over time", "tables": [ACTIVITY]},
-    "profili": {"it": "Profili di innovazione", "en": "Innovation profiles",
+    "attivita": {"it": "Risposte nel tempo", "en": "Answers over time", "de": "Antworten im Zeitverlauf",
+                 "tables": [ACTIVITY]},
+    "profili": {"it": "Profili di innovazione", "en": "Innovation profiles", "de": "Innovationsprofile",
                 "tables": ["innovation_vs_baseline", "innovation_profiles", "obstacles_by_profile"]},
     "convergenza": {"it": "Convergenza temi × attori", "en": "Themes × actors convergence",
-                    "tables": ["convergence", "convergence_cells"]},
-    "priorita": {"it": "Priorità condivise", "en": "Shared priorities",
+                    "de": "Konvergenz Themen × Akteure", "tables": ["convergence", "convergence_cells"]},
+    "priorita": {"it": "Priorità condivise", "en": "Shared priorities", "de": "Gemeinsame Prioritäten",
                  "tables": ["shared_priorities", "priorities", "priorities_by_category", "quotes"]},
-    "visioni": {"it": "Visioni", "en": "Visions", "tables": ["visions", "vision_themes"]},
-    "progetti": {"it": "Progetti", "en": "Projects", "tables": ["projects", "projects_priorities"]},
-    "rete": {"it": "Rete di collaborazioni", "en": "Collaboration network",
+    "visioni": {"it": "Visioni", "en": "Visions", "de": "Visionen", "tables": ["visions", "vision_themes"]},
+    "progetti": {"it": "Progetti", "en": "Projects", "de": "Projekte", "tables": ["projects", "projects_priorities"]},
+    "rete": {"it": "Rete di collaborazioni", "en": "Collaboration network", "de": "Netzwerk der Zusammenarbeit",
              "tables": ["network_summary", "network_centrality", "network_categories", "network_edges"]},
 }
 
 
 def section_title(section: str, lang: str) -> str:
-    return SECTIONS[section][lang if lang in ("it", "en") else "it"]
+    return SECTIONS[section][header_language(lang)]
+
+
+def _say(lang: str, it: str, en: str, de: str) -> str:
+    """A chart's phrase in the page's language (the same fallback as the headers: plan default, Italian)."""
+    return {"it": it, "en": en, "de": de}[header_language(lang)]
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -96,7 +102,7 @@ def words(table: Table, lang: str) -> tuple[str, str]:
     """The table's title and description in the page's language (the tables are built in the plan's)."""
     from exports.tables.language import TEXTS  # loaded with the tables already
 
-    entry = TEXTS.get(table.name, {}).get(lang if lang in ("it", "en") else "it")
+    entry = TEXTS.get(table.name, {}).get(header_language(lang))
     if entry is None:
         return table.title, table.description
     return entry[1], entry[2].format(quotes=3, top=5)
@@ -145,7 +151,7 @@ def heatmap_of(frame: pd.DataFrame, row: str, column: str, share: str, hidden: s
         cells.append(line)
     strongest.sort(reverse=True)
     top = "; ".join(f"{r} — {c}: {round(100 * s)}%" for s, r, c in strongest[:3])
-    desc = f"{desc_intro} {len(rows)} × {len(columns)}. " + (("Più alti: " if lang == "it" else "Highest: ") + top
+    desc = f"{desc_intro} {len(rows)} × {len(columns)}. " + (_say(lang, "Più alti: ", "Highest: ", "Am höchsten: ") + top
                                                             if top else "")
     return charts.heatmap(rows, columns, cells, title=title, desc=desc, legend_low=translate("low", lang),
                           legend_high=translate("high", lang), legend_hidden=hidden)
@@ -159,7 +165,7 @@ def _activity(t: dict[str, Table], lang: str) -> Charts:
     totals = {name: sum(v for _, v in values) for name, values in series.items()}
     desc = "; ".join(f"{name}: {total:g}" for name, total in sorted(totals.items(), key=lambda x: -x[1]))
     weekly = "per settimana" in t[ACTIVITY].description  # cache.activity_table says its step
-    return [charts.lines(series, title=SECTIONS["attivita"][lang if lang in ("it", "en") else "it"],
+    return [charts.lines(series, title=section_title("attivita", lang),
                          desc=desc or translate("empty", lang),
                          y_label=translate("runs_axis_week" if weekly else "runs_axis", lang))]
 
@@ -172,7 +178,7 @@ def _profiles(t: dict[str, Table], lang: str) -> Charts:
              zip(beside["label"], beside["pct"], beside["baseline_pct"])]
     desc = "; ".join(f"{b.label}: {_cell(b.values[0])}% / {_cell(b.values[1])}%" for b in items)
     return [charts.bars(items, title=t["innovation_vs_baseline"].title, desc=desc,
-                        series=["oggi" if lang == "it" else "now", "2004"], maximum=100, fmt="{:.0f}%")]
+                        series=[_say(lang, "oggi", "now", "heute"), "2004"], maximum=100, fmt="{:.0f}%")]
 
 
 def _convergence(t: dict[str, Table], lang: str) -> Charts:
@@ -180,8 +186,9 @@ def _convergence(t: dict[str, Table], lang: str) -> Charts:
     order = [str(x) for x in t["convergence"].frame["label"]]
     return [heatmap_of(cells, "label", "category_label", "share", translate("hidden", lang), lang,
                        title=t["convergence"].title, row_order=order,
-                       desc_intro="Quota di ogni categoria di attori che porta il tema, temi × categorie:"
-                       if lang == "it" else "Share of each actor category carrying the theme, themes × categories:")]
+                       desc_intro=_say(lang, "Quota di ogni categoria di attori che porta il tema, temi × categorie:",
+                                       "Share of each actor category carrying the theme, themes × categories:",
+                                       "Anteil jeder Akteurskategorie, die das Thema trägt, Themen × Kategorien:"))]
 
 
 def _priorities(t: dict[str, Table], lang: str) -> Charts:
@@ -198,8 +205,9 @@ def _priorities(t: dict[str, Table], lang: str) -> Charts:
 def _visions(t: dict[str, Table], lang: str) -> Charts:
     return [heatmap_of(t["visions"].frame, "vision_label", "kind_label", "share", translate("hidden", lang), lang,
                        title=t["visions"].title,
-                       desc_intro="Quota di ogni tipo di rispondente che sceglie la visione:"
-                       if lang == "it" else "Share of each kind of respondent choosing the vision:")]
+                       desc_intro=_say(lang, "Quota di ogni tipo di rispondente che sceglie la visione:",
+                                       "Share of each kind of respondent choosing the vision:",
+                                       "Anteil jeder Art von Antwortenden, die die Vision wählt:"))]
 
 
 def _projects(t: dict[str, Table], lang: str) -> Charts:
@@ -209,8 +217,9 @@ def _projects(t: dict[str, Table], lang: str) -> Charts:
     items = []
     for title, overall, raters, agreement in zip(projects["title"], projects["overall"], projects["raters"],
                                                  projects["agreement"]):
-        note = (f"{raters} valutatori · accordo {_cell(agreement)}" if lang == "it"
-                else f"{raters} raters · agreement {_cell(agreement)}")
+        note = _say(lang, f"{raters} valutatori · accordo {_cell(agreement)}",
+                    f"{raters} raters · agreement {_cell(agreement)}",
+                    f"{raters} Bewertende · Übereinstimmung {_cell(agreement)}")
         items.append(charts.Bar(str(title), [_share(overall)], note))
     desc = "; ".join(f"{b.label}: {_cell(b.values[0])} ({b.note})" for b in items[:5])
     return [charts.bars(items, title=t["projects"].title, desc=desc, maximum=5, fmt="{:.2f}")]
@@ -225,13 +234,13 @@ def _network(t: dict[str, Table], lang: str, labels: dict[str, str] | None = Non
             zip(edges["target"], edges["target_category"])):
         categories.setdefault(str(code), str(cat))
     cat_labels = {c: (labels or {}).get(c, c) for c in dict.fromkeys(categories.values())}
-    kinds = {"current": "collabora oggi" if lang == "it" else "collaborates now",
-             "wished": "vorrebbe collaborare" if lang == "it" else "would collaborate"}
+    kinds = {"current": _say(lang, "collabora oggi", "collaborates now", "arbeitet heute zusammen"),
+             "wished": _say(lang, "vorrebbe collaborare", "would collaborate", "möchte zusammenarbeiten")}
     centrality = t["network_centrality"].frame
     names = {str(a): str(o) for a, o in zip(centrality["actor"], centrality["organisation"]) if not _missing(o)}
     central = centrality.head(3)
-    desc = (f"{len(categories)} attori, {len(edges)} legami. " if lang == "it"
-            else f"{len(categories)} actors, {len(edges)} ties. ") + "; ".join(
+    desc = _say(lang, f"{len(categories)} attori, {len(edges)} legami. ", f"{len(categories)} actors, {len(edges)} ties. ",
+                f"{len(categories)} Akteure, {len(edges)} Verbindungen. ") + "; ".join(
         f"{a}: {d}" for a, d in zip(central["actor"], central["degree"]))
     return [charts.network(list(categories.items()),
                            list(zip(edges["source"].astype(str), edges["target"].astype(str), edges["kind"])),
