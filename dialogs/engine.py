@@ -8,7 +8,6 @@ transport, a database or a clock it was not given. Where a run stands is a *posi
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,7 +66,7 @@ def _handle(
     q: Questionnaire, state: RunState, action: Input, now: datetime | None, expire_after: timedelta | None,
 ) -> Step:
     now = now or utcnow()
-    state = copy.deepcopy(state)
+    state = state.copy()
     lang = state.lang
     if state.status == "active" and expire_after and now - state.last_activity > expire_after:
         state.status = "expired"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -29,7 +30,11 @@ class RunState:
     reviewing: bool = False  # the summary was reached: answered questions are not asked again
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: plain_copy(getattr(self, name)) for name in _RUN_FIELDS}
+
+    def copy(self) -> RunState:
+        """A deep copy (the engine never mutates its caller's state), without ``copy.deepcopy``'s cost."""
+        return RunState(**self.to_json())
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:
@@ -38,6 +43,27 @@ class RunState:
     @property
     def last_activity(self) -> datetime:
         return datetime.fromisoformat(self.updated_at)
+
+
+_RUN_FIELDS = tuple(f.name for f in fields(RunState))
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data, as the run state is (it is saved as JSON between turns).
+
+    Several times cheaper than ``copy.deepcopy`` or ``dataclasses.asdict``, which look up a
+    copier per object and keep a memo; both were on every answer's path. Anything that is
+    not a dict, list, tuple or scalar is handed to ``copy.deepcopy``.
+    """
+    if isinstance(value, (str, int, float)) or value is None:  # bool is an int
+        return value
+    if isinstance(value, dict):
+        return {key: plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(plain_copy(item) for item in value)
+    return copy.deepcopy(value)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from bot.service.conversation import conversation_from_settings
 from bot.service.health import BotStatus, keep_trying
 from ..settings import Settings
 from .connection import QUIET_POLLING, ConnectionWatch
+from .fastpath import DirectRoute, inline_magic_filters
 from .handlers import all_routers
 from .handlers.reports import register_analyst_commands, telegram_notifier
 from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
@@ -56,8 +57,11 @@ def build_dispatcher(
     conversation = conversation_from_settings(settings, catalog)
     committer = GroupCommitter(db, max_batch=max_batch, prefetch=prefetch_updates)
     dispatcher = Dispatcher(db=db, committer=committer, settings=settings)
-    dispatcher.update.outer_middleware(UpdateUnitOfWork(committer, conversation, settings, PromptTracker()))
+    unit_of_work = UpdateUnitOfWork(committer, conversation, settings, PromptTracker())
+    dispatcher.update.outer_middleware(unit_of_work)  # the last one: the direct route stands in for what follows it
     dispatcher.include_routers(*all_routers())
+    inline_magic_filters(dispatcher)  # no worker-thread hop per filter (bot.telegram.fastpath)
+    unit_of_work.route = DirectRoute.build(dispatcher)
     dispatcher.errors.register(_on_error)
     dispatcher.shutdown.register(committer.close)
     return dispatcher

@@ -23,6 +23,7 @@ from storage.prefetch import prefetch
 
 from bot.service.conversation import Conversation
 from ..settings import Settings
+from .fastpath import DirectRoute
 from .outbox import Outbox, PromptTracker
 from .updates import chat_of, typed, unusable
 
@@ -50,6 +51,8 @@ class UpdateUnitOfWork(BaseMiddleware):
         self.conversation = conversation
         self.settings = settings
         self.tracker = tracker
+        #: set once the routers are included (:func:`bot.telegram.app.build_dispatcher`)
+        self.route: DirectRoute | None = None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -78,6 +81,8 @@ class UpdateUnitOfWork(BaseMiddleware):
             # respondent's questionnaire; the service sets a questionnaire's own register where it knows it
             register = await self.conversation.register_for(session, data["respondent"]) if user is not None else None
             with i18n.speaking(register):
+                if self.route is not None and self.route.takes(event):  # a plain text: no command filters
+                    return True, await self.route(event, data)
                 return True, await handler(event, data)
 
         fresh, result = await self.committer.run(unit, key=(str(user.id) if user else None, event.update_id))
