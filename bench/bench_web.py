@@ -8,10 +8,13 @@ plain HTML forms. One answer is what a browser does: POST the form (CSRF token, 
 question key, text) → the engine runs, the answer is committed → 303 → GET the page with the
 next question, rendered. Its latency is that whole round trip.
 
-Printed: the web path's answers/s flat out, p50/p99 of an answer at a paced 200 answers/s,
-then the Telegram path's answers/s (bench/bench_bot.py's driver: dispatcher, engine, storage,
-group commit, in process) and the ratio. Ends with ``RESULT`` lines; they carry no ``ceiling=`` yet
-(the minimal-app ceiling of issue 15 is not built), the Telegram path is printed as a baseline. With
+Two ways of posting: "fetch" (what a page script's fetch() sends: the POST's response is the next
+page) and "navigate" (a plain form submission: POST → 303 → GET). The ceiling is measured in the
+same run under the same load: a minimal FastAPI app on the same uvicorn settings and SQLite pragmas,
+one INSERT per answer, group commit (:func:`ceiling_app`). Printed: answers/s flat out (both ways),
+p50/p99 of an answer at a paced 200 answers/s (fetch), then the Telegram path's answers/s
+(bench/bench_bot.py's driver, in process) as a baseline. Ends with ``RESULT`` lines carrying
+``ceiling=`` and ``ratio=``. With
 ``--database-url`` (a PostgreSQL server) the service is measured on PostgreSQL too, in a database of
 its own (dropped after), and printed beside SQLite (RESULT names ending ``_pg``). Run:
 `nice -n 10 .venv/bin/python bench/bench_web.py [--quick | --browsers 100 --answers 20]
@@ -34,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import Request  # the ceiling app's endpoints name it (FastAPI reads the annotation)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -45,12 +50,19 @@ RUN = re.compile(r'name="run" value="([^"]*)"')
 # --- the load generator (second process) --------------------------------------------------------
 
 
+# A page script's fetch() of the form (not a navigation): the server may answer the POST with the
+# next page itself instead of 303 + GET (bot.web.citizen). Without it (mode "navigate") a browser's
+# plain form submission is measured: POST → 303 → GET.
+FETCH_HEADERS = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty", "Sec-Fetch-Site": "same-origin"}
+
+
 class Browser:
-    def __init__(self, url: str, n: int) -> None:
+    def __init__(self, url: str, n: int, mode: str = "fetch") -> None:
         import aiohttp
 
         self.url = url
         self.n = n
+        self.headers = FETCH_HEADERS if mode == "fetch" else {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
         self.http = aiohttp.ClientSession(
             cookie_jar=aiohttp.CookieJar(unsafe=True),  # cookies for 127.0.0.1
             connector=aiohttp.TCPConnector(limit=1, force_close=False),
@@ -80,7 +92,7 @@ class Browser:
         started = time.perf_counter()
         data = {"csrf": self.csrf, "key": self.key, "run": self.run, "action": "answer",
                 "text": f"risposta {self.answered} del browser {self.n}"}
-        async with self.http.post(f"{self.url}/q/bench", data=data) as r:  # 303, followed: GET /q/bench
+        async with self.http.post(f"{self.url}/q/bench", data=data, headers=self.headers) as r:  # 200, or 303 → GET
             await self._read(r)
         self.answered += 1
         return (time.perf_counter() - started) * 1000
@@ -89,8 +101,10 @@ class Browser:
         await self.http.close()
 
 
-async def client_main(url: str, browsers: int, answers: int, rate: float, seconds: float) -> dict[str, Any]:
-    pool = [Browser(url, n) for n in range(browsers)]
+async def client_main(
+    url: str, browsers: int, answers: int, rate: float, seconds: float, mode: str = "fetch"
+) -> dict[str, Any]:
+    pool = [Browser(url, n, mode) for n in range(browsers)]
     for i in range(0, browsers, 50):
         await asyncio.gather(*(b.start() for b in pool[i:i + 50]))
 
@@ -118,6 +132,11 @@ async def client_main(url: str, browsers: int, answers: int, rate: float, second
 
     tasks = []
     total = int(rate * seconds)
+    if total == 0:  # flat out only
+        for b in pool:
+            await b.close()
+        return {"answers": browsers * answers, "seconds": elapsed, "rate": flat, "paced": 0, "paced_rate": 0.0,
+                "p50": 0.0, "p99": 0.0, "max": 0.0}
     start = time.perf_counter()
     for n in range(total):
         target = start + n / rate
@@ -137,6 +156,156 @@ async def client_main(url: str, browsers: int, answers: int, rate: float, second
             "paced_rate": len(latencies) / paced_elapsed,
             "p50": statistics.median(latencies), "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)],
             "max": latencies[-1]}
+
+
+# --- the ceiling (a minimal app on the same stack) ----------------------------------------------
+
+
+CEILING_PAGE = (
+    '<!doctype html><html lang="it"><head><meta charset="utf-8"><title>Domanda</title></head><body>'
+    '<form method="post" action="/q/bench"><input type="hidden" name="csrf" value="{csrf}">'
+    '<input type="hidden" name="run" value="{run}"><input type="hidden" name="key" value="q{n}">'
+    '<label for="text">Domanda {n}</label><textarea id="text" name="text"></textarea>'
+    '<button name="action" value="answer">Invia</button></form></body></html>'
+)
+
+
+def ceiling_app(database: str) -> Any:
+    """The same protocol on the bare stack: FastAPI, uvicorn, aiosqlite with the service's pragmas.
+
+    One answer is one INSERT, group-committed (one transaction and one fsync for the answers that
+    arrive together), then 303 → GET of the next question, or the next question in the POST's
+    response for a fetch — what the project's web path would cost with nothing of its own.
+    """
+    import secrets
+    from contextlib import asynccontextmanager
+    from urllib.parse import parse_qsl
+
+    import aiosqlite
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse, RedirectResponse
+
+    queue: asyncio.Queue[tuple[tuple[str, str, str], asyncio.Future[None]]] = asyncio.Queue()
+    answered: dict[str, int] = {}
+
+    async def writer(connection: aiosqlite.Connection) -> None:
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < 64 and not queue.empty():
+                batch.append(queue.get_nowait())
+            await connection.execute("BEGIN IMMEDIATE")
+            await connection.executemany("INSERT INTO answer (who, key, text) VALUES (?, ?, ?)", [row for row, _ in batch])
+            await connection.commit()
+            for _, future in batch:
+                future.set_result(None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        connection = await aiosqlite.connect(database, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+            await connection.execute(f"PRAGMA {pragma}")
+        await connection.execute("CREATE TABLE IF NOT EXISTS answer (id INTEGER PRIMARY KEY, who TEXT, key TEXT, text TEXT)")
+        task = asyncio.create_task(writer(connection))
+        yield
+        task.cancel()
+        await connection.close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    def page(who: str) -> HTMLResponse:
+        return HTMLResponse(CEILING_PAGE.format(csrf=who, run=who, n=answered.get(who, 0)))
+
+    @app.get("/q/bench")
+    async def show(request: Request) -> HTMLResponse:
+        who = request.cookies.get("who")
+        response = page(who or "")
+        if not who:
+            who = secrets.token_urlsafe(16)
+            response = page(who)
+            response.set_cookie("who", who, httponly=True, samesite="lax")
+        return response
+
+    @app.post("/q/bench")
+    async def answer(request: Request) -> Any:
+        who = request.cookies.get("who", "")
+        form = dict(parse_qsl((await request.body()).decode("utf-8")))
+        if "text" in form:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            await queue.put(((who, form.get("key", ""), form["text"]), future))
+            await future  # committed before the reply
+            answered[who] = answered.get(who, 0) + 1
+        if request.headers.get("sec-fetch-mode", "navigate") != "navigate":
+            return page(who)
+        return RedirectResponse("/q/bench", status_code=303)
+
+    return app
+
+
+def serve_ceiling(port: int, database: str) -> None:
+    import uvicorn
+
+    from bot.runtime.serve import _server_config
+
+    uvicorn.Server(_server_config(ceiling_app(database), "127.0.0.1", port)).run()
+
+
+
+# --- SQL statements per answer (in process) -----------------------------------------------------
+
+
+async def count_sql(answers: int = 20) -> dict[str, float]:
+    """Statements the database is sent per answer, one browser, both ways of posting (and SELECTs).
+
+    The real app over httpx's ASGI transport on a temporary SQLite database; an SQLAlchemy
+    ``before_cursor_execute`` listener counts what reaches the driver (BEGIN/COMMIT included).
+    """
+    import httpx
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from bot.service.catalog import QuestionnaireCatalog
+    from bot.settings import Settings
+    from bot.web import create_app
+    from bench.bench_bot import bench_questionnaire
+    from dialogs import load_data
+    from storage import Database, upgrade_database
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(SCENARI_DATABASE_URL=f"sqlite:///{tmp}/web.db",  # type: ignore[call-arg]
+                            SCENARI_SECRET_KEY="bench-secret-key-0123456789abcdef")
+        db = Database(settings.database_url)
+        await upgrade_database(db)
+        q = bench_questionnaire(2 * answers + 10)
+        q["spec_version"] = 1
+        catalog = QuestionnaireCatalog({"bench": load_data(q)})
+        app = create_app(settings, db, catalog=catalog, key_file=Path(tmp) / "key")
+        statements: list[str] = []
+        # every engine of the process: the writer's and the page views' reading one
+        event.listen(Engine, "before_cursor_execute",
+                     lambda _c, _cur, sql, *_: statements.append(sql.lstrip().split(None, 1)[0].upper()))
+        for mode in ("fetch", "navigate"):
+            headers = FETCH_HEADERS if mode == "fetch" else {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
+                                         follow_redirects=True) as http:
+                page = (await http.get("/q/bench")).text
+                csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+                page = (await http.post("/q/bench", data={"csrf": csrf, "consent": "yes"})).text
+                statements.clear()
+                for n in range(answers):
+                    key, run = KEY.search(page).group(1), RUN.search(page).group(1)  # type: ignore[union-attr]
+                    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]  # renewed at consent
+                    response = await http.post("/q/bench", headers=headers, data={
+                        "csrf": csrf, "key": key, "run": run, "action": "answer", "text": f"risposta {n}"})
+                    assert response.status_code == 200, re.sub(r"<[^>]+>", " ", response.text)[-1500:]
+                    page = response.text
+                if os.environ.get("BENCH_SQL_LOG"):
+                    print(mode, statements[:40], file=sys.stderr)
+                figures[mode] = len(statements) / answers
+                figures[f"{mode}_select"] = statements.count("SELECT") / answers
+        await app.state.web.committer.close() if hasattr(app.state, "web") else None
+        await db.dispose()
+    return figures
 
 
 # --- the bench (first process) ------------------------------------------------------------------
@@ -198,6 +367,39 @@ async def telegram_rate(users: int, questions: int) -> float:
     return rate
 
 
+def load(url: str, args: argparse.Namespace, mode: str = "fetch", paced: bool = True) -> dict[str, Any]:
+    """The load generator, in a process of its own, against the server at ``url``."""
+    client = subprocess.run(
+        [sys.executable, __file__, "--client", url, "--browsers", str(args.browsers), "--answers",
+         str(args.answers), "--rate", str(args.rate), "--seconds", str(args.seconds if paced else 0), "--mode", mode],
+        capture_output=True, text=True, timeout=600,
+    )
+    if client.returncode != 0:
+        raise RuntimeError(f"load generator failed:\n{client.stderr[-3000:]}")
+    return json.loads(client.stdout.strip().splitlines()[-1])
+
+
+def ceiling_figures(args: argparse.Namespace) -> dict[str, Any]:
+    """The minimal app (:func:`ceiling_app`) under the same load, flat out and paced, fetch and navigate."""
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen([sys.executable, __file__, "--ceiling-app", str(port), f"{tmp}/ceiling.db"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_for(url + "/q/bench", server)
+            load(url, args, "navigate", paced=False)  # warm-up, not counted
+            figures = load(url, args, "fetch")
+            figures["navigate_rate"] = load(url, args, "navigate", paced=False)["rate"]
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return figures
+
+
 def web_figures(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
     """`scenari serve` on ``database_url``, loaded by the client process: its figures and the answers stored."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -215,14 +417,9 @@ def web_figures(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
                                   cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             wait_for(url, server)
-            client = subprocess.run(
-                [sys.executable, __file__, "--client", url, "--browsers", str(args.browsers), "--answers",
-                 str(args.answers), "--rate", str(args.rate), "--seconds", str(args.seconds)],
-                capture_output=True, text=True, timeout=600,
-            )
-            if client.returncode != 0:
-                raise RuntimeError(f"load generator failed:\n{client.stderr[-3000:]}")
-            web = json.loads(client.stdout.strip().splitlines()[-1])
+            load(url, args, "navigate", paced=False)  # warm-up (start-up jobs, first imports), not counted
+            web = load(url, args, "fetch")
+            web["navigate_rate"] = load(url, args, "navigate", paced=False)["rate"]
         finally:
             server.terminate()
             try:
@@ -244,36 +441,57 @@ def main() -> None:
                         help="a PostgreSQL server: the web figures on it too, beside SQLite's, in a database of "
                              "its own, dropped after (default: SCENARI_BENCH_POSTGRES_URL)")
     parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the load generator process
+    parser.add_argument("--mode", default="fetch", choices=("fetch", "navigate"), help=argparse.SUPPRESS)
+    parser.add_argument("--ceiling-app", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)  # the minimal app
+    parser.add_argument("--count-sql", action="store_true", help="only count SQL statements per answer, in process")
     args = parser.parse_args()
+    if args.count_sql:
+        sql = asyncio.run(count_sql())
+        for mode in ("fetch", "navigate"):
+            print(f"RESULT web_sql_per_answer_{mode} {sql[mode]:.2f} statements selects={sql[mode + '_select']:.2f}")
+        return
+    if args.ceiling_app:
+        serve_ceiling(int(args.ceiling_app[0]), args.ceiling_app[1])
+        return
     if args.quick:
         args.browsers, args.answers, args.seconds = 20, 5, 3.0
     if args.client:
-        result = asyncio.run(client_main(args.client, args.browsers, args.answers, args.rate, args.seconds))
+        result = asyncio.run(client_main(args.client, args.browsers, args.answers, args.rate, args.seconds, args.mode))
         print(json.dumps(result))
         return
 
     figures: dict[str, dict[str, Any]] = {}
+    ceiling = ceiling_figures(args)
     with tempfile.TemporaryDirectory() as tmp:
         figures["sqlite"] = web_figures(f"sqlite:///{tmp}/web.db", args)
     if args.database_url:
         figures["postgresql"] = asyncio.run(_on_postgres(args.database_url, args))
     bot = asyncio.run(telegram_rate(args.browsers, args.answers))
 
-    print(f"web channel (HTTP POST → engine → commit → 303 → rendered page), {args.browsers} browsers, "
-          f"load generator in a second process:")
-    for name, web in figures.items():
+    print(f"web channel (HTTP POST → engine → commit → next page), {args.browsers} browsers, "
+          f"load generator in a second process; 'fetch': the POST's response is the next page, "
+          f"'navigate': a plain form submission, POST → 303 → GET:")
+    for name, web in {"ceiling (minimal FastAPI + aiosqlite app, group commit)": ceiling, **figures}.items():
         print(f"  {name}:")
-        print(f"    flat out:   {web['rate']:8.0f} answers/s ({web['answers']} answers in {web['seconds']:.1f} s; "
-              f"{web['stored']} answers stored)")
+        stored = f"; {web['stored']} answers stored" if "stored" in web else ""
+        print(f"    flat out:   {web['rate']:8.0f} answers/s fetch, {web['navigate_rate']:8.0f} navigate "
+              f"({web['answers']} answers in {web['seconds']:.1f} s{stored})")
         print(f"    paced {args.rate:.0f}/s: p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, max {web['max']:.1f} ms "
               f"({web['paced']} answers, achieved {web['paced_rate']:.0f}/s)")
     print(f"telegram path (bench_bot driver, in process, SQLite): {bot:8.0f} answers/s")
     print(f"ratio web/telegram (SQLite): {figures['sqlite']['rate'] / bot:.2f}")
+
+    def ratio(value: float, top: float) -> str:
+        return f"ceiling={top:.0f} ratio={value / top:.2f}" if top else ""
+
     for name, web in figures.items():
         suffix = "" if name == "sqlite" else "_pg"
-        print(f"RESULT web_answers{suffix} {web['rate']:.0f} answers/s")
-        print(f"RESULT web_p99_at_{args.rate:.0f}{suffix} {web['p99']:.1f} ms")
-        print(f"RESULT web_paced_achieved{suffix} {web['paced_rate']:.0f} answers/s")
+        print(f"RESULT web_answers{suffix} {web['rate']:.0f} answers/s {ratio(web['rate'], ceiling['rate'])}")
+        print(f"RESULT web_answers_navigate{suffix} {web['navigate_rate']:.0f} answers/s "
+              f"{ratio(web['navigate_rate'], ceiling['navigate_rate'])}")
+        print(f"RESULT web_p99_at_{args.rate:.0f}{suffix} {web['p99']:.1f} ms ceiling={ceiling['p99']:.1f}")
+        print(f"RESULT web_paced_achieved{suffix} {web['paced_rate']:.0f} answers/s "
+              f"{ratio(web['paced_rate'], ceiling['paced_rate'])}")
     print(f"RESULT web_baseline_telegram_path {bot:.0f} answers/s")
 
 

@@ -24,7 +24,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, echo: bool = False, schema: str | None = None) -> AsyncEngine:
+def make_engine(url: str, echo: bool = False, schema: str | None = None, read_only: bool = False) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     # hide_parameters: an error's text (logged, or printed by a command) never carries the
@@ -40,8 +40,8 @@ def make_engine(url: str, echo: bool = False, schema: str | None = None) -> Asyn
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine, "connect", _sqlite_read_pragmas if read_only else _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin_immediate)
         _close_instead_of_terminate(engine)
     return engine
 
@@ -87,6 +87,20 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_begin_deferred(connection: Any) -> None:
+    # A reader: WAL gives it the last committed snapshot without the write lock.
+    connection.exec_driver_sql("BEGIN DEFERRED")
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, record: Any) -> None:
+    # The reading engine's connections refuse to write (query_only): a write there by mistake
+    # fails at once instead of taking the lock behind the writer's back.
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (exports) run beside the writer; FULL sync makes each commit durable
     # before the bot replies; foreign keys make erasure cascade; busy_timeout lets a second
@@ -108,6 +122,8 @@ class Database:
         self.schema = schema
         self.engine = make_engine(self.url, echo=echo, schema=schema)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine: AsyncEngine | None = None
+        self._read_sessions: async_sessionmaker[AsyncSession] | None = None
 
     @property
     def backend(self) -> str:
@@ -120,10 +136,33 @@ class Database:
             async with session.begin():
                 yield session
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction that takes no write lock: page views beside the writer.
+
+        On a SQLite file, a second engine whose transactions begin DEFERRED (in WAL a reader
+        sees the last commit and neither waits for the writer nor holds it up) and refuse to
+        write (``query_only``). Elsewhere (PostgreSQL, or an in-memory SQLite that a second
+        engine could not see) a plain transaction of the one engine.
+        """
+        parsed = make_url(self.url)
+        if self.backend != "sqlite" or not parsed.database or parsed.database == ":memory:" or "mode=memory" in self.url:
+            async with self.transaction() as session:
+                yield session
+            return
+        if self._read_sessions is None:
+            self._read_engine = make_engine(self.url, schema=self.schema, read_only=True)
+            self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        async with self._read_sessions() as session:
+            async with session.begin():
+                yield session
+
     async def ping(self) -> None:
         """A round trip to the database (``SELECT 1``); raises if it cannot be reached."""
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._read_engine is not None:
+            await self._read_engine.dispose()
         await self.engine.dispose()

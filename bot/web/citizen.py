@@ -1,9 +1,12 @@
 """The citizens' pages: the open questionnaires, answering one, invitations, language.
 
 Every page that changes something is a form POST checked against the session's CSRF token; it
-runs in one database transaction (answer, run state, consent — all or nothing), then redirects
-(post/redirect/get) so the next page is shown only once the change is committed, and a reload
-never answers twice. The privacy pages are :mod:`bot.web.privacy`; the routes are wired in
+runs in one database transaction (answer, run state, consent — all or nothing, group-committed
+with the answers that arrive together), then redirects (post/redirect/get) so the next page is
+shown only once the change is committed, and a reload never answers twice. A page script's
+fetch() gets the next page in the POST's response instead, read once the answer is committed
+(:func:`answered_in_place` says why that is as safe). Page views read beside the writer, in a
+read-only session that takes no write lock. The privacy pages are :mod:`bot.web.privacy`; the routes are wired in
 :func:`bot.web.app.create_app`.
 """
 
@@ -28,6 +31,7 @@ from dialogs import Input, RunState
 from dialogs.answers import without_control_characters
 from storage import Database, register, repository
 from storage.group_commit import GroupCommitter
+from storage.prefetch import prefetch
 from storage.models import Respondent
 
 from bot.service.texts import LANGUAGE_NAMES
@@ -38,7 +42,7 @@ from ..settings import Settings
 from . import newsletter, views
 from .forms import FormError, read_form, safe_next
 from .rendering import page_language, render_page
-from .session import Flash, FlashStore, Sessions, WebSession
+from .session import ConsentMemo, Flash, FlashStore, Sessions, WebSession
 from .texts import translate
 
 log = logging.getLogger("scenari.web")
@@ -50,7 +54,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 class _SerialCommitter(GroupCommitter):
-    """Group commit whose transactions queue on the channel's SQLite lock like every other one."""
+    """Group commit whose transactions queue on the channel's SQLite lock like every other one.
+
+    As on the Telegram path, the batch's respondents and their open runs are loaded first in
+    two queries (storage.prefetch), instead of two lookups per answer.
+    """
 
     def __init__(self, db: Database, channel: WebChannel) -> None:
         super().__init__(db, max_batch=64)
@@ -58,7 +66,26 @@ class _SerialCommitter(GroupCommitter):
 
     async def _commit(self, batch: list[Any]) -> list[Any]:
         async with self.channel.transaction() as session:
+            await prefetch(session, CHANNEL, [unit.key for unit in batch if unit.key], [])
             return [await unit.work(session) for unit in batch]
+
+
+def answered_in_place(request: Request) -> bool:
+    """Whether a POST may be answered with the next page itself instead of 303 → GET.
+
+    Only when it is not a navigation: a page script's ``fetch()`` says so (``Sec-Fetch-Mode`` is
+    ``cors`` or ``same-origin``); the browser's URL and history then never hold the POST, so a
+    reload is a GET of the question now and "back" goes to the page before. A plain form
+    submission (``navigate``), or a client that does not say (older browsers send no
+    ``Sec-Fetch-*``), keeps post/redirect/get, for the same reason. Either way a POST sent twice
+    (a double click, a resent form) carries the question it answered; the engine refuses it
+    once that question is closed, so an answer is never stored twice.
+    """
+    return request.headers.get("sec-fetch-mode", "navigate") not in ("navigate", "")
+
+
+class _NeedsWrite(Exception):
+    """A page view found it must write (a paused run resumed, an expired one closed): redo it as a writer."""
 
 
 class WebChannel:
@@ -72,6 +99,7 @@ class WebChannel:
         self.catalog = catalog
         self.sessions = sessions
         self.flashes = FlashStore()
+        self.consents = ConsentMemo()
         self._serial: asyncio.Lock | None = asyncio.Lock() if db.backend == "sqlite" else None
         self.committer = _SerialCommitter(db, self)
         self.conversation = conversation_from_settings(settings, catalog)
@@ -154,15 +182,15 @@ class WebChannel:
         return form
 
     def _flash(self, ws: WebSession, where: str, reply: Reply, draft: str | None = None) -> None:
-        messages = [(m.kind, m.text) for m in reply.messages if m.kind != "prompt" and m.text]
-        if messages or reply.run_id:
-            self.flashes.put(ws.respondent_id, where, Flash(messages, reply.run_id, draft))
+        flash = self._flash_of(reply, draft)
+        if flash is not None:
+            self.flashes.put(ws.respondent_id, where, flash)
 
     # --- the questionnaires ---------------------------------------------------------------------
 
     async def index(self, request: Request) -> Response:
         ws = self.sessions.read(request)
-        async with self.transaction() as session:
+        async with self.db.reading() as session:
             lang = (await self.respondent(session, ws)).language
         return self.page(request, ws, lang, "index.html", {
             "title": translate("open_questionnaires", lang), "questionnaires": views.open_questionnaires(self.catalog, lang),
@@ -180,35 +208,65 @@ class WebChannel:
                 return await self.invitation(request)  # no run yet: the link's token is needed
             return self.not_found(request, ws)
         flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
-        async with self.transaction() as session:
-            respondent = await self.respondent(session, ws)
-            lang = respondent.language
-            q = self.catalog.current(qid)
-            context: dict[str, Any] = {
-                "title": q.title.get(lang), "qid": qid, "action": f"/q/{quote(qid)}",
-                "description": q.description.get(lang) if q.description else None,
-                "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
-                "started_before": False, "errors": [], "closed": closed,
-            }
-            changed = await self.conversation.consent_needed(session, respondent) if respondent.id is not None else []
-            if changed is not None:  # never asked, refused, or a purpose changed since (bot.service.notice)
-                prompt = self.conversation.consent_prompt(lang, qid, changed).messages[0]
-                context["consent"] = views.consent_view(prompt, self.conversation.notice_url)
-                context["thread"], context["errors"] = views.transient(flash.messages if flash else [], [])
-            else:
-                await self._run_context(session, respondent, qid, lang, flash, context)
-            return self.page(request, ws, lang, "questionnaire.html", context)
+        context, lang = await self._read_page(ws, qid, closed, flash)
+        return self.page(request, ws, lang, "questionnaire.html", context)
+
+    async def _read_page(
+        self, ws: WebSession, qid: str, closed: bool, flash: Flash | None
+    ) -> tuple[dict[str, Any], str]:
+        """The page's context read beside the writer, without its lock (WAL); as a writer only if
+        showing it changes the run."""
+        try:
+            async with self.db.reading() as session:
+                return await self._page_context(session, ws, qid, closed, flash, writable=False)
+        except _NeedsWrite:
+            async with self.transaction() as session:
+                return await self._page_context(session, ws, qid, closed, flash, writable=True)
+
+    async def _page_context(
+        self, session: Any, ws: WebSession, qid: str, closed: bool, flash: Flash | None, writable: bool,
+        respondent: Respondent | None = None,
+    ) -> tuple[dict[str, Any], str]:
+        """What the questionnaire's page shows now: the consent question, or the thread and the question.
+
+        ``writable=False`` (a read-only session) raises :class:`_NeedsWrite` rather than write.
+        """
+        respondent = respondent or await self.respondent(session, ws)
+        lang = respondent.language
+        q = self.catalog.current(qid)
+        context: dict[str, Any] = {
+            "title": q.title.get(lang), "qid": qid, "action": f"/q/{quote(qid)}",
+            "description": q.description.get(lang) if q.description else None,
+            "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
+            "started_before": False, "errors": [], "closed": closed,
+        }
+        changed: list[str] | None = []
+        if respondent.id is not None:
+            changed = None if self.consents.stands(ws.respondent_id, self.conversation.notice_version) else (
+                await self.conversation.consent_needed(session, respondent))
+            if changed is None:
+                self.consents.remember(ws.respondent_id, self.conversation.notice_version)
+        if changed is not None:  # never asked, refused, or a purpose changed since (bot.service.notice)
+            prompt = self.conversation.consent_prompt(lang, qid, changed).messages[0]
+            context["consent"] = views.consent_view(prompt, self.conversation.notice_url)
+            context["thread"], context["errors"] = views.transient(flash.messages if flash else [], [])
+        else:
+            await self._run_context(session, respondent, qid, lang, flash, context, writable)
+        return context, lang
 
     async def _run_context(
-        self, session: Any, respondent: Respondent, qid: str, lang: str, flash: Flash | None, context: dict[str, Any]
+        self, session: Any, respondent: Respondent, qid: str, lang: str, flash: Flash | None, context: dict[str, Any],
+        writable: bool = True,
     ) -> None:
         """The page of a consenting respondent: the thread so far, and the question now or a start button."""
-        run = await repository.open_run(session, respondent.id, qid, for_update=True)
+        run = await repository.open_run(session, respondent.id, qid, for_update=writable)
         reply: Reply | None = None
         if run is not None and run.status == "paused":  # consent given, the run is theirs:
+            if not writable:
+                raise _NeedsWrite
             reply = await self.conversation.begin(session, respondent, qid)  # resume it
         elif run is not None:
-            reply = await self._show(session, respondent, run)
+            reply = await self._show(session, respondent, run, writable)
         if run is None and flash and flash.run_id:  # just completed: show what was answered
             run = await repository.get_run_by_public_id(session, flash.run_id)
             if run is not None and run.respondent_id != respondent.id:
@@ -263,6 +321,8 @@ class WebChannel:
         except FormError as error:
             return self.form_refused(request, ws, error)
         renewed: dict[str, WebSession] = {}  # a consent decision gives the browser a new session id
+        inline = answered_in_place(request)
+        closed = qid not in self.catalog.ids()
 
         async def work(session: Any) -> tuple[Reply, str | None, str]:
             draft: str | None = None
@@ -286,12 +346,29 @@ class WebChannel:
             return reply, draft, reply.lang or respondent.language
 
         # group commit (as the Telegram path): concurrent answers share one transaction and one
-        # durable commit; the redirect is sent only once this answer is committed
-        reply, draft, lang = await self.committer.run(work)
+        # durable commit; the reply is sent only once this answer is committed
+        if "consent" in form:
+            self.consents.forget(ws.respondent_id)
+        reply, draft, lang = await self.committer.run(work, key=ws.respondent_id)
+        if reply.stopped:  # e.g. under the minimum age: the consent just given was withdrawn
+            self.consents.forget(renewed["ws"].respondent_id if "ws" in renewed else ws.respondent_id)
         ws = renewed.get("ws", ws)
-        target = reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
+        target = self._target(reply, qid)
+        if inline and target == qid:  # asked by a page script: the next page now, no redirect to follow
+            # read once the answer is committed, beside the writer (the batch holds only writes)
+            context, lang = await self._read_page(ws, qid, closed, self._flash_of(reply, draft))
+            return self.page(request, ws, lang, "questionnaire.html", context)
         self._flash(ws, target, reply, draft)
         return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
+
+    def _target(self, reply: Reply, qid: str) -> str:
+        """The questionnaire whose page shows what ``reply`` says (a menu may have started another)."""
+        return reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
+
+    @staticmethod
+    def _flash_of(reply: Reply, draft: str | None) -> Flash | None:
+        messages = [(m.kind, m.text) for m in reply.messages if m.kind != "prompt" and m.text]
+        return Flash(messages, reply.run_id, draft) if messages or reply.run_id else None
 
     async def _may_continue(self, ws: WebSession, qid: str) -> bool:
         """Whether this browser holds a run of the closed questionnaire ``qid`` (open or done).
@@ -302,14 +379,14 @@ class WebChannel:
         """
         if ws.is_new:
             return False
-        async with self.transaction() as session:
+        async with self.db.reading() as session:
             respondent = await self.respondent(session, ws)
             if respondent.id is None:
                 return False
             statuses = await register.run_statuses(session, respondent.id, qid)
         return bool(statuses & {"active", "paused", "completed"})
 
-    async def _show(self, session: Any, respondent: Respondent, run: Any) -> Reply:
+    async def _show(self, session: Any, respondent: Respondent, run: Any, writable: bool = True) -> Reply:
         """The current question of ``run``, without writing when looking changes nothing.
 
         The engine's "show" only stamps the run's last activity; a page view need not pay a
@@ -320,9 +397,13 @@ class WebChannel:
             q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
             state = RunState.from_json(run.state)
         except (UnknownQuestionnaire, TypeError, KeyError):
+            if not writable:
+                raise _NeedsWrite from None
             return await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
         step = dialogs.handle(q, state, Input("show"), expire_after=self.conversation.expire_after)
         if dataclasses.replace(step.state, updated_at=state.updated_at) != state:
+            if not writable:
+                raise _NeedsWrite
             return await self.conversation.handle(session, respondent, Input("show"), run_id=run.public_id)
         return Reply(step.messages, lang=state.lang, run_id=run.public_id, questionnaire_id=q.id,
                      completed=step.completed, rejected=step.rejected)
@@ -347,6 +428,7 @@ class WebChannel:
             form = await self.checked_form(request, ws)
         except FormError as error:
             return self.form_refused(request, ws, error)
+        self.consents.forget(ws.respondent_id)
         async with self.transaction() as session:
             respondent = await self.respondent(session, ws)
             payload = f"{INVITATION}_{token}"

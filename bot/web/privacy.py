@@ -96,5 +96,6 @@ class PrivacyPages:
             await self.web.conversation.erase(session, respondent)
         log.info("respondent erased", extra={"fields": {"channel": CHANNEL}})
         self.web.flashes.forget(ws.respondent_id)
+        self.web.consents.forget(ws.respondent_id)
         fresh = self.web.sessions.renew()  # the old id is gone with the data: a new browser identity
         return self.web.redirect(request, fresh, "/privacy?cancellato=1", lang)

@@ -152,3 +152,32 @@ class FlashStore:
     def forget(self, respondent_id: str) -> None:
         for key in [key for key in self._items if key[0] == respondent_id]:
             del self._items[key]
+
+
+class ConsentMemo:
+    """Which sessions' consent to take part was seen standing, so a page view need not re-read it.
+
+    Keyed by the session's random id, which consent renews: a consent decision, made under the
+    old id, can never meet a memo of the new one. A memo says only which page to show (the
+    question, not the consent form) — what is stored is decided by the engine and the database,
+    which check again when a run starts — and it lasts ``ttl`` seconds, so a withdrawal recorded
+    by another instance shows within that time; one with a changed notice version never counts.
+    """
+
+    def __init__(self, limit: int = 50_000, ttl: float = 60.0) -> None:
+        self._items: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.limit = limit
+        self.ttl = ttl
+
+    def stands(self, session_id: str, notice_version: str) -> bool:
+        item = self._items.get(session_id)
+        return item is not None and item[0] == notice_version and time.monotonic() - item[1] < self.ttl
+
+    def remember(self, session_id: str, notice_version: str) -> None:
+        self._items.pop(session_id, None)
+        self._items[session_id] = (notice_version, time.monotonic())
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
+
+    def forget(self, session_id: str) -> None:
+        self._items.pop(session_id, None)
