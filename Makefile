@@ -23,13 +23,17 @@ run: migrate
 lint: install
 	$(BIN)/lint-imports
 
-# The browser tests drive Debian's headless Chromium: install it when missing and we may
+# The browser tests drive Debian's headless Chromium, the PDF report's tests read pages with
+# poppler's pdftoppm/pdftotext and WeasyPrint needs Pango: install what is missing when we may
 # (root with apt); otherwise those tests skip and say why.
+BROWSER_TOOLS := chromium pdftoppm
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	@missing=""; for t in $(BROWSER_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils >/dev/null; } \
-	  || echo "note: chromium is not installed; the browser tests will be skipped"
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; } \
+	  || echo "note:$$missing not installed; the browser and PDF tests that need them will be skipped"
 
 test: install lint browser
 	$(BIN)/python -m pytest

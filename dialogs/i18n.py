@@ -215,6 +215,12 @@ def set_overrides(overrides: Mapping[str, Mapping[str, Mapping[str, str]]], defa
     _DEFAULT[:] = [default_language] if default_language else []
 
 
+def deployment_language() -> str | None:
+    """The plan's default language (None before a plan is in use), for the texts kept outside a
+    :class:`Catalogue` (the workbook's words, the dashboard's headers) to fall back the same way."""
+    return _DEFAULT[0] if _DEFAULT else None
+
+
 class Catalogue:
     """One layer's texts, Italian first, behind the one lookup every layer calls: :meth:`translate`.
 

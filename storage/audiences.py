@@ -1,7 +1,8 @@
 """Audiences: who opted in to hear from the plan, and segments of them.
 
-The audience is every Telegram respondent whose latest ``newsletter`` consent is granted (a
-consent of its own, asked at the end of a questionnaire and revocable with ``/disiscrivi``)
+The audience is every chat respondent (Telegram or WhatsApp, :data:`CHAT_CHANNELS`; a
+:class:`Recipient` says which) whose latest ``newsletter`` consent is granted (a consent of its
+own, asked at the end of a questionnaire and revocable with ``/disiscrivi`` or «disiscrivi»)
 and who has not blocked the bot. A *segment* narrows it with filters on what the store knows
 (all optional, values are lists, a respondent must match every filter given):
 
@@ -47,6 +48,8 @@ from .models import (
 NEWSLETTER = "newsletter"  # the consent purpose of the opt-in
 PARTICIPATION = "participation"
 CHANNEL = "telegram"
+WHATSAPP = "whatsapp"
+CHAT_CHANNELS = (CHANNEL, WHATSAPP)  # the channels whose respondents the outbox reaches (chat_id: a number)
 FILTERS = ("lang", "category", "completed", "incomplete", "profile", "municipality", "invitation")
 PROFILE_QUESTIONNAIRE = "imprese"
 
@@ -60,6 +63,8 @@ class Recipient:
     respondent_id: int
     chat_id: int
     language: str
+    channel: str = CHANNEL  # the outbox row's channel: which sender reaches this person
+
 
 
 def check_segment(segment: dict[str, Any]) -> dict[str, list[str]]:
@@ -190,8 +195,8 @@ async def is_unreachable(session: AsyncSession, respondent_id: int) -> bool:
 
 async def resolve(session: AsyncSession, segment: dict[str, Any], since: str | None = None) -> list[Recipient]:
     """Every subscriber the segment reaches, in respondent order (consent given under ``since`` or later)."""
-    rows = await _members(session, check_segment(segment), since, Respondent.channel == CHANNEL)
-    return [Recipient(rid, int(ext), lang or "it") for rid, ext, lang in rows if _is_chat(ext)]
+    rows = await _members(session, check_segment(segment), since, Respondent.channel.in_(CHAT_CHANNELS))
+    return [Recipient(rid, int(ext), lang or "it", channel) for rid, ext, lang, channel in rows if _is_chat(ext)]
 
 
 async def in_segment(session: AsyncSession, respondent_id: int, segment: dict[str, Any], since: str | None = None) -> bool:
@@ -203,11 +208,11 @@ async def in_segment(session: AsyncSession, respondent_id: int, segment: dict[st
 
 
 async def _members(session: AsyncSession, f: dict[str, list[str]], since: str | None,
-                   who: ColumnElement[bool]) -> list[tuple[int, str, str | None]]:
-    """(id, external id, language) of the subscribers ``who`` selects that the filters ``f`` keep."""
+                   who: ColumnElement[bool]) -> list[tuple[int, str, str | None, str]]:
+    """(id, external id, language, channel) of the subscribers ``who`` selects that the filters ``f`` keep."""
     latest = _latest_decision(NEWSLETTER)
     query = (
-        select(Respondent.id, Respondent.external_id, Respondent.language)
+        select(Respondent.id, Respondent.external_id, Respondent.language, Respondent.channel)
         .join(latest, latest.c.respondent_id == Respondent.id)
         .join(Consent, and_(Consent.id == latest.c.consent_id, Consent.granted.is_(True),
                             agreed_since(Consent.notice_version, since)))
@@ -232,12 +237,12 @@ async def _members(session: AsyncSession, f: dict[str, list[str]], since: str | 
         started = select(Run.id).where(Run.respondent_id == Respondent.id, Run.questionnaire_id == qid)
         done = select(Run.id).where(Run.respondent_id == Respondent.id, Run.questionnaire_id == qid, Run.status == "completed")
         query = query.where(started.exists(), ~done.exists())
-    rows = [(rid, ext, lang) for rid, ext, lang in await session.execute(query)]
+    rows = [(rid, ext, lang, channel) for rid, ext, lang, channel in await session.execute(query)]
     if "profile" in f:
-        profiles = await latest_profiles(session, [rid for rid, _, _ in rows])
+        profiles = await latest_profiles(session, [r[0] for r in rows])
         rows = [r for r in rows if str(profiles.get(r[0])) in f["profile"]]
     if "municipality" in f:
-        places = await _answers(session, [rid for rid, _, _ in rows], PROFILE_QUESTIONNAIRE, "municipality")
+        places = await _answers(session, [r[0] for r in rows], PROFILE_QUESTIONNAIRE, "municipality")
         rows = [r for r in rows if str(places.get(r[0])) in f["municipality"]]
     return rows
 

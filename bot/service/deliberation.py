@@ -125,13 +125,20 @@ async def invite(db: Database, round_id: int, settings: Any) -> tuple[int, int]:
         now = utcnow()
         rows = [{
             "dedupe_key": f"dlinv{round_.id}:r{r.respondent_id}", "kind": "newsletter", "respondent_id": r.respondent_id,
-            "chat_id": r.chat_id, "language": r.language, "not_before": plan.out_of_quiet_hours(now),
+            "chat_id": r.chat_id, "language": r.language, "not_before": plan.out_of_quiet_hours(now), "channel": r.channel,
             "payload": {"html": html.escape(translate("invite", r.language, name=round_.name,
                                                until=_until(round_, r.language, settings.city_timezone))),
-                        "buttons": _start_button(settings, r.language)},
+                        "buttons": _vote_button(round_.id, r.language) if r.channel == audiences.WHATSAPP
+                        else _start_button(settings, r.language)},
         } for r in recipients if r.respondent_id in new]
         enqueued = await outbox.enqueue(session, rows) if rows else 0
     return len(new), enqueued
+
+
+def _vote_button(round_id: int, lang: str) -> list[dict[str, Any]]:
+    """WhatsApp has no deep link with a payload: its sender draws this as a reply button (bot.whatsapp.render)."""
+    return [{"text": "🗳 Vota" if lang == "it" else ("🗳 Abstimmen" if lang == "de" else "🗳 Vote"), "action": "vote",
+             "round": round_id}]
 
 
 def _start_button(settings: Any, lang: str) -> list[dict[str, str]]:
@@ -181,3 +188,27 @@ async def summarise(db: Database, round_id: int, settings: Any, top: int = 3) ->
                      "payload": {"html": body, "buttons": []}})
     async with db.transaction() as session:
         return await outbox.enqueue(session, rows) if rows else 0
+
+
+# --- the personal summary, read on a page (the web) -------------------------------------------------
+
+
+def shared_ids(frames: dict[str, Any], round_name: str, top: int = 3) -> list[tuple[int, str]]:
+    """(statement id, text) of a round's ``top`` most shared statements: the rows
+    :func:`exports.tables.consensus.top_shared` reads for :func:`summarise`, with their ids, so
+    a page can put the reader's own vote beside each (the same ranking, the same suppression)."""
+    shared = frames.get("consensus_shared")
+    if shared is None or shared.empty:
+        return []
+    mine = shared[(shared["round"] == round_name) & shared["rank"].notna()].sort_values("rank").head(top)
+    return [(int(i), str(t)) for i, t in zip(mine["statement_id"], mine["statement"])]
+
+
+async def summary_reader(session: AsyncSession, round_id: int, respondent_id: int, since: str | None) -> bool:
+    """Whether :func:`summarise` would write to this voter: a vote in the round, and the plan's news
+    agreed to (never asked or withdrawn: no summary), whatever the channel."""
+    if not await deliberation.votes_of(session, round_id, respondent_id):
+        return False
+    if await audiences.subscribed(session, respondent_id) is None:
+        return False
+    return not await audiences.opted_out(session, [respondent_id], since)

@@ -4,8 +4,9 @@ The decision is the same consent as the chat's (purpose ``newsletter`` of the pr
 recorded by :func:`bot.service.communication.set_subscription` under the notice's version), so
 the privacy report, the export, the erasure and :mod:`storage.audiences` read it as they read a
 chat's. The web keeps no address: a subscribed browser gets the plan's news on these pages
-when it comes back — the invitation to vote on a consultation (:mod:`bot.web.voting`) — never a
-message sent elsewhere; the page says so before anyone agrees.
+when it comes back — the invitation to vote on a consultation (:mod:`bot.web.voting`), the
+summary of a closed one, and here the plan's sent newsletters and meeting invitations with their
+RSVP (:mod:`bot.web.news`) — never a message sent elsewhere; the page says so before anyone agrees.
 
 The question is offered where the chat asks it (:class:`bot.service.communication.NewsletterOptIn`):
 once at the end of a questionnaire, again only when the notice's newsletter purpose has changed
@@ -27,9 +28,10 @@ from starlette.responses import Response
 from storage import audiences, repository
 from storage.models import Respondent, Run
 
-from bot.service.communication import set_subscription
+from bot.service.communication import Plan, set_subscription
 from bot.service.notice import Notice
 
+from . import news
 from .forms import FormError, safe_next
 from .session import Flash
 from .texts import translate
@@ -100,6 +102,7 @@ class NewsletterPages:
 
     def __init__(self, web: WebChannel) -> None:
         self.web = web
+        self.plan = Plan.from_settings(web.settings)
 
     async def show(self, request: Request) -> Response:
         ws = self.web.sessions.read(request)
@@ -110,10 +113,13 @@ class NewsletterPages:
             lang = respondent.language
             held = await subscription(session, respondent, notice)
             may_subscribe = respondent.id is not None and await self.web.conversation.has_consent(session, respondent)
+            # the plan's sent newsletters and invitations, to a subscriber only (bot.web.news)
+            published = await news.published(session, respondent, self.plan, self.web.catalog, lang) if held.receives else None
         return self.web.page(request, ws, lang, "newsletter.html", {
             "title": translate("news_title", lang), "held": held.state, **explanation(notice, lang),
-            "may_subscribe": may_subscribe, "done": [text for _, text in flash.messages] if flash else [],
-            "action": PATH, "next": PATH,
+            "may_subscribe": may_subscribe, "done": [text for kind, text in flash.messages if kind != "error"] if flash else [],
+            "action": PATH, "next": PATH, "published": published,
+            "errors": [text for kind, text in flash.messages if kind == "error"] if flash else [],
         })
 
     async def decide(self, request: Request) -> Response:
@@ -122,6 +128,8 @@ class NewsletterPages:
             form = await self.web.checked_form(request, ws)
         except FormError as error:
             return self.web.form_refused(request, ws, error)
+        if "rsvp" in form:
+            return await self._rsvp(request, ws, form.get("event", ""), form.get("rsvp", ""))
         decision = form.get("newsletter")
         if decision not in ("yes", "no"):
             return self.web.form_refused(request, ws, FormError(400, "bad_form"))
@@ -144,6 +152,15 @@ class NewsletterPages:
         run_id = (form.get("run") or None) if qid is not None else None
         self.web.flashes.put(ws.respondent_id, qid or FLASH_KEY, Flash([("done", text)], run_id))
         return self.web.redirect(request, ws, target, lang)
+
+    async def _rsvp(self, request: Request, ws: Any, event: str, choice: str) -> Response:
+        """A meeting's Sì / No / Forse from the news list; back to it, at the meeting, with the outcome."""
+        async with self.web.transaction() as session:
+            respondent = await self.web.respondent(session, ws)
+            lang = respondent.language
+            ok, text = await news.answer(session, respondent, event, choice, self.plan, lang)
+        self.web.flashes.put(ws.respondent_id, FLASH_KEY, Flash([("done" if ok else "error", text)]))
+        return self.web.redirect(request, ws, f"{PATH}#notizie", lang)
 
 
 def _outcome(before: str, granted: bool) -> str:

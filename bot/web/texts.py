@@ -218,6 +218,87 @@ TEXTS: dict[str, dict[str, str]] = {
         "it": "Va bene: non riceverai aggiornamenti. Puoi iscriverti quando vuoi da «Aggiornamenti del piano».",
         "en": "All right: you will receive no news. You can subscribe whenever you like on “Plan news”.",
     },
+    # /vota: a proposal (the chat's /proponi, bot.web.proposals)
+    "propose_title": {"it": "Proponi un'affermazione", "en": "Propose a statement"},
+    "propose_label": {"it": "La tua proposta", "en": "Your proposal"},
+    "propose_hint": {
+        "it": "Una frase, al massimo {n} caratteri. Un moderatore la leggerà prima di metterla ai voti, senza il tuo nome.",
+        "en": "One sentence, at most {n} characters. A moderator will read it before it is put to the vote, without your name.",
+    },
+    "propose_button": {"it": "Invia la proposta", "en": "Send the proposal"},
+    "propose_done": {
+        "it": "Grazie! La tua proposta sarà letta da un moderatore prima di essere messa ai voti, senza il tuo nome.",
+        "en": "Thank you! A moderator will read your proposal before it is put to the vote, without your name.",
+    },
+    "propose_empty": {
+        "it": "Scrivi la tua proposta prima di inviarla: una frase, al massimo {n} caratteri.",
+        "en": "Please write your proposal before sending it: one sentence, at most {n} characters.",
+    },
+    "propose_too_long": {
+        "it": "La proposta è un po' lunga: al massimo {n} caratteri (questa ne ha {length}). Puoi accorciarla qui sotto.",
+        "en": "The proposal is a little long: at most {n} characters (this one has {length}). You can shorten it below.",
+    },
+    "propose_bad_chars": {
+        "it": "La proposta contiene caratteri che non possiamo salvare: li abbiamo tolti, controlla il testo e inviala di nuovo.",
+        "en": "The proposal has characters we cannot store: we took them out, please check the text and send it again.",
+    },
+    "propose_too_many": {
+        "it": "Grazie! Hai già {n} proposte in attesa di un moderatore: potrai proporne altre quando saranno state lette.",
+        "en": "Thank you! You already have {n} proposals waiting for a moderator: you can propose more once they are read.",
+    },
+    # /vota: the personal summary of a closed round (bot.web.summary; the chat's is bot.service.deliberation.summarise)
+    "vote_summary_title": {"it": "Com'è andata: «{name}»", "en": "How it went: “{name}”"},
+    "vote_summary": {
+        "it": "La consultazione «{name}» si è chiusa: grazie dei tuoi {votes} voti! Le affermazioni più condivise "
+              "tra le diverse categorie (istituzioni, associazioni, imprese, cittadini …) sono state:",
+        "en": "The consultation “{name}” has closed: thank you for your {votes} votes! The statements most shared "
+              "across the categories (institutions, associations, firms, citizens …) were:",
+    },
+    "vote_summary_none": {
+        "it": "La consultazione «{name}» si è chiusa: grazie dei tuoi {votes} voti! I voti sono ancora troppo pochi "
+              "per indicare affermazioni condivise; i risultati arriveranno con la prossima tornata.",
+        "en": "The consultation “{name}” has closed: thank you for your {votes} votes! There are still too few votes "
+              "to point to shared statements; the results will come with the next round.",
+    },
+    "vote_summary_mine": {"it": "il tuo voto: {choice}", "en": "your vote: {choice}"},
+    "vote_summary_unvoted": {"it": "non l'hai votata", "en": "you did not vote on it"},
+    # /notizie: the plan's published news and meetings, for a subscriber (bot.web.news)
+    "news_published_title": {"it": "Le notizie per te", "en": "News for you"},
+    "news_published_none": {
+        "it": "Per ora non ci sono notizie del piano per te: quando ne pubblicheremo, le troverai qui.",
+        "en": "There is no news from the plan for you yet: when we publish some, you will find it here.",
+    },
+    "news_published_hint": {
+        "it": "Le stesse notizie e gli stessi inviti che chi si è iscritto in chat riceve su Telegram, dalla più recente.",
+        "en": "The same news and invitations the chat's subscribers receive on Telegram, newest first.",
+    },
+    "news_published_on": {"it": "Pubblicata il {date}", "en": "Published on {date}"},
+    "news_document": {
+        "it": "In chat questa notizia arriva con un documento allegato, che qui non è disponibile.",
+        "en": "In the chat this news comes with an attached document, which is not available here.",
+    },
+    "news_rsvp_legend": {"it": "Parteciperai?", "en": "Will you attend?"},
+    "news_rsvp_state": {"it": "La tua risposta: {status}.", "en": "Your answer: {status}."},
+    "news_rsvp_position": {"it": "in lista d'attesa (posizione {position})", "en": "on the waiting list (position {position})"},
+    "news_rsvp_confirmed": {
+        "it": "Perfetto, il tuo posto a «{title}» è confermato. Ti aspettiamo!",
+        "en": "Great, your place at “{title}” is confirmed. We look forward to seeing you!",
+    },
+    "news_rsvp_waiting": {
+        "it": "L'incontro «{title}» è al completo: sei in lista d'attesa (posizione {position}). Se si libera un posto, "
+              "lo vedrai su questa pagina.",
+        "en": "“{title}” is full: you are on the waiting list (position {position}). If a place frees up, "
+              "you will see it on this page.",
+    },
+    "news_rsvp_maybe": {
+        "it": "Segnato come «forse». Puoi confermare in ogni momento con il pulsante Sì.",
+        "en": "Marked as “maybe”. You can confirm at any time with the Yes button.",
+    },
+    "news_rsvp_declined": {"it": "Grazie di averci avvisato.", "en": "Thank you for letting us know."},
+    "news_rsvp_unknown": {
+        "it": "Questo incontro non è tra le notizie per te: nessuna risposta è stata registrata.",
+        "en": "This meeting is not among the news for you: no answer was recorded.",
+    },
     "footer": {
         "it": "Risposte analizzate solo in forma aggregata e pseudonima.",
         "en": "Answers are analysed only in aggregate, pseudonymous form.",

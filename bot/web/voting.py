@@ -31,7 +31,9 @@ from bot.service.texts import translate as service_text
 
 from .citizen import WebChannel
 from .forms import FormError
+from . import proposals
 from .session import Flash, WebSession
+from .summary import Summaries, closed_rounds
 from .texts import translate
 
 log = logging.getLogger("scenari.web")
@@ -59,6 +61,7 @@ class VotingPages:
     def __init__(self, web: WebChannel) -> None:
         self.web = web
         self.since = Plan.from_settings(web.settings).newsletter_since
+        self.summaries = Summaries(web.db, web.settings)
 
     async def show(self, request: Request) -> Response:
         ws = self.web.sessions.read(request)
@@ -68,8 +71,10 @@ class VotingPages:
             lang = respondent.language
             context: dict[str, Any] = {
                 "title": translate("vote_title", lang), "action": PATH, "statement": None, "join": None,
-                "notes": [text for _, text in flash.messages] if flash else [], "last": None, "round": None,
-                "empty": None, "paused": False,
+                "notes": [text for kind, text in flash.messages if kind != "error"] if flash else [],
+                "errors": [text for kind, text in flash.messages if kind == "error"] if flash else [],
+                "last": None, "round": None, "empty": None, "paused": False,
+                "draft": flash.draft if flash else None, "max_length": proposals.MAX_LENGTH, "field": proposals.FIELD,
             }
             found = await deliberation.participation(session, respondent.id) if respondent.id is not None else None
             if found is None:
@@ -87,6 +92,9 @@ class VotingPages:
                     await self._current(session, round_, participant, respondent, context, lang)
                 if flash and flash.run_id:  # the statement just voted: its vote, and a way to change it
                     context["last"] = await self._last(session, round_, respondent, flash.run_id, lang)
+            voted = await closed_rounds(session, respondent, self.since)
+        # outside the page's transaction: the consensus tables read the votes in one of their own
+        context["summaries"] = await self.summaries.views(voted, lang)
         return self.web.page(request, ws, lang, "vote.html", context)
 
     def _round_view(self, round_: DeliberationRound, lang: str) -> dict[str, Any]:
@@ -135,15 +143,31 @@ class VotingPages:
     async def press(self, request: Request) -> Response:
         ws = self.web.sessions.read(request)
         try:
-            form = await self.web.checked_form(request, ws)
+            form = await self.web.checked_form(request, ws, free_text=frozenset({proposals.FIELD}))
         except FormError as error:
             return self.web.form_refused(request, ws, error)
+        if form.get("action") == "propose":
+            return await self._propose(request, ws, form.get(proposals.FIELD, ""))
         async with self.web.transaction() as session:
             respondent = await self.web.respondent(session, ws)
             lang = respondent.language
             notes, last = await self._apply(session, respondent, form, lang)
         self._flash(ws, notes, last)
         return self.web.redirect(request, ws, f"{PATH}#affermazione", lang)
+
+    async def _propose(self, request: Request, ws: WebSession, raw: str) -> Response:
+        """The chat's /proponi: checked first, lemmatised outside the transaction, stored pending."""
+        lang = self.web.lang(ws)
+        text, outcome = proposals.checked(raw, lang)
+        if text is not None:
+            found = await proposals.lemmas(text, self.web.settings)
+            async with self.web.transaction() as session:
+                respondent = await self.web.respondent(session, ws)
+                outcome = await proposals.store(session, respondent, text, found, respondent.language)
+        assert outcome is not None
+        self.web.flashes.put(ws.respondent_id, FLASH_KEY, Flash([("done" if outcome.ok else "error", outcome.text)],
+                                                                None, outcome.draft))
+        return self.web.redirect(request, ws, f"{PATH}#proponi", lang)
 
     def _flash(self, ws: WebSession, notes: list[str], last: int | None) -> None:
         if notes or last is not None:

@@ -23,7 +23,8 @@ class WhatsAppChannel:
         self.conversation = conversation_from_settings(settings, catalog)
         sender_options.setdefault("lease_seconds", settings.whatsapp_lease_seconds)
         self.sender = WhatsAppSender(settings, db, catalog=catalog, **sender_options)
-        self.webhook = WhatsAppWebhook(settings, db, self.conversation, wake=self.sender.wake, early=self.sender.early)
+        self.webhook = WhatsAppWebhook(settings, db, self.conversation, wake=self.sender.wake,
+                                       clock=self.sender.clock)
 
     def install(self, app: Any) -> None:
         """Meta's webhook on ``app`` (a FastAPI app): GET verifies the subscription, POST brings messages."""

@@ -4,6 +4,9 @@ WhatsApp has no commands nor deep links with a payload: a person starts a questi
 writing its name (a ``wa.me/<number>?text=imprese`` link pre-fills it), moves with words
 («indietro», «salta», «stato», «menu», «lingua en»), and answers with the buttons and list rows
 :mod:`.render` draws or by typing. A long list can be searched by typing part of a name.
+«iscriviti» and «disiscrivi» give or withdraw the plan's news (the same consent as Telegram's
+/iscriviti and /disiscrivi, bot.service.communication.set_subscription); the opt-in offered at
+the end of a questionnaire, an event's RSVP and a round invitation's «vota» are buttons.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs import Input
 from storage.models import Respondent
 
+from bot.service import communication
+from bot.service.communication import Plan
 from bot.service.conversation import Conversation
+from bot.service.notice import full_text
 from bot.service.reply import Reply
 from . import render
 from .texts import translate
@@ -24,18 +30,22 @@ from .voting import PAUSE, Voting
 
 CHANNEL = "whatsapp"
 
+# the words a person types, in Italian, English and German (plans/bolzano)
 NAVIGATION = {
-    "indietro": "back", "back": "back",
-    "salta": "skip", "skip": "skip",
-    "annulla": "pause", "cancel": "pause", "pausa": "pause",
-    "riprendi": "resume", "resume": "resume",
+    "indietro": "back", "back": "back", "zurück": "back",
+    "salta": "skip", "skip": "skip", "überspringen": "skip",
+    "annulla": "pause", "cancel": "pause", "pausa": "pause", "pause": "pause",
+    "riprendi": "resume", "resume": "resume", "weiter": "resume",
 }
-STATUS = {"stato", "status"}
-MENU = {"menu", "menù", "start", "inizia", "ciao", "hello", "hi"}
-LANGUAGE = {"lingua", "language"}
-PRIVACY = {"privacy", "dati"}
-VOTE = {"vota", "vote"}
-ERASE = {"cancella", "erase"}
+STATUS = {"stato", "status", "stand"}
+MENU = {"menu", "menù", "menü", "start", "inizia", "ciao", "hello", "hi", "hallo"}
+LANGUAGE = {"lingua", "language", "sprache"}
+PRIVACY = {"privacy", "dati", "datenschutz"}
+NOTICE = {"informativa", "notice", "datenschutzhinweise"}  # the privacy notice in full, before consent too
+VOTE = {"vota", "vote", "abstimmen"}
+ERASE = {"cancella", "erase", "löschen"}
+SUBSCRIBE = {"iscriviti", "subscribe", "abonnieren"}
+UNSUBSCRIBE = {"disiscrivi", "unsubscribe", "abbestellen"}
 
 
 @dataclass(frozen=True)
@@ -49,18 +59,22 @@ class Inbound:
     unsupported: bool = False  # an image, a sticker, a location …
 
 
-async def answer(session: AsyncSession, conversation: Conversation, respondent: Respondent, message: Inbound) -> list[dict[str, Any]]:
-    """The Cloud API bodies that answer ``message`` (the caller stores them in the outbox)."""
+async def answer(session: AsyncSession, conversation: Conversation, respondent: Respondent, message: Inbound,
+                 plan: Plan | None = None) -> list[dict[str, Any]]:
+    """The Cloud API bodies that answer ``message`` (the caller stores them in the outbox).
+
+    ``plan``: the communication plan's settings an RSVP's reply writes the event's time with."""
     to = message.wa_id
     if message.pressed is not None:
-        return await _pressed(session, conversation, respondent, to, message.pressed)
+        return await _pressed(session, conversation, respondent, to, message.pressed, plan)
     if message.unsupported or message.text is None:
         reply = await conversation.current_prompt(session, respondent) if respondent.id is not None else conversation.menu(respondent.language)
         return render.text_bodies(to, translate("text_only", respondent.language)) + render.messages(to, reply)
     return await _typed(session, conversation, respondent, to, message.text.strip())
 
 
-async def _pressed(session: AsyncSession, conversation: Conversation, respondent: Respondent, to: str, reply_id: str) -> list[dict[str, Any]]:
+async def _pressed(session: AsyncSession, conversation: Conversation, respondent: Respondent, to: str, reply_id: str,
+                   plan: Plan | None = None) -> list[dict[str, Any]]:
     pressed = render.decode(reply_id)
     if pressed is None:
         return await _typed(session, conversation, respondent, to, "stato")
@@ -81,6 +95,15 @@ async def _pressed(session: AsyncSession, conversation: Conversation, respondent
         if parts[0] != "1":
             return render.text_bodies(to, translate("erase_kept", respondent.language))
         reply = await conversation.erase(session, respondent)
+    elif kind == "o":  # the newsletter's opt-in offered at the end of a questionnaire
+        return render.text_bodies(to, await communication.set_subscription(session, respondent, parts[0] == "1"))
+    elif kind == "r":  # an event invitation's RSVP
+        if not parts[0].isdigit() or parts[1] not in ("yes", "no", "maybe"):
+            return render.text_bodies(to, communication.translate("rsvp_closed", respondent.language))
+        said = await communication.rsvp_reply(session, int(parts[0]), respondent, parts[1], int(to), plan or Plan())
+        return render.text_bodies(to, render.html_text(said))
+    elif kind == "w":  # a round invitation's «vota»
+        return await Voting(conversation).next_statement(session, respondent, to)
     else:  # "v": a vote in a deliberation round
         return await Voting(conversation).vote(session, respondent, to, parts)
     return render.messages(to, reply)
@@ -100,12 +123,20 @@ async def _typed(session: AsyncSession, conversation: Conversation, respondent: 
         if respondent.id is not None and await _has_open_run(session, conversation, respondent):
             reply.messages.extend((await conversation.current_prompt(session, respondent)).messages)
         return render.messages(to, reply)
+    if len(words) == 1 and first in NOTICE:
+        return render.text_bodies(to, full_text(conversation.notice, lang))
     if len(words) == 1 and first in PRIVACY:
         return render.text_bodies(to, await conversation.privacy_report(session, respondent))
     if len(words) == 1 and first in ERASE:
         return render.buttons(to, translate("erase_confirm", lang), [
             render.Choice(render.encode("e", 1), translate("erase_yes", lang)),
             render.Choice(render.encode("e", 0), translate("erase_no", lang))])
+    if len(words) == 1 and first in UNSUBSCRIBE:
+        return render.text_bodies(to, await communication.set_subscription(session, respondent, False))
+    if len(words) == 1 and first in SUBSCRIBE:
+        if respondent.id is None or not await conversation.has_consent(session, respondent):
+            return render.messages(to, conversation.menu(lang))  # consent to take part comes first
+        return render.text_bodies(to, await communication.set_subscription(session, respondent, True))
     if len(words) == 1 and first in VOTE:
         return await Voting(conversation).next_statement(session, respondent, to)
     if len(words) == 1 and first in PAUSE:

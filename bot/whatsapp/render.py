@@ -17,6 +17,8 @@ navigation, the consent, a questionnaire of the menu, a page of a long list, a v
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ from pywa.types import Button, Section, SectionList, SectionRow
 from dialogs import Message, Option, i18n
 from dialogs.answers import fold
 
+from bot.service.communication import NEWSLETTER_KEY
 from bot.service.reply import CONSENT_KEY, MENU_KEY, Reply
 from .texts import translate
 
@@ -38,7 +41,8 @@ SEP = "|"
 
 @dataclass(frozen=True)
 class Pressed:
-    """What a button or a list row's id says: ``kind`` (a answer, n navigation, c consent, m menu, p page, v vote, e erase) and its parts."""
+    """What a button or a list row's id says: ``kind`` (a answer, n navigation, c consent, m menu, p page, v vote,
+    e erase, o the newsletter's opt-in, r an event's RSVP, w a round's «vota») and its parts."""
 
     kind: str
     parts: tuple[str, ...]
@@ -50,7 +54,7 @@ def encode(kind: str, *parts: object) -> str:
 
 def decode(reply_id: str) -> Pressed | None:
     kind, _, rest = reply_id.partition(SEP)
-    limits = {"a": 3, "n": 3, "c": 2, "m": 1, "p": 3, "v": 3, "e": 1}
+    limits = {"a": 3, "n": 3, "c": 2, "m": 1, "p": 3, "v": 3, "e": 1, "o": 1, "r": 2, "w": 1}
     if kind not in limits:
         return None
     parts = tuple(rest.split(SEP, limits[kind] - 1)) if rest else ()
@@ -123,13 +127,15 @@ def _choices(message: Message, lang: str, run_id: str | None, questionnaire_id: 
         return [Choice(encode("c", int(o.value == "yes"), questionnaire_id or ""), o.label) for o in message.options]
     if key == MENU_KEY:
         return [Choice(encode("m", o.value), o.label) for o in message.options]
+    if key == NEWSLETTER_KEY:  # the opt-in asked at the end of a questionnaire (bot.service.communication)
+        return [Choice(encode("o", int(o.value == "yes")), o.label) for o in message.options]
     if run_id is None or key is None:
         return []
     return [Choice(encode("a", run_id, key, o.value), o.label) for o in message.options]
 
 
 def _navigation(message: Message, lang: str, run_id: str | None) -> list[Choice]:
-    if run_id is None or message.question_key in (None, CONSENT_KEY, MENU_KEY):
+    if run_id is None or message.question_key in (None, CONSENT_KEY, MENU_KEY, NEWSLETTER_KEY):
         return []
     found = []
     if message.can_go_back:
@@ -225,3 +231,52 @@ def split_text(text: str, limit: int = TEXT_LIMIT - 96) -> list[str]:
     if current:
         chunks.append(current)
     return chunks or [""]
+
+
+# --- the plan's messages (newsletters, invitations, summaries, feedback) -------------------------
+
+_TAGS = [(re.compile(r"</?(b|strong)>"), "*"), (re.compile(r"</?(i|em)>"), "_"), (re.compile(r"</?(s|strike|del)>"), "~"),
+         (re.compile(r"</?code>"), "`"), (re.compile(r"<br\s*/?>"), "\n")]
+_LINK = re.compile(r'<a\s+href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+
+def html_text(rich: str) -> str:
+    """The communication plan's rich text (Telegram's HTML subset) as WhatsApp text: *bold*, _italics_, links written out."""
+    def link(m: re.Match[str]) -> str:
+        url, label = html.unescape(m.group(1)), _ANY_TAG.sub("", m.group(2)).strip()
+        return url if not label or html.unescape(label) == url else f"{label} ({url})"
+
+    text = _LINK.sub(link, rich)
+    for pattern, mark in _TAGS:
+        text = pattern.sub(mark, text)
+    return html.unescape(_ANY_TAG.sub("", text)).strip()
+
+
+def plan_message(rich: str, buttons: Sequence[dict[str, Any]], lang: str) -> tuple[str, list[Choice]]:
+    """A plan's message (rich text, buttons as data) as WhatsApp text and up to three reply buttons.
+
+    A link button is written into the text; a questionnaire's, an RSVP or a round's «vota» is a
+    reply button, and what to type instead is said too (a template carries no buttons of ours).
+    """
+    text = html_text(rich)
+    lines, choices = [], []
+    for b in buttons:
+        if b.get("url"):
+            lines.append(f"{b.get('text') or ''}: {b['url']}".lstrip(": "))
+        elif b.get("action") == "start" and b.get("questionnaire"):
+            choices.append(Choice(encode("m", b["questionnaire"]), str(b.get("text") or b["questionnaire"])))
+            lines.append(translate("type_to_start", lang, word=b["questionnaire"]))
+        elif b.get("action") == "rsvp" and b.get("event") is not None:
+            choices.append(Choice(encode("r", b["event"], b.get("answer", "")), str(b.get("text") or "")))
+        elif b.get("action") == "vote":
+            choices.append(Choice(encode("w", b.get("round", "")), str(b.get("text") or "")))
+    if lines:
+        text = text + "\n\n" + "\n".join(lines)
+    return text[: TEXT_LIMIT - 96], choices[:MAX_BUTTONS]
+
+
+def template_parameter(text: str, limit: int = 1024) -> str:
+    """A text as a template's body parameter: the Cloud API refuses new lines, tabs and runs of spaces there."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

@@ -12,6 +12,16 @@ reminder, a newsletter or results feedback carries its text and the kind of temp
 need: sent as text when the respondent wrote in the last 24 hours, else as the template named in
 settings (SCENARI_WHATSAPP_TEMPLATE_REMINDER, _NEWSLETTER, _FEEDBACK; none named: skipped).
 
+The plan's messages to WhatsApp respondents (newsletters and event invitations — a broadcast's
+copy —, round invitations and summaries, results feedback, an event's reminder or a place
+confirmed from the waiting list) are the rows the communication plan enqueues for them
+(storage.outbox.queue gives each row its recipient's channel). Their rich text and buttons
+(bot.service.communication.compose_row) are drawn here: WhatsApp's *bold* and _italics_, a
+link written out, up to three reply buttons (a questionnaire, an RSVP, «vota»); outside the
+window the text goes as the body parameter of the kind's template (events: the newsletter's).
+This sender also expands due broadcasts and closes finished ones, as Telegram's does, so a
+plan reached on WhatsApp only needs no Telegram sender.
+
 Reminders of idle runs are enqueued here too (:func:`enqueue_reminders`), once per run and delay
 (SCENARI_REMINDER_DELAYS), keyed ``wa:reminder:<run>:<n>``.
 """
@@ -35,19 +45,23 @@ from storage.models import Respondent, Run, utcnow
 from storage.outbox import whatsapp as wa_outbox
 
 from bot.service.catalog import QuestionnaireCatalog
+from bot.service import communication
 from bot.service.communication import Plan
 from bot.settings import Settings
 from . import render
 from .texts import translate
-from .webhook import EarlyStatuses
 
 log = logging.getLogger("scenari.whatsapp")
 TEMPLATE_KINDS = ("reminder", "newsletter", "feedback")
+# the template each kind of the plan's messages goes as outside the window (an event's: the newsletter's)
+TEMPLATE_OF = {"reminder": "reminder", "newsletter": "newsletter", "feedback": "feedback", "event": "newsletter",
+               "event_promoted": "newsletter", "event_reminder": "newsletter"}
+EARLY_KEPT = timedelta(days=7)  # an early status whose message never showed up is dropped after this
 
 
 def template_name(settings: Settings, kind: str) -> str | None:
     return {"reminder": settings.whatsapp_template_reminder, "newsletter": settings.whatsapp_template_newsletter,
-            "feedback": settings.whatsapp_template_feedback}.get(kind)
+            "feedback": settings.whatsapp_template_feedback}.get(TEMPLATE_OF.get(kind, kind))
 
 
 def template_body(to: str, name: str, lang: str, params: list[str]) -> dict[str, Any]:
@@ -69,7 +83,6 @@ class WhatsAppSender:
         self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0),
                                                   headers={"Authorization": f"Bearer {settings.whatsapp_token}"})
         self.catalog = catalog
-        self.early = EarlyStatuses()  # the webhook's statuses that outran a record (shared with it)
         self.plan = Plan.from_settings(settings)  # the quiet hours, the notice version the news need
         self._wake = asyncio.Event()
         self._last_recover = datetime.min.replace(tzinfo=utcnow().tzinfo)
@@ -107,6 +120,7 @@ class WhatsAppSender:
                 recovered = await outbox.recover(session, now, self.settings.sender_uncertain)
             if recovered["uncertain"]:
                 log.warning("whatsapp messages interrupted while the Cloud API had them", extra={"fields": recovered})
+            await self.maintain(now)
         if now - self._last_reminders >= timedelta(seconds=60):
             self._last_reminders = now
             await self.enqueue_reminders(now)
@@ -121,6 +135,20 @@ class WhatsAppSender:
                 held.add(row.chat_id)
         return len(rows) - len([r for r in rows if r.chat_id in held])
 
+    async def maintain(self, now: datetime) -> None:
+        """Due broadcasts expanded, finished ones closed, statuses that outran their record applied."""
+        await communication.expand_due(self.db, now, self.plan.newsletter_since)
+        async with self.db.transaction() as session:
+            await outbox.finish_broadcasts(session, now)
+            await wa_outbox.apply_early(session, older_than=now - EARLY_KEPT)
+
+    async def _composed(self, session: Any, row: wa_outbox.WhatsAppClaimed) -> tuple[str, list[render.Choice]]:
+        """A plan's message (a personal payload or a broadcast's copy) as WhatsApp text and reply buttons."""
+        broadcast = await outbox.get_broadcast(session, row.broadcast_id) if row.broadcast_id else None
+        message = communication.compose_row(row, broadcast, self.plan, self.catalog)
+        message = communication.with_rsvp_buttons(message, broadcast, row.language)
+        return render.plan_message(message.html, message.buttons, row.language)
+
     async def send(self, row: wa_outbox.WhatsAppClaimed) -> str:
         """Send one row; what became of it (sent, retry, failed, uncertain, skipped, taken over)."""
         now = self.clock()
@@ -132,22 +160,27 @@ class WhatsAppSender:
                 await wa_outbox.skip(session, self.holder, row.id, reason, now)
                 return "skipped"
             if body is None:  # a message that may need a template: the window decides
+                if "text" in row.payload:  # a reminder: its text and the template's parameters
+                    text, choices, params = str(row.payload["text"]), [], [str(p) for p in row.payload.get("params", [])]
+                else:  # a plan's message: drawn from its rich text, its text the template's one parameter
+                    text, choices = await self._composed(session, row)
+                    params = [render.template_parameter(text)]
                 if await wa_outbox.window_open(session, row.respondent_id, now):
-                    body = render.text_bodies(to, str(row.payload.get("text", "")))[0]
+                    # one row, one message: a text too long for buttons goes without them (its typed hints stay)
+                    fits = choices and len(text) <= render.BODY_LIMIT
+                    body = render.buttons(to, text, choices)[0] if fits else render.text_bodies(to, text)[0]
                 else:
                     name = template_name(self.settings, row.kind)
                     if not name:
                         await wa_outbox.skip(session, self.holder, row.id, "outside the 24-hour window, no template named", now)
                         return "skipped"
-                    body = template_body(to, name, row.language, [str(p) for p in row.payload.get("params", [])])
+                    body = template_body(to, name, row.language, params)
             if not await wa_outbox.mark_inflight(session, self.holder, row.id, now):
                 return "taken over"  # the lease expired and another sender has it
         status, message_id, error, retry = await self._post(body, row.attempts)
         async with self.db.transaction() as session:
             await wa_outbox.record(session, self.holder, row.id, status, message_id=message_id, error=error,
                                    retry_at=self.clock() + timedelta(seconds=retry) if retry else None)
-            for early, at in self.early.take(message_id) if message_id else ():  # statuses that came first
-                await wa_outbox.record_status(session, message_id, early, at)  # type: ignore[arg-type]
         return status
 
     async def _post(self, body: dict[str, Any], attempts: int) -> tuple[str, str | None, str | None, float]:

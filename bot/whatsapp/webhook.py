@@ -9,7 +9,8 @@
   outbox — all committed before the webhook is acknowledged with 200. The sender
   (:mod:`.sender`) is woken to send the reply; a process killed after the commit sends it on
   restart, one killed before leaves nothing and Meta redelivers.
-* Delivery statuses (``sent``, ``delivered``, ``read``, ``failed``) are recorded on their outbox row.
+* Delivery statuses (``sent``, ``delivered``, ``read``, ``failed``) are recorded on their outbox row
+  (or stored until the sender has recorded the message's id, storage.outbox.whatsapp.keep_early).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -29,8 +29,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from dialogs.answers import has_control_characters
 from storage import Database, repository
+from storage.models import utcnow
 from storage.outbox import whatsapp as wa_outbox
 
+from bot.service.communication import Plan
 from bot.service.conversation import Conversation
 from bot.settings import Settings
 from . import chat
@@ -67,10 +69,11 @@ def inbound(message: dict[str, Any]) -> chat.Inbound | None:
 
 class WhatsAppWebhook:
     def __init__(self, settings: Settings, db: Database, conversation: Conversation,
-                 wake: Callable[[], None] | None = None, early: EarlyStatuses | None = None) -> None:
+                 wake: Callable[[], None] | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self.settings, self.db, self.conversation = settings, db, conversation
         self.wake = wake or (lambda: None)
-        self.early = early if early is not None else EarlyStatuses()
+        self.clock = clock  # the sender's: the 24-hour window is opened and read on one clock
+        self.plan = Plan.from_settings(settings)  # the city's time zone an RSVP's reply writes the event's time in
 
     async def verify(self, request: Request) -> Response:
         params = request.query_params
@@ -113,10 +116,10 @@ class WhatsAppWebhook:
                 log.info("duplicate whatsapp message ignored")
                 return False
             respondent = await self.conversation.lookup(session, chat.CHANNEL, message.wa_id)
-            bodies = await chat.answer(session, self.conversation, respondent, message)
+            bodies = await chat.answer(session, self.conversation, respondent, message, self.plan)
             stored = await repository.get_respondent(session, chat.CHANNEL, message.wa_id)
             if stored is not None:
-                await wa_outbox.touch_window(session, stored.id)
+                await wa_outbox.touch_window(session, stored.id, self.clock())
             await wa_outbox.enqueue(session, [
                 {"dedupe_key": wa_outbox.reply_key(message.id, n), "chat_id": int(message.wa_id), "kind": wa_outbox.REPLY,
                  "respondent_id": stored.id if stored is not None else None,
@@ -132,31 +135,11 @@ class WhatsAppWebhook:
             at = None
         async with self.db.transaction() as session:
             found = await wa_outbox.record_status(session, status["id"], str(status.get("status")), at)
-        if found is None:  # Meta's status came before the sender recorded the message's id: kept for it
-            self.early.keep(status["id"], str(status.get("status")), at)
+            if found is None:  # Meta's status came before the sender recorded the message's id: stored for it
+                await wa_outbox.keep_early(session, status["id"], str(status.get("status")), at)
         if status.get("status") == "failed":
             errors = status.get("errors") or [{}]
             log.warning("whatsapp message failed", extra={"fields": {"code": (errors[0] or {}).get("code")}})
-
-
-class EarlyStatuses:
-    """Statuses that outran the sender's record of their message (bounded, in this process's memory).
-
-    Meta may report ``sent`` before the sender has committed the ``wamid`` it was just given;
-    the sender applies what is kept here right after its record (:mod:`.sender`).
-    """
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._kept: OrderedDict[str, list[tuple[str, datetime | None]]] = OrderedDict()
-        self._capacity = capacity
-
-    def keep(self, message_id: str, status: str, at: datetime | None) -> None:
-        self._kept.setdefault(message_id, []).append((status, at))
-        while len(self._kept) > self._capacity:
-            self._kept.popitem(last=False)
-
-    def take(self, message_id: str) -> list[tuple[str, datetime | None]]:
-        return self._kept.pop(message_id, [])
 
 
 def _values(payload: Any, phone_id: str) -> list[dict[str, Any]]:

@@ -196,11 +196,11 @@ async def vote_counts(session: AsyncSession, statement_ids: Sequence[int]) -> di
 
 
 async def voters(session: AsyncSession, round_id: int) -> list[tuple[int, str, str]]:
-    """(respondent id, chat id, language) of every Telegram participant who voted in the round."""
+    """(respondent id, chat id, language) of every chat participant (Telegram, WhatsApp) who voted in the round."""
     rows = await session.execute(
         select(Respondent.id, Respondent.external_id, Respondent.language)
         .where(Respondent.id.in_(select(Vote.respondent_id).where(Vote.round_id == round_id)),
-               Respondent.channel == "telegram")
+               Respondent.channel.in_(("telegram", "whatsapp")))
         .order_by(Respondent.id)
     )
     return [(rid, ext, lang or "it") for rid, ext, lang in rows if ext.lstrip("-").isdigit()]

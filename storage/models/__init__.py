@@ -11,7 +11,7 @@ from .themes import AnswerTag, LearnedModel, TaggedAnswer, TagReview
 from .listening import Actor, Card, CardScore, Invitation, Rating, RespondentActor
 from .jobs import JobSchedule, ReportSnapshot, ReportSubscription
 from .analysts import AnalystAccount, LoginThrottle, PublishedTable
-from .communication import Broadcast, EmailOptOut, Event, EventRsvp, OutboxMessage, RecipientStatus, Segment, WhatsAppWindow
+from .communication import Broadcast, EmailOptOut, Event, EventRsvp, OutboxMessage, RecipientStatus, Segment, WhatsAppEarlyStatus, WhatsAppWindow
 from .deliberation import DeliberationParticipant, DeliberationRound, Statement, Vote, VoteEvent
 from .audit import AuditEvent
 
@@ -54,6 +54,7 @@ __all__ = [
     "Broadcast",
     "EmailOptOut",
     "OutboxMessage",
+    "WhatsAppEarlyStatus",
     "WhatsAppWindow",
     "RecipientStatus",
     "Event",

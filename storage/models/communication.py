@@ -141,6 +141,22 @@ class EventRsvp(Base):
     waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class WhatsAppEarlyStatus(Base):
+    """A delivery status the webhook got before the sender recorded its message's ``wamid`` (migration 0012).
+
+    Meta may report ``sent`` a moment before the sender commits the id it was just given; kept
+    here (not in one process's memory) it is applied by whichever instance records the message
+    or sweeps next (storage.outbox.whatsapp.apply_early), then deleted.
+    """
+
+    __tablename__ = "whatsapp_early_statuses"
+
+    provider_message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))
+    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class WhatsAppWindow(Base):
     """When a WhatsApp respondent last wrote (migration 0012): the Cloud API's 24-hour window.
 

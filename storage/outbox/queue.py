@@ -18,7 +18,9 @@ async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]], chunk: 
     """Insert outbox rows; a row whose ``dedupe_key`` exists already is left alone. Returns how many were new.
 
     Each row: dedupe_key, respondent_id, chat_id, kind, and optionally broadcast_id, run_id,
-    language, payload, not_before. One Core ``INSERT … ON CONFLICT DO NOTHING`` executed with
+    language, payload, not_before, channel. The channel is the recipient's: a row without one
+    goes to WhatsApp's sender when its respondent writes on WhatsApp, else to Telegram's
+    (:func:`channels_of`), so no caller has to know how a person talks to the plan. One Core ``INSERT … ON CONFLICT DO NOTHING`` executed with
     the rows as parameters (executemany): compiled once and cached, where a multi-VALUES
     statement built from the rows was compiled afresh for every chunk of 500 (a fifth of a
     broadcast's time in a profile).
@@ -30,9 +32,11 @@ async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]], chunk: 
     statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     added = 0
     for start in range(0, len(rows), chunk):
+        whatsapp = await channels_of(session, [r["respondent_id"] for r in rows[start : start + chunk] if not r.get("channel")])
         values = [
             {
                 "dedupe_key": r["dedupe_key"], "broadcast_id": r.get("broadcast_id"), "respondent_id": r["respondent_id"],
+                "channel": r.get("channel") or (audiences.WHATSAPP if r["respondent_id"] in whatsapp else audiences.CHANNEL),
                 "run_id": r.get("run_id"), "kind": r["kind"], "chat_id": int(r["chat_id"]),
                 "language": r.get("language") or "it", "payload": r.get("payload"), "status": "pending",
                 "not_before": r.get("not_before") or now, "attempts": 0, "created_at": now, "updated_at": now,
@@ -42,6 +46,16 @@ async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]], chunk: 
         result = await session.execute(statement, values)
         added += len(result.all())
     return added
+
+
+async def channels_of(session: AsyncSession, respondent_ids: Sequence[int | None]) -> set[int]:
+    """Of ``respondent_ids``, those who talk to the plan on WhatsApp (the rest are Telegram's)."""
+    ids = sorted({i for i in respondent_ids if i is not None})
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found |= set(await session.scalars(select(Respondent.id).where(
+            Respondent.id.in_(ids[start:start + 500]), Respondent.channel == audiences.WHATSAPP)))
+    return found
 
 
 async def set_recipients(session: AsyncSession, broadcast_id: int) -> int:

@@ -16,7 +16,13 @@ process died is held as ``uncertain``, never sent twice.
 
 Delivery statuses from the webhook (``sent``, ``delivered``, ``read``, ``failed``) are recorded
 on the row by its ``wamid`` (:func:`record_status`), never moving back (a late ``delivered``
-after ``read`` is ignored).
+after ``read`` is ignored). One that outruns :func:`record` is stored (:func:`keep_early`) and
+applied when the row is recorded or by the next sweep (:func:`apply_early`), by any instance.
+
+The plan's messages (newsletters, event invitations, round invitations and summaries, results
+feedback) are the general outbox's rows with ``channel`` 'whatsapp' (storage.outbox.queue.enqueue
+gives a row its recipient's channel): a broadcast's copy (``broadcast_id``, no payload) or a
+personal ``{"html", "buttons"}`` payload, drawn by the sender (bot.whatsapp.sender).
 
 Callers own the transaction.
 """
@@ -28,12 +34,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import audiences
-from ..models import OutboxMessage, Run, WhatsAppWindow, utcnow
-from .common import OPEN, _insert, aware, lease_due
+from ..models import OutboxMessage, Run, WhatsAppEarlyStatus, WhatsAppWindow, utcnow
+from .common import OPEN, OPT_IN_KINDS, _insert, aware, lease_due
 
 CHANNEL = "whatsapp"
 REPLY = "wa_reply"  # outbox_messages.kind of a conversation's reply (the plan's kinds keep their names)
@@ -73,6 +79,7 @@ class WhatsAppClaimed:
     language: str
     payload: dict[str, Any]
     attempts: int
+    broadcast_id: int | None = None  # a broadcast's copy: the sender composes it from the broadcast
 
 
 async def claim(
@@ -89,13 +96,13 @@ async def claim(
         ids = [i for i in ids if i not in waiting]
     rows = await session.execute(
         select(OutboxMessage.id, OutboxMessage.respondent_id, OutboxMessage.run_id, OutboxMessage.kind, OutboxMessage.chat_id,
-               OutboxMessage.language, OutboxMessage.payload, OutboxMessage.attempts)
+               OutboxMessage.language, OutboxMessage.payload, OutboxMessage.attempts, OutboxMessage.broadcast_id)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_holder == holder, OutboxMessage.status == "claimed")
         .order_by(OutboxMessage.id)
     )
     return [
-        WhatsAppClaimed(int(i), r, run, kind, int(chat or 0), lang or "it", payload or {}, int(attempts))
-        for i, r, run, kind, chat, lang, payload, attempts in rows
+        WhatsAppClaimed(int(i), r, run, kind, int(chat or 0), lang or "it", payload or {}, int(attempts), broadcast)
+        for i, r, run, kind, chat, lang, payload, attempts, broadcast in rows
     ]
 
 
@@ -153,7 +160,7 @@ async def still_wanted(session: AsyncSession, row: WhatsAppClaimed, since: str |
     """
     if row.kind == REPLY or row.respondent_id is None:
         return None
-    if row.respondent_id in await audiences.opted_out(session, [row.respondent_id], since):
+    if row.kind in OPT_IN_KINDS and row.respondent_id in await audiences.opted_out(session, [row.respondent_id], since):
         return "opted out"
     if row.respondent_id in await audiences.unreachable(session, [row.respondent_id]):
         return "unreachable"
@@ -188,6 +195,8 @@ async def record(
     )
     if status != "retry" and result.rowcount:
         await forget_reply(session, row_id)
+    if status == "sent" and message_id and result.rowcount:
+        await apply_early(session, message_id)
 
 
 async def forget_reply(session: AsyncSession, row_id: int) -> None:
@@ -226,6 +235,43 @@ async def record_status(session: AsyncSession, message_id: str, status: str, at:
         .execution_options(synchronize_session=False)
     )
     return True
+
+
+async def keep_early(session: AsyncSession, message_id: str, status: str, at: datetime | None = None) -> None:
+    """A status no row has the ``wamid`` of yet: stored until the row is recorded (the higher status kept)."""
+    if status not in STATUS_ORDER:
+        return
+    found = await session.get(WhatsAppEarlyStatus, message_id[:128])
+    if found is None:
+        await session.execute(
+            _insert(session)(WhatsAppEarlyStatus).values(provider_message_id=message_id[:128], status=status, status_at=at,
+                                                         received_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["provider_message_id"])
+        )
+    elif STATUS_ORDER[status] > STATUS_ORDER.get(found.status, 0):
+        found.status, found.status_at = status, at
+    await session.flush()
+
+
+async def apply_early(session: AsyncSession, message_id: str | None = None, older_than: datetime | None = None) -> int:
+    """Early statuses whose row now has its ``wamid``: recorded on it and deleted (one message's, or all).
+
+    The sender calls it for a message it just recorded, and for all in its periodic sweep (a
+    status kept by one instance while another recorded the row). ``older_than``: kept statuses
+    received before it, whose message never showed up, are dropped too.
+    """
+    query = select(WhatsAppEarlyStatus.provider_message_id, WhatsAppEarlyStatus.status, WhatsAppEarlyStatus.status_at).join(
+        OutboxMessage, OutboxMessage.provider_message_id == WhatsAppEarlyStatus.provider_message_id)
+    if message_id is not None:
+        query = query.where(WhatsAppEarlyStatus.provider_message_id == message_id)
+    applied = 0
+    for wamid, status, at in (await session.execute(query)).all():
+        if await record_status(session, wamid, status, aware(at)):
+            applied += 1
+        await session.execute(delete(WhatsAppEarlyStatus).where(WhatsAppEarlyStatus.provider_message_id == wamid))
+    if older_than is not None:
+        await session.execute(delete(WhatsAppEarlyStatus).where(WhatsAppEarlyStatus.received_at < older_than))
+    return applied
 
 
 async def statuses(session: AsyncSession) -> dict[str, int]:

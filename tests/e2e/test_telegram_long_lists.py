@@ -9,12 +9,12 @@ from storage import Database
 from tests.e2e.helpers import start_survey, stored_answers
 from tests.support.fake_bot_api import FakeBotAPI, SimulatedUser
 
-TOWNS = ["Cremona", "Crema", "Casalmaggiore", "Soresina", "Castelleone", "Pizzighettone", "🔎 Altro: scrivi per cercare"]
+TOWNS = ["Cremona", "Crema", "Casalmaggiore", "Soresina", "Castelleone", "Pizzighettone", "🔎 Altro: scriva per cercare"]
 
 
 async def _to_the_town(user: SimulatedUser) -> None:
     await start_survey(user)
-    assert "🔎 Altro: scrivi per cercare" in user.last_message.buttons
+    assert "🔎 Altro: scriva per cercare" in user.last_message.buttons
     await user.press("Manifattura e industria")
     await user.wait_text("Quanti addetti")
     await user.press("1–9")
@@ -39,8 +39,8 @@ async def test_the_search_button_then_a_unique_start(api: FakeBotAPI, dispatcher
     user = api.user(user_id=1802, first_name="Carla", language_code="it")
     async with api.polling(dispatcher):
         await _to_the_town(user)
-        await user.press("🔎 Altro: scrivi per cercare")
-        await user.wait_text("Scrivi le prime lettere del nome")
+        await user.press("🔎 Altro: scriva per cercare")
+        await user.wait_text("Scriva le prime lettere del nome")
         await user.send_text("Milano")
         await user.wait_text("Nessuna voce corrisponde a «Milano»")
         await user.send_text("casalbut")

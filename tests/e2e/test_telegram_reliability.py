@@ -115,7 +115,7 @@ async def test_killed_process_resumes_exactly_where_the_stored_answers_left(api:
     process = await _spawn_bot(api, url)
     try:
         await user.send_command("/stato")
-        status = await user.wait_text("Sei alla domanda")
+        status = await user.wait_text("È alla domanda")  # imprese says "Lei"
         assert "3 di" in status.text
         await user.wait_text("In quale comune")
         await user.press("Castelleone")

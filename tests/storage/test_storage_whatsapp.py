@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage import Database, outbox, repository
-from storage.models import OutboxMessage, utcnow
+from storage.models import OutboxMessage, WhatsAppEarlyStatus, utcnow
 from storage.outbox import whatsapp as wa
 from tests.support.schema import schema_drift
 
 
 async def test_migration_matches_the_models(db: Database) -> None:
-    assert await schema_drift(db, {"outbox_messages", "whatsapp_windows"}) == []
+    assert await schema_drift(db, {"outbox_messages", "whatsapp_windows", "whatsapp_early_statuses"}) == []
 
 
 async def test_a_reply_is_queued_once_and_sent_once_under_a_lease(db: Database) -> None:
@@ -57,3 +57,32 @@ async def test_the_window_is_open_for_a_day_after_the_respondent_wrote(db: Datab
         await wa.touch_window(session, respondent.id, now - timedelta(hours=23))
         assert await wa.window_open(session, respondent.id, now)
         assert not await wa.window_open(session, respondent.id, now + timedelta(hours=2))
+
+
+async def test_a_status_that_outruns_the_record_is_stored_for_any_instance(db: Database) -> None:
+    """Meta's ``delivered`` can come before the sender commits the wamid: it is kept in the database,
+    not in the webhook's process, so the instance that records the row (or sweeps later) applies it."""
+    async with db.transaction() as session:
+        await wa.enqueue(session, [{"dedupe_key": f"wa:e:{n}", "chat_id": 39333000 + n, "kind": wa.REPLY,
+                                    "payload": {"message": {}}} for n in (1, 2)])
+        first, second = await wa.claim(session, "a", 10, 60)
+        assert await wa.mark_inflight(session, "a", first.id) and await wa.mark_inflight(session, "a", second.id)
+    async with db.transaction() as session:  # the webhook, on another instance, before either record
+        for wamid in ("wamid.E1", "wamid.E2"):
+            assert await wa.record_status(session, wamid, "delivered") is None
+            await wa.keep_early(session, wamid, "delivered")
+        await wa.keep_early(session, "wamid.E2", "read")
+        await wa.keep_early(session, "wamid.E2", "sent")  # an older one never replaces a newer one
+    async with db.transaction() as session:
+        await wa.record(session, "a", first.id, "sent", message_id="wamid.E1")  # applied with the record
+    async with db.transaction() as session:  # recorded while the webhook was still writing: the sweep applies it
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == second.id)
+                              .values(status="sent", provider_message_id="wamid.E2", delivery_status="sent"))
+        assert await wa.apply_early(session) == 1
+    async with db.transaction() as session:
+        found = dict((await session.execute(select(OutboxMessage.provider_message_id, OutboxMessage.delivery_status))).all())
+        assert found == {"wamid.E1": "delivered", "wamid.E2": "read"}
+        assert (await session.execute(select(WhatsAppEarlyStatus))).first() is None  # nothing kept once applied
+        await wa.keep_early(session, "wamid.NEVER", "sent")
+        await wa.apply_early(session, older_than=utcnow() + timedelta(seconds=1))
+        assert (await session.execute(select(WhatsAppEarlyStatus))).first() is None  # a message never seen: dropped

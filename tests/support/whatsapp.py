@@ -73,6 +73,12 @@ def check_message(body: Any) -> str:
         _limit((template.get("language") or {}).get("code"), 15, "template.language.code")
         if not isinstance(template.get("components", []), list):
             raise Refused(400, 100, "template.components must be a list")
+        for component in template.get("components", []):
+            for parameter in (component or {}).get("parameters", []):
+                text = str((parameter or {}).get("text", ""))
+                _limit(text, 1024, "template parameter")
+                if "\n" in text or "\t" in text or "     " in text:  # the real API's error 132018
+                    raise Refused(400, 132018, "Param text cannot have new-line/tab characters or more than 4 consecutive spaces")
     else:
         raise Refused(400, 100, f"unsupported message type {kind!r}")
     return str(kind)

@@ -135,7 +135,7 @@ async def test_keyboard_only_run_on_a_phone_with_javascript_off(live: LiveServer
         # From the list to the questionnaire, by keyboard: Tab to the link, Enter
         await page.tab_to("Indagine sull'innovazione nelle imprese")
         await page.key("Enter", navigates=True)
-        assert "Accetti di partecipare?" in await page.evaluate("document.body.innerText")
+        assert "Accetta di partecipare?" in await page.evaluate("document.body.innerText")
         checked["consent"] = await run_axe(page)
         await page.tab_to("Accetto")
         await page.key("Enter", navigates=True)

@@ -66,7 +66,7 @@ async def test_the_emailed_link_opens_the_interview_in_the_browser_to_the_end(li
             async with chromium(width=390, height=844) as page:
                 await page.send("Emulation.setScriptExecutionDisabled", value=True)
                 await page.goto(link)
-                assert "Accetti di partecipare?" in await page.evaluate("document.body.innerText")
+                assert "Accetta di partecipare?" in await page.evaluate("document.body.innerText")
                 await press(page, "Accetto")
                 assert "Qual è il suo ruolo" in await asks(page)
                 await write(page, "Responsabile delle politiche territoriali")

@@ -88,7 +88,7 @@ async def test_the_invited_person_completes_the_listening_interview_in_chromium(
         await page.send("Page.setBypassCSP", enabled=True)  # lets the test inject axe; the pages have no script
         await page.send("Emulation.setScriptExecutionDisabled", value=True)
         await page.goto(f"{live.url}/q/ascolto?t={token}")
-        assert "Accetti di partecipare?" in await page.evaluate("document.body.innerText")
+        assert "Accetta di partecipare?" in await page.evaluate("document.body.innerText")
         await press(page, "Accetto")
         assert "Qual è il suo ruolo" in await asks(page)
         await page.screenshot(ARTIFACTS / "invitation_phone_first.png")

@@ -53,7 +53,7 @@ async def count(db: Database, model: type) -> int:
 
 async def consent(user: WebUser, questionnaire: str = "imprese") -> None:
     page = await user.get(f"/q/{questionnaire}")
-    assert page.status == 200 and "Accetti di partecipare?" in page.text
+    assert page.status == 200 and "Accetta di partecipare?" in page.text
     page = await user.press("Accetto")
     assert page.status == 200
 
@@ -94,7 +94,7 @@ async def test_a_citizen_completes_imprese_through_the_forms(user: WebUser, db: 
     # Multiple choice: nothing ticked is refused, then two boxes
     assert page.question.startswith("Negli ultimi tre anni l'impresa ha introdotto")
     page = await user.tick()
-    assert page.errors and "Seleziona almeno un'opzione" in page.errors[0]
+    assert page.errors and "Selezioni almeno un'opzione" in page.errors[0]
     assert 'aria-invalid="true"' in page.html
     page = await user.tick("Nessuna", "Di prodotto o servizio")
     assert page.errors == ["«Nessuna» non si può scegliere insieme ad altre voci."]
@@ -105,7 +105,7 @@ async def test_a_citizen_completes_imprese_through_the_forms(user: WebUser, db: 
     page = await user.type("   ")
     assert page.errors == ["La risposta non può essere vuota."]
     page = await user.type("x" * 601)
-    assert page.errors == ["Il testo è troppo lungo (601 caratteri): il massimo è 600. Puoi accorciarlo?"]
+    assert page.errors == ["Il testo è troppo lungo (601 caratteri): il massimo è 600. Può accorciarlo?"]
     page = await user.press("Salta la domanda")
     assert page.question.startswith("L'impresa svolge attività di ricerca")
     page = await user.press("Sì, in modo continuativo")
@@ -124,7 +124,7 @@ async def test_a_citizen_completes_imprese_through_the_forms(user: WebUser, db: 
     # A stale form (the R&S question, already answered and closed) changes nothing
     form = stale.question_form()
     page = await user.submit(form, {"choice": "none"})
-    assert page.errors == ["Questa domanda è chiusa: rispondi all'ultima domanda qui sotto."]
+    assert page.errors == ["Questa domanda è chiusa: risponda all'ultima domanda qui sotto."]
     assert page.question.startswith("Con chi collabora")
 
     page = await user.tick("Università (Politecnico, Cattolica …)")
@@ -135,7 +135,7 @@ async def test_a_citizen_completes_imprese_through_the_forms(user: WebUser, db: 
     page = await user.press("4")
     page = await user.press("Sì")
     page = await user.tick("Digitalizzazione", "Nuovi prodotti o servizi", "Nuovi mercati, export", "Competenze del personale")
-    assert page.errors == ["Puoi scegliere al massimo 3 opzioni."]
+    assert page.errors == ["Può scegliere al massimo 3 opzioni."]
     page = await user.tick("Digitalizzazione", "Competenze del personale")
     page = await user.tick("Costi troppo alti")
     page = await user.press("Sì, in modo rilevante")
@@ -143,7 +143,7 @@ async def test_a_citizen_completes_imprese_through_the_forms(user: WebUser, db: 
     page = await user.type("Più banda larga <b>subito</b> & meno burocrazia")
 
     # Completed: thanks, the profile, the whole thread (escaped), and a way to answer again
-    assert "Grazie! Il questionario è completo" in page.text
+    assert "Il questionario è completo" in page.text
     assert "<b>subito</b>" not in page.html and "&lt;b&gt;subito&lt;/b&gt;" in page.html
     assert "Compila di nuovo" in page.text
     assert "Manifattura e industria" in page.text
@@ -189,7 +189,7 @@ async def test_coming_back_with_the_same_cookie_resumes(user: WebUser, app, db: 
 
     async with client_for(app) as stranger:  # no cookie: a different respondent, nothing shown
         page = await WebUser(stranger).get("/q/imprese")
-        assert "Accetti di partecipare?" in page.text and "Commercio" not in page.text
+        assert "Accetta di partecipare?" in page.text and "Commercio" not in page.text
 
     assert await web_answers(db, respondent_ref(user)) == {
         "ateco_section": "G", "employees": "micro", "municipality": "crema",
@@ -199,8 +199,8 @@ async def test_coming_back_with_the_same_cookie_resumes(user: WebUser, app, db: 
 async def test_declining_consent_stores_only_the_choice(user: WebUser, db: Database):
     await user.get("/q/imprese")
     page = await user.press("Non accetto")
-    assert "non conserviamo nulla oltre alla tua scelta" in page.text
-    assert "Accetti di partecipare?" in page.text  # they may change their mind
+    assert "non conserviamo nulla oltre alla sua scelta" in page.text
+    assert "Accetta di partecipare?" in page.text  # they may change their mind
     assert await count(db, Run) == 0 and await count(db, Answer) == 0
     assert await count(db, Consent) == 1
 
@@ -228,7 +228,7 @@ async def test_privacy_page_shows_what_is_held_and_erases_on_confirmation(user: 
     assert await count(db, Respondent) == 0 and await count(db, Answer) == 0 and await count(db, Run) == 0
     assert user.cookie(SESSION_COOKIE) != old_cookie  # a fresh identity for this browser
     page = await user.get("/q/imprese")
-    assert "Accetti di partecipare?" in page.text
+    assert "Accetta di partecipare?" in page.text
 
 
 async def test_language_switch(user: WebUser, db: Database):

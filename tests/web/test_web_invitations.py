@@ -67,7 +67,7 @@ async def expect(page: Page, question: str) -> Page:
 async def test_an_invited_person_answers_the_listening_interview_to_the_end(user: WebUser, db: Database):
     token = await invite(db)
     page = await user.get(f"/q/ascolto?t={token}")
-    assert page.status == 200 and "Accetti di partecipare?" in page.text
+    assert page.status == 200 and "Accetta di partecipare?" in page.text
     page = await user.press("Accetto")
     assert f"l'intervista di ascolto per «{INVITED}»" in page.text
     await expect(page, "Qual è il suo ruolo")

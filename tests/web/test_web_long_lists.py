@@ -1,5 +1,5 @@
 """The web, a long list, JavaScript off: the usual municipalities are buttons; "🔎 Altro" opens
-a text field, the typed letters come back as buttons of the matches, one press answers."""
+a text field, the typed letters come back as buttons of the matches, one press answers. imprese speaks «Lei» (its `register: lei`), and so do its search hints."""
 
 from __future__ import annotations
 
@@ -32,22 +32,22 @@ def _buttons(page: Page) -> list[str]:
 async def _to_the_town(user: WebUser) -> Page:
     await user.get("/q/imprese")
     page = await user.press("Accetto")
-    assert _buttons(page)[-1] == "🔎 Altro: scrivi per cercare"
+    assert _buttons(page)[-1] == "🔎 Altro: scriva per cercare"
     await user.press("Manifattura e industria")
     page = await user.press("1–9")
     assert page.question.startswith("In quale comune")
     assert _buttons(page) == ["Cremona", "Crema", "Casalmaggiore", "Soresina", "Castelleone", "Pizzighettone",
-                              "🔎 Altro: scrivi per cercare"]
+                              "🔎 Altro: scriva per cercare"]
     return page
 
 
 async def test_a_town_off_the_buttons_by_typing_then_pressing_a_match(user: WebUser, db: Database):
     await _to_the_town(user)
-    page = await user.press("🔎 Altro: scrivi per cercare")
+    page = await user.press("🔎 Altro: scriva per cercare")
     assert page.question.startswith("In quale comune") and _buttons(page) == []
     assert page.question_form().fields == ["text"]  # a text field to type in
     assert '<input type="text" id="answer" name="text"' in page.html  # one line, a name, not a textarea
-    assert "Scrivi le prime lettere del nome" in page.text
+    assert "Scriva le prime lettere del nome" in page.text
     page = await user.type("casal")
     assert page.question.startswith("In quale comune") and page.errors == []
     assert _buttons(page)[:2] == ["Casalbuttano ed Uniti", "Casale Cremasco-Vidolasco"]
@@ -59,9 +59,9 @@ async def test_a_town_off_the_buttons_by_typing_then_pressing_a_match(user: WebU
 
 async def test_nothing_found_keeps_the_text_then_a_unique_start_answers(user: WebUser, db: Database):
     await _to_the_town(user)
-    await user.press("🔎 Altro: scrivi per cercare")
+    await user.press("🔎 Altro: scriva per cercare")
     page = await user.type("Milano")
-    assert page.errors == ["Nessuna voce corrisponde a «Milano»: prova con le prime lettere del nome."]
+    assert page.errors == ["Nessuna voce corrisponde a «Milano»: provi con le prime lettere del nome."]
     assert 'value="Milano"' in page.html or ">Milano<" in page.html  # the draft is kept to correct
     page = await user.type("Vailat")
     assert page.question.startswith("Negli ultimi tre anni")

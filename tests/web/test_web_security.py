@@ -75,7 +75,7 @@ async def test_a_planted_citizen_cookie_does_not_see_the_victims_answers_after_c
         assert "Costruzioni" not in seen.text and "Cancella i miei dati" not in seen.text
         assert "Non conserviamo alcun dato su di te." in seen.text
         resumed = await attacker.get("/q/imprese")
-        assert "Accetti di partecipare?" in resumed.text and "Costruzioni" not in resumed.text
+        assert "Accetta di partecipare?" in resumed.text and "Costruzioni" not in resumed.text
         erase = seen.forms()[-1] if seen.forms() else None
         if erase is not None and erase.action == "/privacy":  # nothing to erase; posting changes nothing
             await attacker.submit(erase, {"confirm": "yes"})

@@ -64,7 +64,7 @@ async def test_webhook_registered_and_an_update_answered_through_the_dispatcher(
         )
     assert response.status_code == 200
     reply = await user.wait_reply()
-    assert "Accetti di partecipare?" in (reply.text or "")
+    assert "Accetta di partecipare?" in (reply.text or "")
     assert await stored(db, ProcessedUpdate) == 1  # the update was claimed in the same transaction
 
 
@@ -121,12 +121,12 @@ async def test_serve_runs_web_and_bot_in_one_process_and_stops_on_sigterm(
             return True
 
         await until(served)
-        assert pages[-1].status_code == 200 and "Accetti di partecipare?" in pages[-1].text
+        assert pages[-1].status_code == 200 and "Accetta di partecipare?" in pages[-1].text
     await until(lambda: api.count("getUpdates") >= 1)  # the bot polls the (fake) Bot API in the same event loop
     assert api.count("setMyCommands") >= 1
     user = api.user(1003, "Carla", language_code="it")
     await user.send_command("/start imprese")
-    assert "Accetti di partecipare?" in ((await user.wait_reply()).text or "")
+    assert "Accetta di partecipare?" in ((await user.wait_reply()).text or "")
 
     os.kill(os.getpid(), signal.SIGTERM)  # handled by `serve`: both halves stop, nothing is killed
     assert await asyncio.wait_for(service, timeout=120) == 0  # a bound, not a measure: the jobs stop too

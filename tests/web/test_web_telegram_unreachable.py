@@ -115,7 +115,7 @@ async def test_the_web_serves_while_telegram_is_unreachable_and_the_bot_connects
     assert state["bot"]["connected"] is False and state["bot"]["last_error"] == "TelegramNetworkError"
     assert service.process.returncode is None  # still up, and still serving citizens
     page = await service.http.get("/q/imprese")
-    assert page.status_code == 200 and "Accetti di partecipare?" in page.text
+    assert page.status_code == 200 and "Accetta di partecipare?" in page.text
     assert DEFAULT_TOKEN not in "".join(service.log)  # the log says why, never with the token
 
     async with FakeBotAPI(port=api_port) as api:  # Telegram is back
@@ -127,7 +127,7 @@ async def test_the_web_serves_while_telegram_is_unreachable_and_the_bot_connects
             await service.until("getUpdates", lambda: asyncio.sleep(0, api.count("getUpdates")))
             user = api.user(1001, "Anna", language_code="it")
             await user.send_command("/start imprese")
-            assert "Accetti di partecipare?" in ((await user.wait_reply(timeout=60)).text or "")
+            assert "Accetta di partecipare?" in ((await user.wait_reply(timeout=60)).text or "")
         else:
             await service.until("the webhook registered", lambda: asyncio.sleep(0, api.webhook_url == WEBHOOK_URL))
         service.process.send_signal(signal.SIGTERM)

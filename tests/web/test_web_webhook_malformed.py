@@ -79,5 +79,5 @@ async def test_malformed_updates_are_400s_and_a_good_one_is_still_answered(
         user = api.user(5006, "Bea", language_code="it")
         update = await user.send_command("/start imprese")
         assert (await client.post(WEBHOOK_PATH, json=update, headers=headers)).status_code == 200
-    assert "Accetti di partecipare?" in ((await user.wait_reply()).text or "")
+    assert "Accetta di partecipare?" in ((await user.wait_reply()).text or "")
     assert await count(db, ProcessedUpdate) == 1

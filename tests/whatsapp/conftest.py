@@ -28,6 +28,7 @@ def whatsapp_env(api: emulator.CloudAPI) -> dict[str, str]:
         "SCENARI_WHATSAPP_APP_SECRET": api.app_secret, "SCENARI_WHATSAPP_VERIFY_TOKEN": emulator.VERIFY_TOKEN,
         "SCENARI_WHATSAPP_API_URL": api.base_url, "SCENARI_WHATSAPP_API_VERSION": api.version,
         "SCENARI_WHATSAPP_TEMPLATE_REMINDER": "promemoria_questionario",
+        "SCENARI_WHATSAPP_TEMPLATE_NEWSLETTER": "notizie_del_piano", "SCENARI_WHATSAPP_TEMPLATE_FEEDBACK": "risultati_del_piano",
         "SCENARI_QUIET_HOURS": "none",  # a reminder due at any hour of the (shifted) clock goes out at once
     }
 

@@ -262,3 +262,13 @@ async def test_a_refused_send_is_retried_and_the_chat_keeps_its_order(cloud: emu
                                for fragment in ("Benvenuto", "Prima parte", "In quale settore"))
     assert welcome < part < question  # nothing overtook the message being retried
     assert [r.status for _, r in cloud.refused] == [429, 503]
+
+
+async def test_the_full_privacy_notice_is_one_word_away_even_before_consent(
+        cloud: emulator.CloudAPI, service: Service, db: Database) -> None:
+    user = cloud.user("393330000016")
+    await user.send_text("informativa")  # a newcomer reads what they would agree to before agreeing
+    notice = await user.wait_text("INFORMATIVA")
+    assert "Garante" in "".join(m.text for m in user.messages)
+    assert notice.buttons == [] and cloud.refused == []
+    assert await answer_count(db, user.wa_id) == 0

@@ -115,8 +115,12 @@ async def test_a_killed_service_sends_each_reply_once(tmp_path: Path) -> None:
         rows = await _rows(url)
     sent = [wamid for status, wamid in rows if status == "sent"]
     assert len(set(sent)) == len(sent) and set(sent) <= {m.id for m in cloud.sent}
-    assert [status for status, _ in rows].count("uncertain") == 1
-    assert len(cloud.sent) == len(sent) + 1  # every message the API took is a sent row's, or the uncertain one
+    # The second kill always leaves one uncertain row (the API held that reply). The first kill may
+    # land after the API took its reply too: then that row is uncertain as well, never resent.
+    uncertain = [status for status, _ in rows].count("uncertain")
+    assert 1 <= uncertain <= 2
+    # every message the API took is a sent row's or an uncertain one's, each at most once
+    assert len(sent) + 1 <= len(cloud.sent) <= len(sent) + uncertain
     db = Database(url)
     try:
         answers = await stored_answers(db, user.wa_id, "imprese")

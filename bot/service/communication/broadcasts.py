@@ -114,7 +114,8 @@ async def expand_due(db: Database, now: datetime | None = None, since: str | Non
             kind = broadcast.kind
             await outbox.enqueue(session, [
                 {"dedupe_key": f"b{broadcast.id}:r{r.respondent_id}", "broadcast_id": broadcast.id, "kind": kind,
-                 "respondent_id": r.respondent_id, "chat_id": r.chat_id, "language": r.language, "not_before": now}
+                 "respondent_id": r.respondent_id, "chat_id": r.chat_id, "language": r.language, "not_before": now,
+                 "channel": r.channel}
                 for r in recipients
             ])
             n = await outbox.set_recipients(session, broadcast.id)

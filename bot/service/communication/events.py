@@ -22,6 +22,8 @@ from .markup import escape, markdown_html
 from .plan import Plan
 from ..texts import translate
 
+NO_CHAT = 0  # the chat id of an RSVP given where there is no chat (the web): shown on its page, never sent
+
 
 def event_html(event: Any, lang: str, plan: Plan) -> str:
     """The invitation to ``event`` in ``lang``, as rich text."""
@@ -68,8 +70,9 @@ async def rsvp_reply(session: AsyncSession, event_id: int, respondent: Responden
         return translate("rsvp_closed", lang)
     result = await events.rsvp(session, event_id, respondent.id, answer, chat_id, lang)
     when = plan.local(outbox.aware(event.starts_at), lang)  # type: ignore[arg-type]
-    if result.promoted:
-        await outbox.enqueue(session, _promoted_rows(event, event_id, result.promoted, plan))
+    promoted = _promoted_rows(event, event_id, result.promoted, plan)
+    if promoted:
+        await outbox.enqueue(session, promoted)
     if result.status == "closed":
         return translate("rsvp_closed", lang)
     if result.status == "confirmed":
@@ -91,7 +94,22 @@ def _promoted_rows(event: Any, event_id: int, promoted: Sequence[tuple[int, int,
                                          when=plan.local(outbox.aware(event.starts_at), plang), place=event.place)),  # type: ignore[arg-type]
                      "buttons": []}}
         for rid, chat, plang in promoted
+        if chat != NO_CHAT  # a web respondent moved up sees it on /notizie
     ]
+
+
+async def record_rsvp(session: AsyncSession, event_id: int, respondent: Respondent, answer: str, chat_id: int,
+                      plan: Plan) -> tuple[Any, events.RsvpResult | None]:
+    """:func:`rsvp_reply`'s record and promotions, for a channel that words its own reply (the web's
+    page cannot promise a message the day before). (event or None, result or None when not recorded)."""
+    event = await events.get_event(session, event_id)
+    if event is None or respondent.id is None:
+        return event, None
+    result = await events.rsvp(session, event_id, respondent.id, answer, chat_id, respondent.language)
+    promoted = _promoted_rows(event, event_id, result.promoted, plan)
+    if promoted:
+        await outbox.enqueue(session, promoted)
+    return event, result
 
 
 async def scan_event_reminders(db: Database, plan: Plan, now: datetime | None = None) -> int:
@@ -102,6 +120,8 @@ async def scan_event_reminders(db: Database, plan: Plan, now: datetime | None = 
         for event in await events.upcoming(session, now, now + timedelta(days=1)):
             rows = []
             for rid, chat, lang in await events.confirmed(session, event.id):
+                if chat == NO_CHAT:
+                    continue  # no chat to remind (the web shows the meeting on /notizie)
                 rows.append({
                     "dedupe_key": f"ev{event.id}:rem:{rid}", "kind": "event_reminder", "respondent_id": rid,
                     "chat_id": chat, "language": lang, "not_before": plan.out_of_quiet_hours(now),

@@ -59,7 +59,7 @@ async def scan_feedback(db: Database, plan: Plan, catalog: Any, now: datetime | 
             body = "\n\n".join([escape(translate("feedback_header", r.language)), *parts])
             buttons = render_buttons([{"kind": "results"}], r.language, plan)
             rows.append({"dedupe_key": f"fb{snapshot_id}:r{rid}", "broadcast_id": broadcast_id, "kind": "feedback",
-                         "respondent_id": rid, "chat_id": r.chat_id, "language": r.language,
+                         "respondent_id": rid, "chat_id": r.chat_id, "language": r.language, "channel": r.channel,
                          "not_before": plan.out_of_quiet_hours(now), "payload": {"html": body, "buttons": buttons}})
         added = await outbox.enqueue(session, rows) if rows else 0
         await outbox.set_recipients(session, broadcast_id)

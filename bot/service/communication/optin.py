@@ -30,7 +30,7 @@ def notice_version() -> str:
 class NewsletterOptIn:
     """``on_completed`` hook: ask a respondent the plan can reach, once, whether they want its news."""
 
-    channels = (audiences.CHANNEL,)  # the channel whose respondents the audiences and the outbox reach
+    channels = audiences.CHAT_CHANNELS  # the channels whose respondents the audiences and the outbox reach
 
     async def __call__(
         self, session: AsyncSession, respondent: Respondent, run: Run, q: Questionnaire, state: RunState

@@ -7,7 +7,8 @@ Create Date: 2026-12-02
 Hand-written; runs on SQLite (batch mode) and PostgreSQL. A WhatsApp row of the outbox
 (``channel`` 'whatsapp', ``chat_id`` the respondent's phone number) keeps the id the Cloud API
 gave the message ("wamid.…", a string, so not ``telegram_message_id``) and the latest status its
-webhook reported; ``whatsapp_windows`` keeps when each WhatsApp respondent last wrote.
+webhook reported; ``whatsapp_windows`` keeps when each WhatsApp respondent last wrote;
+``whatsapp_early_statuses`` a status that came before the sender had recorded its message's id.
 """
 from __future__ import annotations
 
@@ -33,9 +34,17 @@ def upgrade() -> None:
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('respondent_id', name=op.f('pk_whatsapp_windows')),
     )
+    op.create_table('whatsapp_early_statuses',
+    sa.Column('provider_message_id', sa.String(length=128), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('status_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('provider_message_id', name=op.f('pk_whatsapp_early_statuses')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('whatsapp_early_statuses')
     op.drop_table('whatsapp_windows')
     op.execute("DELETE FROM outbox_messages WHERE channel = 'whatsapp'")
     with op.batch_alter_table('outbox_messages') as batch:

@@ -53,9 +53,9 @@ def test_the_imported_form_runs_to_completion_in_the_terminal_chat(imported):
     result = scenari("chat", "-q", "famiglie", env=env, cwd=imported["folder"], stdin="\n".join(CHAT_INPUT) + "\n")
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "Benvenuti all'indagine sulle famiglie.\nChi risponde\n[1/10] Come si chiama?" in out
-    assert "[4/10] In quale provincia?\n  1) Cremona\n  2) Milano\n" in out  # Lombardy's only
-    assert "[5/10] In quale comune?\n  1) Crema\n  2) Soresina\n" in out
+    assert "Benvenuti all'indagine sulle famiglie.\nChi risponde\n[1/12] Come si chiama?" in out
+    assert "[4/12] In quale provincia?\n  1) Cremona\n  2) Milano\n" in out  # Lombardy's only
+    assert "[5/12] In quale comune?\n  1) Crema\n  2) Soresina\n" in out
     assert "Le altre persone 1 — Età di Luca" in out
     assert "Sono circa 1000 euro a persona." in out
     assert "Che cosa non va?" not in out
