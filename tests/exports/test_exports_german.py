@@ -156,6 +156,10 @@ async def test_the_dashboard_speaks_german_and_switches_per_request(analyst: htt
     assert "Bürgerinnen und Bürger" in page.text and "Cittadini" not in page.text  # the citizens' category
     page = await analyst.get("/analisi/priorita")
     assert "Gemeinsame strategische Prioritäten" in page.text
+    page = await analyst.get("/analisi/attivita")  # the dashboard's own table, built in Italian, shown in German
+    assert "Abgeschlossene Fragebögen pro" in page.text and "Befragten ist ausgeblendet" in page.text
+    assert "Risposte nel tempo" not in page.text and "Questionari completati" not in page.text
+    assert ">Terminal<" in page.text and ">cli<" not in page.text  # the channel, named in German (its code is "cli")
 
     # the language is the browser's choice (the header's switch sets it): Italian on request
     italian = await analyst.post("/lingua", data={"csrf": csrf_of(page.text, "/lingua"), "lang": "it",

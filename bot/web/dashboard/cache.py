@@ -171,5 +171,5 @@ def activity_table(base: Base, chosen: Selection, k: int, step: str = "giorno") 
                  f"una cella con 1…{k - 1} rispondenti è nascosta, e con essa quelle che la farebbero ricavare "
                  "dai totali.", frame,
                  {"day": "UTC date (the Monday of the week, by week) the questionnaires were completed",
-                  "channel": "telegram, web or terminal", "runs": "questionnaires completed",
+                  "channel": "telegram, web, whatsapp or cli (the terminal)", "runs": "questionnaires completed",
                   "respondents": "distinct respondents"})

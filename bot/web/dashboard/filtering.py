@@ -15,7 +15,7 @@ from starlette.requests import Request
 from exports.filters import PARAMETERS, SINCE, UNTIL, Filters, FilterError, question_labels
 from exports.options import PlanSources
 
-from .texts import translate
+from .texts import header_language, translate
 
 STEP = "passo"
 
@@ -36,6 +36,14 @@ def read(request: Request) -> tuple[Filters | None, str | None]:
         return None, step
 
 
+# the channels whose name is a word of the page's language (the others are names: Telegram, Web, WhatsApp)
+CHANNEL_WORDS = {
+    "it": {"cli": "terminale", "simulated": "simulato"},
+    "en": {"cli": "terminal", "simulated": "simulated"},
+    "de": {"cli": "Terminal", "simulated": "simuliert"},
+}
+
+
 def labeller(sources: PlanSources | None, lang: str) -> dict[str, dict[str, str]]:
     """facet → code → label, from the plan (categories, profiles, municipalities, age bands)."""
     from exports.vocabulary import vocabulary  # reads the plan's lists: at the first dashboard request
@@ -47,8 +55,8 @@ def labeller(sources: PlanSources | None, lang: str) -> dict[str, dict[str, str]
         "profiles": {code: v.label("profiles", code, lang) for code in v.profiles},
         "municipalities": question_labels(sources.questionnaires, sources.lists, "municipality", lang),
         "age_bands": question_labels(sources.questionnaires, sources.lists, "age_band", lang),
-        "channels": {"telegram": "Telegram", "web": "Web", "terminal": "terminale" if lang == "it" else "terminal",
-                     "simulated": "simulato" if lang == "it" else "simulated"},
+        "channels": {"telegram": "Telegram", "web": "Web", "whatsapp": "WhatsApp",
+                     **CHANNEL_WORDS.get(header_language(lang), CHANNEL_WORDS["en"])},
     }
 
 

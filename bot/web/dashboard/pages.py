@@ -96,7 +96,8 @@ class DashboardPages:
             "section": section, "overview": overview,
             "charts": section_charts(section, tables, lang, categories) if tables is not None else [],
             "governance": governance_view(tables, lang) if section == GOVERNANCE_SECTION else None,
-            "tables": [table_view(tables.tables[name], lang=lang, labels=categories)
+            "tables": [table_view(tables.tables[name], lang=lang, labels=categories,
+                                  column_labels={"channel": labels["channels"]})
                        for name in SECTIONS[section]["tables"] if name in tables.tables] if tables is not None else [],
         })
         if overview:

@@ -7,6 +7,7 @@ module level — these run only once the tables exist, which loaded it already.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -65,11 +66,15 @@ def _missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _cell(value: Any) -> str:
+YES_NO = {"it": ("sì", "no"), "en": ("yes", "no"), "de": ("ja", "nein")}
+
+
+def _cell(value: Any, lang: str | None = None) -> str:
     if _missing(value):
         return "–"
     if isinstance(value, bool):
-        return "sì" if value else "no"
+        yes, no = YES_NO[header_language(lang or "it")]
+        return yes if value else no
     if isinstance(value, float):
         if value == 0:
             return "0"
@@ -102,6 +107,8 @@ def words(table: Table, lang: str) -> tuple[str, str]:
     """The table's title and description in the page's language (the tables are built in the plan's)."""
     from exports.tables.language import TEXTS  # loaded with the tables already
 
+    if table.name == ACTIVITY:
+        return activity_words(table, lang)
     entry = TEXTS.get(table.name, {}).get(header_language(lang))
     if entry is None:
         return table.title, table.description
@@ -109,22 +116,46 @@ def words(table: Table, lang: str) -> tuple[str, str]:
 
 
 def table_view(table: Table, columns: list[str] | None = None, limit: int = MAX_ROWS, lang: str | None = None,
-               labels: dict[str, str] | None = None) -> TableView:
+               labels: dict[str, str] | None = None,
+               column_labels: dict[str, dict[str, str]] | None = None) -> TableView:
     """The first ``limit`` rows of ``table`` (only ``columns`` when given) as text cells.
 
-    Given ``lang``, the title, description and column headers are in that language, and category
-    codes in ``labels`` (code → label) are shown as their labels."""
+    Given ``lang``, the title, description and column headers are in that language, category
+    codes in ``labels`` (code → label) are shown as their labels, and so are the codes of the
+    columns ``column_labels`` names (e.g. the channel: ``cli`` → «terminale»)."""
     from pandas.api.types import is_bool_dtype, is_numeric_dtype  # slow: loaded by the tables already
 
     frame = table.frame if columns is None else table.frame[[c for c in columns if c in table.frame.columns]]
     numeric = [is_numeric_dtype(frame[c]) and not is_bool_dtype(frame[c]) for c in frame.columns]
-    coded = [lang is not None and bool(labels) and str(c) in CODED_COLUMNS for c in frame.columns]
-    rows = [[(labels or {}).get(str(v), _cell(v)) if coded[i] and not _missing(v) else _cell(v)
+    coded: list[dict[str, str] | None] = [
+        (labels if lang is not None and labels and str(c) in CODED_COLUMNS else None)
+        or (column_labels or {}).get(str(c)) for c in frame.columns]
+    rows = [[coded[i].get(str(v), _cell(v, lang)) if coded[i] and not _missing(v) else _cell(v, lang)  # type: ignore[union-attr]
              for i, v in enumerate(row)] for row in frame.head(limit).itertuples(index=False, name=None)]
     title, description = (table.title, table.description) if lang is None else words(table, lang)
     headers = [str(c) for c in frame.columns] if lang is None else [header(str(c), lang, labels) for c in frame.columns]
     return TableView(table.name, title, description, headers, rows, len(frame), numeric,
                      [str(c) for c in frame.columns])
+
+
+def activity_words(table: Table, lang: str) -> tuple[str, str]:
+    """The dashboard's own "answers over time" table (cache.activity_table, built in Italian) in ``lang``."""
+    language = header_language(lang)
+    if language == "it":
+        return table.title, table.description
+    weekly = "per settimana" in table.description
+    k = re.search(r"1…(\d+) rispondenti", table.description)
+    below = k.group(1) if k else "k−1"
+    if language == "de":
+        step = "Woche (ab Montag)" if weekly else "Tag"
+        return "Antworten im Zeitverlauf", (
+            f"Abgeschlossene Fragebögen pro {step} (UTC), Fragebogen und Kanal, mit den verschiedenen Befragten; "
+            f"eine Zelle mit 1…{below} Befragten ist ausgeblendet, und mit ihr die Zellen, aus denen sie sich "
+            "über die Summen errechnen ließe.")
+    step = "week (from Monday)" if weekly else "day"
+    return "Answers over time", (
+        f"Questionnaires completed per {step} (UTC), questionnaire and channel, with the distinct respondents; "
+        f"a cell with 1…{below} respondents is hidden, and with it those that would give it away through the totals.")
 
 
 # --- charts ---------------------------------------------------------------------------------------
