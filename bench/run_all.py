@@ -11,7 +11,8 @@ var/bench-logs/.
 Run: `make bench` (full sizes), `make bench QUICK=1` or `make bench-quick` (each under a minute), or
 `nice -n 10 .venv/bin/python bench/run_all.py [--quick] [--only bench_bot,bench_nlp]`. PostgreSQL beside
 SQLite: ``--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test`` (or SCENARI_BENCH_POSTGRES_URL
-set), read by the scripts that take ``--database-url``; each run makes a database of its own and drops it.
+set; with neither, the local server at 127.0.0.1:5432 when it answers; ``--sqlite-only`` to skip it), read by
+the scripts that take ``--database-url``; each run makes a database of its own and drops it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
@@ -121,6 +123,7 @@ def render_table(runs: list[ScriptRun], *, started: datetime, info: dict[str, st
         f"- machine: {info['cores']} cores, load average at start {info['load']}; {info['platform']}, "
         f"Python {info['python']}",
         f"- commit: {commit}",
+        f"- PostgreSQL beside SQLite: {info.get('postgres') or 'no (SQLite only)'}",
         "",
         "Ratio as each script defines it (see its docstring): project / ceiling for rates, ceiling / project "
         "for times, so 1 means the project is at its ceiling. No ceiling: a baseline or a figure alone.",
@@ -172,6 +175,24 @@ def run_script(path: Path, args: list[str], timeout: float, log: Path) -> Script
     return ScriptRun(path.stem, parse_results(stdout), seconds, error)
 
 
+LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url(given: str | None, environment: str | None, sqlite_only: bool = False) -> str | None:
+    """The PostgreSQL server the scripts measure beside SQLite: the one named, else the local one when it
+    answers, so that `make bench` on a machine with PostgreSQL reports both (issue 15: "PostgreSQL beside
+    SQLite") without anyone having to know the option."""
+    if sqlite_only:
+        return None
+    if given or environment:
+        return given or environment
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return LOCAL_POSTGRES
+    except OSError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every script (each under a minute)")
@@ -181,9 +202,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL server: bench_bot, bench_web and bench_instances measure on it too, "
                              "beside SQLite (sets SCENARI_BENCH_POSTGRES_URL for the scripts)")
+    parser.add_argument("--sqlite-only", action="store_true",
+                        help="do not look for the local PostgreSQL server (by default, when nothing names one, "
+                             f"{LOCAL_POSTGRES} is used if it answers)")
     args = parser.parse_args(argv)
-    if args.database_url:
-        os.environ["SCENARI_BENCH_POSTGRES_URL"] = args.database_url
+    postgres = postgres_url(args.database_url, os.environ.get("SCENARI_BENCH_POSTGRES_URL"), args.sqlite_only)
+    if postgres:
+        os.environ["SCENARI_BENCH_POSTGRES_URL"] = postgres
+    else:
+        os.environ.pop("SCENARI_BENCH_POSTGRES_URL", None)
+    print(f"PostgreSQL beside SQLite: {postgres or 'no (SQLite only)'}", flush=True)
     scripts = sorted(BENCH.glob("bench_*.py"))
     if args.only:
         wanted = {name.strip().removesuffix(".py") for name in args.only.split(",") if name.strip()}
@@ -193,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         scripts = [s for s in scripts if s.stem in wanted]
     timeout = args.timeout or (300.0 if args.quick else 3600.0)
     started, info, commit = datetime.now(timezone.utc), machine(), git_commit()
+    info["postgres"] = postgres or ""
     logs = args.out.parent / "bench-logs"
     logs.mkdir(parents=True, exist_ok=True)
     runs = []

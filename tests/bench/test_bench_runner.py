@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.run_all import Result, ScriptRun, parse_result, parse_results, render_table, run_script
+from bench.run_all import Result, ScriptRun, parse_result, parse_results, postgres_url, render_table, run_script
 
 INFO = {"cores": "2", "load": "1.50, 1.20, 0.90", "platform": "Linux", "python": "3.12.0"}
 
@@ -55,3 +55,10 @@ def test_a_failing_script_keeps_its_figures_and_its_last_error_line(tmp_path: Pa
     assert run.results == [Result("first", "1.5", "s")]
     assert run.error == "exit 1: no database here"
     assert "RESULT first 1.5 s" in (tmp_path / "broken.log").read_text(encoding="utf-8")
+
+
+def test_the_postgres_server_measured_is_the_one_named_first():
+    named, environment = "postgresql+asyncpg://a@h/x", "postgresql+asyncpg://b@h/y"
+    assert postgres_url(named, environment) == named
+    assert postgres_url(None, environment) == environment
+    assert postgres_url(named, environment, sqlite_only=True) is None
