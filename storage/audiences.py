@@ -251,8 +251,9 @@ async def count(session: AsyncSession, segment: dict[str, Any], since: str | Non
     """How many the segment reaches, in all and per language: counts, never who."""
     recipients = await resolve(session, segment, since)
     counts = {"total": len(recipients), "it": 0, "en": 0}
-    for r in recipients:
-        counts[r.language if r.language in ("it", "en") else "it"] += 1
+    for r in recipients:  # every language counted as itself (Bozen's German readers too)
+        language = r.language or "it"
+        counts[language] = counts.get(language, 0) + 1
     return counts
 
 

@@ -2,8 +2,9 @@
 
     scenari audience preview SEGMENT                 # how many a segment reaches (never who)
     scenari audience define NAME SEGMENT | list
-    scenari broadcast create --segment SEG --text-it FILE|TEXT [--text-en …] [--button …] [--document PATH]
-    scenari broadcast preview ID [--to TELEGRAM_ID] [--lang it|en]
+    scenari broadcast create --segment SEG --text-it FILE|TEXT [--text-en …] [--text de=FILE|TEXT …]
+                             [--button …] [--document PATH]
+    scenari broadcast preview ID [--to TELEGRAM_ID] [--lang it|en|de…]
     scenari broadcast schedule ID [--at "YYYY-MM-DD HH:MM"]   # city time (Europe/Rome); now by default
     scenari broadcast status [ID] | cancel ID | resend-uncertain ID
     scenari broadcast send [--until-done]            # run the sender in the foreground
@@ -76,6 +77,9 @@ def add_broadcast(parser: argparse.ArgumentParser) -> None:
     create.add_argument("--segment", default="all")
     create.add_argument("--text-it", required=True, help="Markdown text, or a file holding it")
     create.add_argument("--text-en", default=None, help="the English text (Italian is sent when missing)")
+    create.add_argument("--text", action="append", default=[], metavar="LANG=TEXT",
+                        help="the text in another language of the plan, e.g. de=newsletter.de.md (repeatable; "
+                             "Italian is sent to a reader whose language has none)")
     create.add_argument("--button", action="append", default=[],
                         help="questionnaire:<id>, results, or url:<https://…>|<label> (repeatable)")
     create.add_argument("--document", type=Path, default=None, help="a file sent with the message (text ≤ 1024 chars)")
@@ -83,7 +87,7 @@ def add_broadcast(parser: argparse.ArgumentParser) -> None:
     show = b.add_parser("preview", help="show a broadcast as recipients get it (and send it to yourself)")
     show.add_argument("id", type=int)
     show.add_argument("--to", type=int, default=None, help="your Telegram user id: the preview is sent there")
-    show.add_argument("--lang", choices=("it", "en"), default=None)
+    show.add_argument("--lang", default=None, help="one of the plan's languages (default: each of them)")
     sched = b.add_parser("schedule", help="schedule a draft (now, or at a time of the city)")
     sched.add_argument("id", type=int)
     sched.add_argument("--at", default=None, help='"YYYY-MM-DD HH:MM" in SCENARI_TIMEZONE (default: now)')
@@ -143,22 +147,40 @@ def _text(value: str | None) -> str | None:
     return value
 
 
+def _other_texts(specs: list[str], languages: tuple[str, ...]) -> dict[str, str]:
+    """``--text de=…`` options → language → text, each a language of the plan other than it and en."""
+    texts: dict[str, str] = {}
+    for spec in specs:
+        lang, sep, value = spec.partition("=")
+        lang = lang.strip().lower()
+        if not sep or not value.strip():
+            raise ValueError(f"--text {spec!r}: write LANG=TEXT or LANG=FILE, e.g. de=newsletter.de.md")
+        if lang in ("it", "en"):
+            raise ValueError(f"--text {lang}=…: the {lang} text is --text-{lang}")
+        if lang not in languages:
+            raise ValueError(f"--text {lang}=…: {lang!r} is not a language of the plan ({', '.join(languages)})")
+        texts[lang] = _text(value) or ""
+    return texts
+
+
 async def _create(args: argparse.Namespace, settings: Settings, db: Database, plan: Plan, catalog: Any) -> int:
     text_it = _text(args.text_it) or ""
     text_en = _text(args.text_en)
+    texts = _other_texts(args.text, settings.plan.languages)
     buttons = [communication.parse_button(spec, catalog) for spec in args.button]
     document = None
     if args.document is not None:
         if not args.document.is_file():
             raise ValueError(f"no such file: {args.document}")
-        if max(len(communication.markdown_html(text_it)), len(communication.markdown_html(text_en or ""))) > 1024:
+        if max(len(communication.markdown_html(text)) for text in (text_it, text_en or "", *texts.values())) > 1024:
             raise ValueError("with a document the text is its caption: at most 1024 characters")
         document = str(args.document.resolve())
     at = parse_time(args.schedule, settings.city_timezone) if args.schedule else None
     async with db.transaction() as session:
         segment = await resolve_segment(session, args.segment)
         broadcast = await outbox.create_broadcast(
-            session, segment=segment, text_it=text_it, text_en=text_en, buttons=buttons, document_path=document,
+            session, segment=segment, text_it=text_it, text_en=text_en, texts=texts, buttons=buttons,
+            document_path=document,
             created_by="cli", status="scheduled" if args.schedule else "draft",
             scheduled_at=(at or datetime.now(timezone.utc)) if args.schedule else None,
         )
@@ -175,14 +197,18 @@ async def _preview(args: argparse.Namespace, settings: Settings, db: Database, p
         if broadcast is None:
             raise LookupError(f"no broadcast {args.id}")
         counts = await audiences.count(session, broadcast.segment, plan.newsletter_since)
-    for lang in [args.lang] if args.lang else ["it", "en"]:
+    languages = list(dict.fromkeys(["it", "en", *settings.plan.languages]))
+    if args.lang and args.lang not in languages:
+        raise ValueError(f"--lang {args.lang}: not a language of the plan ({', '.join(languages)})")
+    for lang in [args.lang] if args.lang else languages:
         message = communication.with_rsvp_buttons(communication.compose(broadcast, lang, plan, catalog), broadcast, lang)
         print(f"--- {lang} ---\n{message.html}")
         for button in message.buttons:
             print(f"[{button['text']}]")
         if message.document_path:
             print(f"(document: {message.document_path})")
-    print(f"--- reaches {counts['total']} subscribers now (it {counts['it']}, en {counts['en']})")
+    per_language = ", ".join(f"{lang} {n}" for lang, n in counts.items() if lang != "total")
+    print(f"--- reaches {counts['total']} subscribers now ({per_language})")
     if args.to is not None:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set: cannot send the preview")

@@ -162,8 +162,8 @@ TEXTS: dict[str, dict[str, str]] = {
               "municipality, invitation (e.g. category=firm,culture;lang=it).",
     },
     "draft": {
-        "it": "Bozza n. {id} per {segment}: raggiunge {n} iscritti (it {it}, en {en}){when}. Qui sopra l'anteprima.",
-        "en": "Draft no. {id} for {segment}: it reaches {n} subscribers (it {it}, en {en}){when}. The preview is above.",
+        "it": "Bozza n. {id} per {segment}: raggiunge {n} iscritti ({by_language}){when}. Qui sopra l'anteprima.",
+        "en": "Draft no. {id} for {segment}: it reaches {n} subscribers ({by_language}){when}. The preview is above.",
     },
     "send": {"it": "✅ Invia", "en": "✅ Send"},
     "cancel": {"it": "✖ Annulla", "en": "✖ Cancel"},

@@ -18,7 +18,7 @@ from .base import Base, JSONValue, utcnow
 #   every Telegram respondent whose latest ``newsletter`` consent is granted (storage.audiences).
 # * ``broadcasts``: one message to a segment (newsletter, event invitation) or a system batch
 #   (reminders, feedback of results, event reminders): the texts in Italian and English
-#   (Markdown), buttons, an optional document, when it is due and its state.
+#   (Markdown) and in the plan's other languages (``texts``), buttons, an optional document, when it is due and its state.
 # * ``outbox_messages``: the durable delivery outbox, one row per recipient and message. A
 #   sender claims rows with a lease (``lease_holder`` until ``lease_expires_at``), marks them
 #   ``inflight`` right before the Bot API call and records the outcome right after Telegram's
@@ -45,6 +45,8 @@ class Broadcast(Base):
     segment: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     text_it: Mapped[str] = mapped_column(Text, default="")
     text_en: Mapped[str | None] = mapped_column(Text)
+    # the plan's other languages (Bozen's German): language → text; Italian and English are the columns above
+    texts: Mapped[dict[str, str] | None] = mapped_column(JSONValue)
     buttons: Mapped[Any] = mapped_column(JSONValue)  # list of {"kind": "questionnaire"|"results"|"url", ...}
     document_path: Mapped[str | None] = mapped_column(String(500))
     document_file_id: Mapped[str | None] = mapped_column(String(200))  # Telegram's id after the first upload

@@ -20,6 +20,7 @@ async def create_broadcast(
     segment: dict[str, Any],
     text_it: str,
     text_en: str | None = None,
+    texts: dict[str, str] | None = None,
     buttons: list[dict[str, Any]] | None = None,
     document_path: str | None = None,
     kind: str = "newsletter",
@@ -31,6 +32,7 @@ async def create_broadcast(
 ) -> Broadcast:
     broadcast = Broadcast(
         kind=kind, segment=audiences.check_segment(segment), text_it=text_it, text_en=text_en or None,
+        texts={lang: text for lang, text in (texts or {}).items() if text and lang not in ("it", "en")} or None,
         buttons=list(buttons or []), document_path=document_path, event_id=event_id, created_by=created_by,
         source_key=source_key, status=status, recipients=0,
         scheduled_at=scheduled_at or (utcnow() if status == "scheduled" else None),

@@ -77,9 +77,17 @@ def render_buttons(buttons: Sequence[dict[str, Any]], lang: str, plan: Plan, cat
     return shown
 
 
+def text_in(broadcast: Any, lang: str) -> str:
+    """A broadcast's text in ``lang``: its own text in that language, else the Italian one (every
+    broadcast has it). German and the plan's other languages are in ``texts``."""
+    if lang == "en" and broadcast.text_en:
+        return broadcast.text_en
+    return (getattr(broadcast, "texts", None) or {}).get(lang) or broadcast.text_it
+
+
 def compose(broadcast: Any, lang: str, plan: Plan, catalog: Any = None) -> Composed:
-    """A broadcast in the recipient's language (Italian when there is no English text)."""
-    source = broadcast.text_en if lang == "en" and broadcast.text_en else broadcast.text_it
+    """A broadcast in the recipient's language (Italian when there is no text in it)."""
+    source = text_in(broadcast, lang)
     if broadcast.kind == "event":
         body = source  # already rich text, made by bot.service.communication.events.invite
     else:

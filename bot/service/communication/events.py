@@ -48,7 +48,9 @@ async def invite(session: AsyncSession, event_id: int, segment: dict[str, Any], 
         raise LookupError(f"no event {event_id}")
     return await outbox.create_broadcast(
         session, kind="event", event_id=event.id, segment=segment, text_it=event_html(event, "it", plan),
-        text_en=event_html(event, "en", plan), buttons=[], created_by=created_by, status="scheduled",
+        text_en=event_html(event, "en", plan),
+        texts={lang: event_html(event, lang, plan) for lang in plan.languages if lang not in ("it", "en")},
+        buttons=[], created_by=created_by, status="scheduled",
         scheduled_at=at or utcnow(),
     )
 

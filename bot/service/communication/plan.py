@@ -34,6 +34,8 @@ class Plan:
     # the privacy notice's version since which a newsletter consent stands (its purpose's changed_in):
     # older ones reach no one until given again (storage.audiences); None (a test's Plan()): any version
     newsletter_since: str | None = None
+    # the plan's languages (plan.yaml): an event invitation is written in each of them
+    languages: tuple[str, ...] = ("it", "en")
 
     @classmethod
     def from_settings(cls, settings: Any) -> Plan:
@@ -45,6 +47,7 @@ class Plan:
             results_url=settings.results_url, uncertain=settings.sender_uncertain, suppress_k=settings.suppress_k,
             bot_username=settings.telegram_bot_username, sources=settings.plan.sources(),
             newsletter_since=notice_of(settings).agreed_since(NEWSLETTER),
+            languages=tuple(settings.plan.languages),
         )
 
     @property

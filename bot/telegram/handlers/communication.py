@@ -99,8 +99,10 @@ async def rsvp_button(
 # --- analysts: newsletters from the chat ------------------------------------------------------------
 
 
-def parse_newsletter(source: str) -> tuple[str, str | None, str, str | None, list[str]]:
-    """(segment, at, Italian text, English text, button specs) of a /newsletter message."""
+def parse_newsletter(source: str) -> tuple[str, str | None, str, str | None, list[str], dict[str, str]]:
+    """(segment, at, Italian text, English text, button specs, the other languages' texts) of a
+    /newsletter message: Italian first, then a ``--- en`` (or a bare ``---``) line before the English
+    text and ``--- de`` before the German one, and so on."""
     lines = source.split("\n")
     head = lines[0].split(maxsplit=1)
     spec = head[1].strip() if len(head) > 1 else ""
@@ -110,16 +112,17 @@ def parse_newsletter(source: str) -> tuple[str, str | None, str, str | None, lis
         at, spec = match.group(1), spec[: match.start()].strip()
     buttons = [line.strip()[len("+button"):].strip() for line in lines[1:] if line.strip().startswith("+button")]
     body = [line for line in lines[1:] if not line.strip().startswith("+button")]
-    it_lines, en_lines, target = [], [], None
-    target = it_lines
+    sections: dict[str, list[str]] = {"it": []}
+    target = sections["it"]
     for line in body:
-        if re.fullmatch(r"\s*---\s*(en)?\s*", line):
-            target = en_lines
+        marker = re.fullmatch(r"\s*---\s*([a-zA-Z]{2})?\s*", line)
+        if marker:
+            target = sections.setdefault((marker.group(1) or "en").lower(), [])
             continue
         target.append(line)
-    text_it = "\n".join(it_lines).strip()
-    text_en = "\n".join(en_lines).strip() or None
-    return spec or "all", at, text_it, text_en, buttons
+    texts = {lang: "\n".join(lines).strip() for lang, lines in sections.items()}
+    others = {lang: text for lang, text in texts.items() if lang not in ("it", "en") and text}
+    return spec or "all", at, texts["it"], texts.get("en") or None, buttons, others
 
 
 async def newsletter(
@@ -130,7 +133,7 @@ async def newsletter(
     if not settings.is_analyst(message.from_user.id if message.from_user else None):
         outbox.text(message.chat.id, translate("newsletter_not_analyst", lang))
         return
-    spec, at_text, text_it, text_en, button_specs = parse_newsletter(message.text or "")
+    spec, at_text, text_it, text_en, button_specs, texts = parse_newsletter(message.text or "")
     if not text_it:
         outbox.text(message.chat.id, translate("usage", lang))
         return
@@ -143,7 +146,7 @@ async def newsletter(
         outbox.text(message.chat.id, translate("error", lang, error=exc))
         return
     broadcast = await store.create_broadcast(
-        session, segment=segment, text_it=text_it, text_en=text_en, buttons=buttons,
+        session, segment=segment, text_it=text_it, text_en=text_en, texts=texts, buttons=buttons,
         created_by=f"telegram:{message.from_user.id if message.from_user else '?'}", status="draft", scheduled_at=at,
     )
     counts = await audiences.count(session, segment, plan.newsletter_since)
@@ -155,7 +158,8 @@ async def newsletter(
         InlineKeyboardButton(text=translate("cancel", lang), callback_data=BroadcastButton(id=broadcast.id, action="cancel").pack()),
     ]])
     outbox.text(message.chat.id, translate("draft", lang, id=broadcast.id, segment=communication.describe_segment(segment),
-                                    n=counts["total"], it=counts["it"], en=counts["en"], when=when), markup)
+                                    n=counts["total"], it=counts["it"], en=counts["en"], when=when,
+                                    by_language=", ".join(f"{k} {v}" for k, v in counts.items() if k != "total")), markup)
 
 
 async def broadcast_button(
