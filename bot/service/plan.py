@@ -322,7 +322,7 @@ def _texts(plan: PlanFolder, languages: tuple[str, ...], catalogues: Mapping[str
                 found.warnings.append(f"{plan.texts}: {layer}.{key}: {', '.join(other)} is not a language of "
                                       "the plan (plan.yaml languages)")
     # a language of the plan that no built-in text has must come from texts.yaml: list what is missing
-    for layer in ("engine", "service", "web", "telegram"):
+    for layer in LAYERS:
         catalogue = catalogues.get(layer)
         if catalogue is None:
             continue
