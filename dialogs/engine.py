@@ -232,16 +232,21 @@ def _add_input(q: Questionnaire, state: RunState, pos: Position, action: Input) 
     return step
 
 
+# what a person may type to submit at the review (the button's own label, as shown, is accepted too)
+SUBMIT_WORDS = frozenset({"invia", "fatto", "ok", "submit", "done", "absenden", "senden", "fertig"})
+
+
 def _review_input(q: Questionnaire, state: RunState, action: Input) -> Step:
     message = review_message(q, state)
     targets = [option.value for option in message.options]
+    submit_labels = {o.label.lower().rstrip(" ✔") for o in message.options if o.value == "_submit"}
     if action.kind == "choice":
         choice = action.value or ""
     elif action.kind == "text":
         text = (action.value or "").strip()
         if text.isdigit() and 1 <= int(text) <= len(targets):
             choice = targets[int(text) - 1]
-        elif text.lower() in ("invia", "submit", "ok", "fatto", "done"):
+        elif text.lower() in SUBMIT_WORDS or text.lower() in submit_labels:
             choice = "_submit"
         else:
             raise InvalidAnswer("choose_option")

@@ -454,3 +454,12 @@ def test_the_shipped_interviews_load_with_review_and_follow_ups():
     assert ascolto.question("objective").follow_up is not None
     assert visione.open and not visione.review
     assert visione.question("become").follow_up is not None
+
+
+def test_typing_submit_in_words_or_as_the_button_says_completes(chat, revisione):
+    """A terminal or WhatsApp user types: «invia», German «absenden», or the button's own label."""
+    for typed in ("invia", "Absenden", "Invia le risposte"):
+        c = chat(revisione)
+        to_review(c)
+        step = c.say(typed)
+        assert step.completed and c.state.status == "completed", typed
