@@ -90,3 +90,42 @@ def derived_forms(term: str) -> frozenset[str]:
             if simplemma.is_known(candidate, lang="it") and simplemma.lemmatize(candidate, lang="it") == candidate:
                 out.add(candidate)
     return frozenset(out)
+
+
+#: Endings of Italian relational and qualifying adjectives, every gender and number
+#: ("sanitaria", "turistici", "digitali", "energetiche"); see :func:`looks_adjective`.
+_ADJECTIVE_ENDINGS: tuple[str, ...] = (
+    "ale", "ali", "ile", "ili", "ico", "ica", "ici", "iche", "ario", "aria", "ari", "arie", "ivo", "iva", "ivi",
+    "ive", "oso", "osa", "osi", "ose", "iero", "iera", "ieri", "iere", "orio", "oria", "ori", "orie", "ano", "ana",
+    "ani", "ane", "ese", "esi",
+)
+#: Nouns with an adjective's ending that a theme lists ("ospedale", "medico", "traffico").
+_NOUNS_LIKE_ADJECTIVES = frozenset(
+    {
+        "ospedale", "ospedali", "medico", "medici", "traffico", "salario", "salari", "capitale", "capitali",
+        "animale", "animali", "tribunale", "tribunali", "personale", "volontario", "volontari", "giornale",
+        "canale", "canali", "pubblico", "tecnico", "tecnici", "politico", "politici", "crimine", "comune", "comuni",
+        "anziano", "anziani", "sindaco", "porto", "piano", "tema", "festival", "carnevale", "fabbrica", "musica",
+        "fisica", "informatica", "logistica", "politica", "pratica", "tecnica", "clinica", "fabbrica", "lirica",
+        "critica", "etica", "giustizia", "industria", "polizia", "pensionato", "pensionati", "impiegato",
+        "disoccupato", "immigrato", "immigrati", "laureato", "laureati", "dipendente", "dipendenti", "operai",
+        "orario", "orari", "calendario", "sanitari", "colori", "lavori", "settori", "operatori", "lavoratori",
+        "elettori", "imprenditori", "agricoltori", "allevatori", "ricercatori", "professori", "genitori", "autori",
+        "motori", "valori", "fiori", "territori", "interiore", "scuola", "piani", "umani", "mani", "cani", "pane",
+        "domani", "italiani", "cittadini", "stranieri", "cantieri", "quartieri", "pensieri", "sentieri", "giardini",
+        "mestiere", "mestieri", "consiglieri", "paese", "paesi", "mese", "mesi", "spese", "imprese", "chiese",
+    }
+)
+
+
+@lru_cache(maxsize=65536)
+def looks_adjective(word: str) -> bool:
+    """True when a written word (lower-case) has the form of an adjective ("sanitaria", "turistico").
+
+    Used by salience to tell a modifier ("ricerca *sanitaria*", "settore
+    *turistico*") from a head noun: an adjective after a noun names a
+    property of what the phrase is about, not its subject. A form test, no
+    part-of-speech tagger: wrong on some nouns, which is why
+    :data:`_NOUNS_LIKE_ADJECTIVES` lists those a theme may name.
+    """
+    return len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS) and word not in _NOUNS_LIKE_ADJECTIVES

@@ -22,6 +22,18 @@ themes it is about have more, more specific evidence. For each theme:
   :data:`RELATIVE_HALF` this lifted the precision of the small themes on the
   development set (tourism/culture 0.52 → 0.55, innovation 0.52 → 0.56) for
   a loss of recall (0.80 → 0.75 at worst), see docs/nlp.md;
+* a word that names a *means* rather than a subject (:data:`MEANS`:
+  investments, funding, tax relief, reforms, laws, plans, collaboration)
+  weighs :data:`MEANS_WEIGHT` of itself when the text also names a subject
+  of another theme: "investimenti sulla ricerca sanitaria", "agevolazioni
+  per l'acquisto della prima casa", "la riforma delle pensioni" are about
+  research, housing and pensions. Alone ("servono investimenti") it counts
+  in full, so a chat answer keeps every theme it names;
+* an adjective right after a matched noun of another theme is a *modifier*
+  (:data:`MODIFIER_WEIGHT`): "settore *turistico*", "ricerca *sanitaria*",
+  "processo *tributario*", "nuove tecnologie *digitali*" are about the
+  head noun; the adjective's theme keeps a trace, not a vote of its own.
+  A form test decides what is an adjective (:func:`nlp.morphology.looks_adjective`);
 * the sum is divided by a length factor ``1 + content_words / LENGTH_SCALE``
   so one mention in a 120-word text weighs less than in a 10-word answer.
 
@@ -58,8 +70,21 @@ RELATIVE_FLOOR = 1.0
 RELATIVE_HALF = 10.0
 LONE_WORD = 0.6
 LONE_FROM = 12  # content words: in a shorter answer every theme named counts in full
+MEANS_WEIGHT = 0.5
+MODIFIER_WEIGHT = 0.3
+#: Match keys (accent-free lemmas) of words naming the means of a policy, not its subject.
+MEANS = frozenset(
+    {
+        "investimento", "investire", "finanziamento", "finanziare", "incentivo", "incentivare", "agevolazione",
+        "agevolare", "fondo", "risorsa", "riforma", "riformare", "legge", "decreto", "normativa", "governo",
+        "politica", "politico", "piano", "credito", "detrazione", "deduzione", "sgravio", "esenzione",
+        "defiscalizzazione", "decontribuzione", "fiscale", "spesa", "bilancio", "sostegno", "promozione",
+        "sviluppo", "crescita", "collaborazione", "partnership", "coordinamento", "sinergia", "rete", "pnrr",
+        "bonus", "contributo",
+    }
+)
 #: (A, B) of the logistic calibration, see the module docstring.
-CALIBRATION = (1.831, -0.497)
+CALIBRATION = (1.295, 0.088)
 
 
 @dataclass

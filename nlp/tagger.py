@@ -27,7 +27,18 @@ from spacy.tokens import Doc
 from .components import MATCH_KEY, ThemeMatcher
 from .negation import rejected_at
 from .pipeline import LEMMATIZER, META_KEY, THEME_MATCHER, add_scenari_components, has_vectors, stop_words
-from .salience import KIND_WEIGHT, Evidence, confidence, position_weight, salience, select
+from .morphology import looks_adjective
+from .salience import (
+    KIND_WEIGHT,
+    MEANS,
+    MEANS_WEIGHT,
+    MODIFIER_WEIGHT,
+    Evidence,
+    confidence,
+    position_weight,
+    salience,
+    select,
+)
 from .senses import SenseRules
 from .taxonomy import Taxonomy
 from .text import match_key
@@ -108,6 +119,7 @@ class ThemeTagger:
         self._senses = self._compile_senses()
         self._stop = stop_words() | DOMAIN_STOP
         self._keyword_cache: dict[tuple[int, int], str | None] = {}
+        self._adjectives: dict[int, bool] = {}
         # noun chunks need a dependency parser; asking each doc costs more than the answer
         self._parsed = any(nlp.get_pipe_meta(n).factory in ("parser", "beam_parser") for n in nlp.pipe_names)
         self._order = {theme_id: i for i, theme_id in enumerate(taxonomy.ids)}
@@ -182,6 +194,11 @@ class ThemeTagger:
             norm_hashes = [row[0] for row in columns]
             norms: list[str] | None = None
             sharing = Counter((start, end) for start, end, _, _ in matches)
+            # themes of the matches ending at each token: the head nouns a following adjective may modify
+            heads: dict[int, set[str]] = {}
+            for start, end, theme_id, _ in matches:
+                heads.setdefault(end, set()).add(theme_id)
+            votes = []
             for start, end, theme_id, kind in matches:
                 if kind != "problem" and rejected_at(doc, start):
                     rejected.setdefault(theme_id, []).append(_surface(strings, columns, start, end))
@@ -194,12 +211,29 @@ class ThemeTagger:
                     if theme_id is None:
                         continue
                 weight = KIND_WEIGHT[kind] / sharing[(start, end)] * position_weight(start)
-                evidence.setdefault(theme_id, Evidence()).add(key, (start, end), weight, kind != "weak")
+                if end == start + 1 and kind != "weak" and start in heads and not heads[start] <= {theme_id}:
+                    if self._adjective(strings, columns[start][1]):
+                        weight *= MODIFIER_WEIGHT  # "settore turistico": about the sector
+                votes.append((theme_id, key, start, end, weight, kind != "weak"))
+            subjects = {theme_id for theme_id, key, _, _, _, strong in votes if strong and key not in MEANS}
+            for theme_id, key, start, end, weight, strong in votes:
+                if key in MEANS and not subjects <= {theme_id}:
+                    weight *= MEANS_WEIGHT  # "investimenti sulla ricerca": about research
+                evidence.setdefault(theme_id, Evidence()).add(key, (start, end), weight, strong)
             for ev in evidence.values():
                 ev.resolve_surfaces(lambda start, end: _surface(strings, columns, start, end))
         if self.use_vectors:
             self._add_similarity(doc, evidence)
         return evidence, rejected
+
+    def _adjective(self, strings, orth: int) -> bool:
+        """True when the word written ``orth`` has an adjective's form (cached per form)."""
+        known = self._adjectives.get(orth)
+        if known is None:
+            if len(self._adjectives) > 100_000:
+                self._adjectives.clear()
+            known = self._adjectives[orth] = looks_adjective(match_key(strings[orth]))
+        return known
 
     def _add_similarity(self, doc: Doc, evidence: dict[str, Evidence]) -> None:
         """Vector recall: only when the model has vectors, only for unmatched themes."""

@@ -176,7 +176,8 @@ def test_two_taxonomies_share_one_pipeline(taxonomy):
 
 
 def test_min_score_filters(offline_nlp, taxonomy):
-    strict = ThemeTagger(offline_nlp, taxonomy, min_score=0.7)
+    # one word is weaker evidence than a phrase of the same theme (calibration of taxonomy 2026.3: 0.72 vs 0.82)
+    strict = ThemeTagger(offline_nlp, taxonomy, min_score=0.8)
     assert strict.tag("violini").themes == ()
     assert strict.tag("museo del violino").theme_ids == ["musica_liuteria"]
     ThemeTagger(offline_nlp, taxonomy)  # leave the shared pipeline as the session fixture expects
