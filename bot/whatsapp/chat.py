@@ -4,7 +4,8 @@ WhatsApp has no commands nor deep links with a payload: a person starts a questi
 writing its name (a ``wa.me/<number>?text=imprese`` link pre-fills it), moves with words
 («indietro», «salta», «stato», «menu», «lingua en»), and answers with the buttons and list rows
 :mod:`.render` draws or by typing. A long list can be searched by typing part of a name.
-«iscriviti» and «disiscrivi» give or withdraw the plan's news (the same consent as Telegram's
+«imieidati» sends the respondent's data as a JSON document (bot.service.personal_data.export,
+the same file as Telegram's /imieidati). «iscriviti» and «disiscrivi» give or withdraw the plan's news (the same consent as Telegram's
 /iscriviti and /disiscrivi, bot.service.communication.set_subscription); the opt-in offered at
 the end of a questionnaire, an event's RSVP and a round invitation's «vota» are buttons.
 """
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs import Input
 from storage.models import Respondent
 
-from bot.service import communication
+from bot.service import communication, personal_data
 from bot.service.communication import Plan
 from bot.service.conversation import Conversation
 from bot.service.notice import full_text
@@ -44,6 +45,8 @@ PRIVACY = {"privacy", "dati", "datenschutz"}
 NOTICE = {"informativa", "notice", "datenschutzhinweise"}  # the privacy notice in full, before consent too
 VOTE = {"vota", "vote", "abstimmen"}
 ERASE = {"cancella", "erase", "löschen"}
+MY_DATA = {"imieidati", "mydata", "meinedaten"}  # also typed as words: «i miei dati», «my data», «meine daten»
+MY_DATA_WORDS = {("i", "miei", "dati"), ("my", "data"), ("meine", "daten")}
 SUBSCRIBE = {"iscriviti", "subscribe", "abonnieren"}
 UNSUBSCRIBE = {"disiscrivi", "unsubscribe", "abbestellen"}
 
@@ -127,6 +130,8 @@ async def _typed(session: AsyncSession, conversation: Conversation, respondent: 
         return render.text_bodies(to, full_text(conversation.notice, lang))
     if len(words) == 1 and first in PRIVACY:
         return render.text_bodies(to, await conversation.privacy_report(session, respondent))
+    if (len(words) == 1 and first in MY_DATA) or tuple(words) in MY_DATA_WORDS:
+        return await my_data(session, conversation, respondent, to)
     if len(words) == 1 and first in ERASE:
         return render.buttons(to, translate("erase_confirm", lang), [
             render.Choice(render.encode("e", 1), translate("erase_yes", lang)),
@@ -157,6 +162,23 @@ async def _typed(session: AsyncSession, conversation: Conversation, respondent: 
         if found is not None:
             return found
     return render.messages(to, reply)
+
+
+async def my_data(session: AsyncSession, conversation: Conversation, respondent: Respondent, to: str) -> list[dict[str, Any]]:
+    """The readable summary of «privacy», then the JSON file as a document (Telegram's /imieidati, the same file).
+
+    The export is made and audited in the answer's transaction; the file rides in the reply's
+    outbox payload until the sender has uploaded and sent it (the payload is then forgotten,
+    storage.outbox.whatsapp.forget_reply). It is this respondent's only: looked up by the
+    sender's phone number, exported by their id."""
+    lang = respondent.language
+    data = (await personal_data.export(session, respondent.id, "respondent", conversation.notice)
+            if respondent.id is not None else None)
+    if data is None:
+        return render.text_bodies(to, translate("my_data_none", lang))
+    report = render.text_bodies(to, await conversation.privacy_report(session, respondent))
+    caption = translate("my_data_caption", lang, pseudonym=data.pseudonym)
+    return report + [render.file_body(to, data.filename, data.content, caption)]
 
 
 async def _search(session: AsyncSession, conversation: Conversation, respondent: Respondent, to: str, text: str) -> list[dict[str, Any]] | None:

@@ -34,6 +34,16 @@ from .texts import translate
 
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024  # an interactive message's body
+CAPTION_LIMIT = 1024  # a document's caption
+UPLOAD = "upload"  # a body's file to upload first (kept apart in the outbox's payload, never posted)
+# the document types the Cloud API documents; a JSON file goes as text/plain, its name keeps ``.json``
+DOCUMENT_TYPES = {
+    ".txt": "text/plain", ".json": "text/plain", ".csv": "text/plain", ".pdf": "application/pdf",
+    ".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ppt": "application/vnd.ms-powerpoint",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 BUTTON_TITLE, ROW_TITLE, ROW_DESCRIPTION, MAX_BUTTONS, MAX_ROWS = 20, 24, 72, 3, 10
 PAGE_SIZE = 8  # choices per page of a long list: with "more" and "earlier", 10 rows
 SEP = "|"
@@ -78,6 +88,63 @@ def messages(to: str, reply: Reply, page: int = 0) -> list[dict[str, Any]]:
 def text_bodies(to: str, text: str) -> list[dict[str, Any]]:
     return [{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "text",
              "text": {"body": chunk, "preview_url": False}} for chunk in split_text(text)]
+
+
+def document_type(filename: str) -> str | None:
+    """The MIME type a file is uploaded as, by its extension (None: not a document type WhatsApp takes)."""
+    dot = filename.rfind(".")
+    return DOCUMENT_TYPES.get(filename[dot:].lower()) if dot >= 0 else None
+
+
+def caption(text: str) -> str:
+    """A text as a document's caption (≤ 1,024 characters; cut with an ellipsis beyond)."""
+    return text if len(text) <= CAPTION_LIMIT else text[: CAPTION_LIMIT - 1].rstrip() + "…"
+
+
+def document_body(to: str, filename: str, text: str, media_id: str | None = None) -> dict[str, Any]:
+    """A document message, its ``text`` the caption; without ``media_id`` the sender uploads the file first."""
+    document: dict[str, Any] = {"filename": filename}
+    if media_id is not None:
+        document["id"] = media_id
+    if text:
+        document["caption"] = caption(text)
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "document", "document": document}
+
+
+def file_body(to: str, filename: str, content: bytes, text: str) -> dict[str, Any]:
+    """A document message carrying its file (``content``) to upload: the webhook keeps the file in the
+    reply's outbox payload (:func:`outbox_payload`) until the sender has uploaded and sent it."""
+    body = document_body(to, filename, text)
+    body[UPLOAD] = {"filename": filename, "mime_type": document_type(filename) or "text/plain",
+                    "content": content.decode("utf-8")}
+    return body
+
+
+def outbox_payload(body: dict[str, Any]) -> dict[str, Any]:
+    """A body as its outbox row keeps it: the Cloud API body under ``message``, a file to upload apart."""
+    if UPLOAD not in body:
+        return {"message": body}
+    message = {k: v for k, v in body.items() if k != UPLOAD}
+    return {"message": message, UPLOAD: body[UPLOAD]}
+
+
+def with_media(body: dict[str, Any], media_id: str) -> dict[str, Any]:
+    """``body`` (a document message or reply buttons under a document header) naming the uploaded ``media_id``."""
+    body = dict(body)
+    if body.get("type") == "document":
+        body["document"] = {**body["document"], "id": media_id}
+    else:
+        interactive = dict(body["interactive"])
+        interactive["header"] = {"type": "document", "document": {**interactive["header"]["document"], "id": media_id}}
+        body["interactive"] = interactive
+    return body
+
+
+def document_buttons(to: str, filename: str, text: str, choices: Sequence[Choice]) -> dict[str, Any]:
+    """Reply buttons under a document header (a newsletter's file with its questionnaire's button); no media id yet."""
+    body = buttons(to, text, choices)[-1]
+    body["interactive"]["header"] = {"type": "document", "document": {"filename": filename}}
+    return body
 
 
 def message_bodies(

@@ -22,6 +22,18 @@ window the text goes as the body parameter of the kind's template (events: the n
 This sender also expands due broadcasts and closes finished ones, as Telegram's does, so a
 plan reached on WhatsApp only needs no Telegram sender.
 
+A file goes as a *document* message: uploaded first (``POST /{phone id}/media``, multipart), its
+media id named in the message. A reply's file (the respondent's data, «imieidati») rides in the
+row's payload (``upload``) and is uploaded for that one message; a broadcast's document
+(``Broadcast.document_path``) is uploaded once per broadcast and sender run — the media id is
+kept in memory (:attr:`WhatsAppSender.media_ids`; ``document_file_id`` is Telegram's), so
+another process or a restart uploads it once more, harmlessly. The text is the caption (≤ 1,024),
+or with reply buttons the body under a document header. The upload happens before the row is
+marked ``inflight``: it shows nothing to anyone, so any failure of it is retried (a refusal is a
+failure of the row, recorded once per broadcast), and exactly-once stays the message call's.
+Outside the window a broadcast goes as its text template, without the file (a template with a
+document header would be another template to name).
+
 Reminders of idle runs are enqueued here too (:func:`enqueue_reminders`), once per run and delay
 (SCENARI_REMINDER_DELAYS), keyed ``wa:reminder:<run>:<n>``.
 """
@@ -34,7 +46,9 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,6 +73,17 @@ TEMPLATE_OF = {"reminder": "reminder", "newsletter": "newsletter", "feedback": "
 EARLY_KEPT = timedelta(days=7)  # an early status whose message never showed up is dropped after this
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file to upload before its message: a reply's (its bytes) or a broadcast's document (its path, cached)."""
+
+    filename: str
+    mime_type: str
+    content: bytes | None = None
+    path: str | None = None
+    broadcast_id: int | None = None
+
+
 def template_name(settings: Settings, kind: str) -> str | None:
     return {"reminder": settings.whatsapp_template_reminder, "newsletter": settings.whatsapp_template_newsletter,
             "feedback": settings.whatsapp_template_feedback}.get(TEMPLATE_OF.get(kind, kind))
@@ -79,7 +104,10 @@ class WhatsAppSender:
         self.settings, self.db, self.clock = settings, db, clock
         self.lease_seconds, self.batch = lease_seconds, batch
         self.holder = f"whatsapp:{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.url = f"{settings.whatsapp_api_url.rstrip('/')}/{settings.whatsapp_api_version}/{settings.whatsapp_phone_id}/messages"
+        base = f"{settings.whatsapp_api_url.rstrip('/')}/{settings.whatsapp_api_version}/{settings.whatsapp_phone_id}"
+        self.url, self.media_url = f"{base}/messages", f"{base}/media"
+        self.media_ids: dict[int, str] = {}  # broadcast id → its document's media id (this run's uploads)
+        self._refused_documents: dict[int, str] = {}  # broadcast id → why its document was refused
         self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0),
                                                   headers={"Authorization": f"Bearer {settings.whatsapp_token}"})
         self.catalog = catalog
@@ -142,46 +170,118 @@ class WhatsAppSender:
             await outbox.finish_broadcasts(session, now)
             await wa_outbox.apply_early(session, older_than=now - EARLY_KEPT)
 
-    async def _composed(self, session: Any, row: wa_outbox.WhatsAppClaimed) -> tuple[str, list[render.Choice]]:
-        """A plan's message (a personal payload or a broadcast's copy) as WhatsApp text and reply buttons."""
+    async def _composed(self, session: Any, row: wa_outbox.WhatsAppClaimed) -> tuple[str, list[render.Choice], Upload | None]:
+        """A plan's message (a personal payload or a broadcast's copy) as WhatsApp text, reply buttons and its document."""
         broadcast = await outbox.get_broadcast(session, row.broadcast_id) if row.broadcast_id else None
         message = communication.compose_row(row, broadcast, self.plan, self.catalog)
         message = communication.with_rsvp_buttons(message, broadcast, row.language)
-        return render.plan_message(message.html, message.buttons, row.language)
+        text, choices = render.plan_message(message.html, message.buttons, row.language)
+        upload = None
+        if message.document_path and broadcast is not None:
+            name = Path(message.document_path).name
+            upload = Upload(name, render.document_type(name) or "application/octet-stream", path=message.document_path,
+                            broadcast_id=broadcast.id)
+        return text, choices, upload
 
     async def send(self, row: wa_outbox.WhatsAppClaimed) -> str:
         """Send one row; what became of it (sent, retry, failed, uncertain, skipped, taken over)."""
         now = self.clock()
         to = str(row.chat_id)
+        upload: Upload | None = None
         async with self.db.transaction() as session:
             body = row.payload.get("message")
             reason = await wa_outbox.still_wanted(session, row, self.plan.newsletter_since)
             if reason is not None:
                 await wa_outbox.skip(session, self.holder, row.id, reason, now)
                 return "skipped"
+            if body is not None and isinstance(row.payload.get(render.UPLOAD), dict):  # a reply's file
+                file = row.payload[render.UPLOAD]
+                upload = Upload(str(file["filename"]), str(file.get("mime_type") or "text/plain"),
+                                content=str(file["content"]).encode("utf-8"))
             if body is None:  # a message that may need a template: the window decides
+                document: Upload | None = None
                 if "text" in row.payload:  # a reminder: its text and the template's parameters
                     text, choices, params = str(row.payload["text"]), [], [str(p) for p in row.payload.get("params", [])]
                 else:  # a plan's message: drawn from its rich text, its text the template's one parameter
-                    text, choices = await self._composed(session, row)
+                    text, choices, document = await self._composed(session, row)
                     params = [render.template_parameter(text)]
                 if await wa_outbox.window_open(session, row.respondent_id, now):
                     # one row, one message: a text too long for buttons goes without them (its typed hints stay)
                     fits = choices and len(text) <= render.BODY_LIMIT
-                    body = render.buttons(to, text, choices)[0] if fits else render.text_bodies(to, text)[0]
+                    if document is not None:  # the file with the text as its caption, or under the buttons
+                        body = (render.document_buttons(to, document.filename, text, choices) if fits
+                                else render.document_body(to, document.filename, text))
+                        upload = document
+                    else:
+                        body = render.buttons(to, text, choices)[0] if fits else render.text_bodies(to, text)[0]
                 else:
                     name = template_name(self.settings, row.kind)
                     if not name:
                         await wa_outbox.skip(session, self.holder, row.id, "outside the 24-hour window, no template named", now)
                         return "skipped"
                     body = template_body(to, name, row.language, params)
-            if not await wa_outbox.mark_inflight(session, self.holder, row.id, now):
+            if upload is None and not await wa_outbox.mark_inflight(session, self.holder, row.id, now):
                 return "taken over"  # the lease expired and another sender has it
+        if upload is not None:  # the file first: nothing anyone sees, so whatever happens to it is safe to try again
+            media_id, error, retry = await self._upload(upload, row.attempts)
+            async with self.db.transaction() as session:
+                if not await wa_outbox.mark_inflight(session, self.holder, row.id, self.clock()):
+                    return "taken over"
+                if media_id is None:
+                    status = "retry" if retry else "failed"
+                    await wa_outbox.record(session, self.holder, row.id, status, error=error,
+                                           retry_at=self.clock() + timedelta(seconds=retry) if retry else None)
+                    return status
+            body = render.with_media(body, media_id)
         status, message_id, error, retry = await self._post(body, row.attempts)
         async with self.db.transaction() as session:
             await wa_outbox.record(session, self.holder, row.id, status, message_id=message_id, error=error,
                                    retry_at=self.clock() + timedelta(seconds=retry) if retry else None)
         return status
+
+    async def _upload(self, upload: Upload, attempts: int) -> tuple[str | None, str | None, float]:
+        """(media id, error, seconds before a retry; 0: refused for good) of a file's upload.
+
+        A broadcast's document is uploaded once per sender run: its media id, or its refusal, is kept."""
+        if upload.broadcast_id is not None:
+            if upload.broadcast_id in self.media_ids:
+                return self.media_ids[upload.broadcast_id], None, 0
+            if upload.broadcast_id in self._refused_documents:
+                return None, self._refused_documents[upload.broadcast_id], 0
+        pause = min(300.0, 2.0 ** min(attempts, 8))
+        if upload.path is not None and upload.mime_type not in set(render.DOCUMENT_TYPES.values()):
+            return self._refuse(upload, f"not a document WhatsApp takes: {upload.filename}")
+        try:
+            content = upload.content if upload.content is not None else await asyncio.to_thread(Path(upload.path or "").read_bytes)
+        except OSError as exc:
+            return self._refuse(upload, f"the document cannot be read: {type(exc).__name__}")
+        try:
+            response = await self.client.post(self.media_url, data={"messaging_product": "whatsapp", "type": upload.mime_type},
+                                              files={"file": (upload.filename, content, upload.mime_type)})
+        except httpx.HTTPError as exc:  # an upload shows nothing to anyone: always safe to try again
+            return None, f"upload: {type(exc).__name__}", pause
+        if response.status_code == 200:
+            try:
+                media_id = str(response.json()["id"])
+            except (ValueError, KeyError, TypeError):
+                return None, "upload: unreadable answer", pause
+            if upload.broadcast_id is not None:
+                self.media_ids[upload.broadcast_id] = media_id
+            return media_id, None, 0
+        try:
+            error = response.json().get("error") or {}
+        except ValueError:
+            error = {}
+        text = f"upload: {response.status_code} {error.get('code', '')} {error.get('message', '')}".strip()
+        if response.status_code == 429 or response.status_code >= 500:
+            return None, text, pause
+        return self._refuse(upload, text)
+
+    def _refuse(self, upload: Upload, error: str) -> tuple[None, str, float]:
+        if upload.broadcast_id is not None:
+            self._refused_documents[upload.broadcast_id] = error
+            log.warning("whatsapp document refused", extra={"fields": {"broadcast": upload.broadcast_id, "error": error[:200]}})
+        return None, error, 0
 
     async def _post(self, body: dict[str, Any], attempts: int) -> tuple[str, str | None, str | None, float]:
         """(status, wamid, error, seconds before a retry) of one call to the Cloud API."""

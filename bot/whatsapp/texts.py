@@ -57,6 +57,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "erase_yes": {"it": "Sì, cancella tutto", "en": "Yes, erase all", "de": "Ja, alles löschen"},
     "erase_no": {"it": "No, tienili", "en": "No, keep them", "de": "Nein, behalten"},
     "erase_kept": {"it": "Va bene, non ho cancellato nulla.", "en": "All right, nothing was erased.", "de": "In Ordnung, ich habe nichts gelöscht."},
+    "my_data_caption": {
+        "it": "I tuoi dati in un file JSON: consensi, questionari e risposte, con il tuo codice {pseudonym}.",
+        "en": "Your data in a JSON file: consents, questionnaires and answers, under your code {pseudonym}.",
+        "de": "Deine Daten in einer JSON-Datei: Einwilligungen, Fragebögen und Antworten, unter deinem Code {pseudonym}.",
+    },
+    "my_data_none": {"it": "Non conservo nessun dato su di te.", "en": "I hold no data about you.",
+                     "de": "Ich speichere keine Daten über dich."},
     "type_to_start": {
         "it": "Per rispondere scriva «{word}».", "en": "To answer, type “{word}”.", "de": "Zum Antworten schreib „{word}“.",
     },

@@ -35,7 +35,7 @@ from storage.outbox import whatsapp as wa_outbox
 from bot.service.communication import Plan
 from bot.service.conversation import Conversation
 from bot.settings import Settings
-from . import chat
+from . import chat, render
 
 log = logging.getLogger("scenari.whatsapp")
 WEBHOOK_PATH = "/whatsapp/webhook"
@@ -123,7 +123,8 @@ class WhatsAppWebhook:
             await wa_outbox.enqueue(session, [
                 {"dedupe_key": wa_outbox.reply_key(message.id, n), "chat_id": int(message.wa_id), "kind": wa_outbox.REPLY,
                  "respondent_id": stored.id if stored is not None else None,
-                 "language": stored.language if stored is not None else respondent.language, "payload": {"message": body}}
+                 "language": stored.language if stored is not None else respondent.language,
+                 "payload": render.outbox_payload(body)}
                 for n, body in enumerate(bodies)
             ])
         return bool(bodies)

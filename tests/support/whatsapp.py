@@ -8,6 +8,12 @@ template's name and language) and refuses a free-form message to someone who has
 in 24 hours (error 131047, "re-engagement message"), as the real API does. What it accepted is
 kept per recipient, and for each it sends the webhook's ``sent`` and ``delivered`` statuses.
 
+Media: ``POST /{version}/{phone_id}/media`` (multipart: ``messaging_product=whatsapp``, ``type``
+one of the document types the Cloud API documents, ``file``) keeps the bytes under a new media
+id (:attr:`CloudAPI.media`, every upload in :attr:`CloudAPI.uploads`); a ``document`` message, or
+a reply-buttons message with a document header, must name an uploaded id, and
+:attr:`Sent.document` gives a test the file its recipient would open.
+
 People are simulated with :meth:`CloudAPI.user`: they write, press a reply button or pick a list
 row, and the emulator delivers the webhook the app would receive from Meta (the documented
 ``whatsapp_business_account`` payload, signed with X-Hub-Signature-256 over the raw body).
@@ -35,6 +41,14 @@ APP_SECRET = "test-app-secret-0123456789"
 VERIFY_TOKEN = "test-verify-token"
 WABA_ID = "102290129340398"
 WINDOW_SECONDS = 24 * 3600
+# the document types the Cloud API documents ("only the above listed document types are officially supported")
+DOCUMENT_TYPES = {
+    "text/plain", "application/pdf", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+DOCUMENT_LIMIT = 100 * 1024 * 1024
 
 
 class Refused(Exception):
@@ -67,6 +81,8 @@ def check_message(body: Any) -> str:
         _limit((body.get("text") or {}).get("body"), 4096, "text.body")
     elif kind == "interactive":
         _check_interactive(body.get("interactive"))
+    elif kind == "document":
+        _check_document(body.get("document"))
     elif kind == "template":
         template = body.get("template") or {}
         _limit(template.get("name"), 512, "template.name")
@@ -84,12 +100,32 @@ def check_message(body: Any) -> str:
     return str(kind)
 
 
+def _check_document(document: Any) -> None:
+    """A document message (or header): an uploaded media id or a link, a caption ≤ 1024, a file name."""
+    if not isinstance(document, dict) or not (document.get("id") or document.get("link")):
+        raise Refused(400, 100, "document.id or document.link is required")
+    if document.get("id") and document.get("link"):
+        raise Refused(400, 100, "document: either id or link, not both")
+    if "caption" in document:
+        _limit(document["caption"], 1024, "document.caption")
+    if "filename" in document:
+        _limit(document["filename"], 240, "document.filename")
+
+
 def _check_interactive(interactive: Any) -> None:
     if not isinstance(interactive, dict):
         raise Refused(400, 100, "interactive is required")
     _limit((interactive.get("body") or {}).get("text"), 1024, "interactive.body.text")
     if "header" in interactive:
-        _limit((interactive["header"] or {}).get("text"), 60, "interactive.header.text")
+        header = interactive["header"] or {}
+        if header.get("type", "text") == "text":
+            _limit(header.get("text"), 60, "interactive.header.text")
+        elif header.get("type") == "document" and interactive.get("type") == "button":
+            _check_document(header.get("document"))
+            if "caption" in header["document"]:
+                raise Refused(400, 100, "a header's document takes no caption")
+        else:
+            raise Refused(400, 100, f"unsupported interactive header {header.get('type')!r}")
     if "footer" in interactive:
         _limit((interactive["footer"] or {}).get("text"), 60, "interactive.footer.text")
     action = interactive.get("action") or {}
@@ -127,6 +163,16 @@ def _check_interactive(interactive: Any) -> None:
         raise Refused(400, 100, "interactive.type must be 'button' or 'list'")
 
 
+@dataclass(frozen=True)
+class Media:
+    """An uploaded file, as the recipient of a message naming its id downloads it."""
+
+    id: str
+    filename: str
+    mime_type: str
+    content: bytes
+
+
 @dataclass
 class Sent:
     """One message the app sent, as the emulator accepted it."""
@@ -135,6 +181,7 @@ class Sent:
     to: str
     body: dict[str, Any]
     at: float
+    media: Media | None = None  # the file a document message (or a document header) delivers
 
     @property
     def type(self) -> str:
@@ -148,7 +195,25 @@ class Sent:
             i = self.body["interactive"]
             return "\n".join(x for x in ((i.get("header") or {}).get("text"), i["body"]["text"],
                                          (i.get("footer") or {}).get("text")) if x)
+        if self.type == "document":
+            return str(self.body["document"].get("caption") or "")
         return json.dumps(self.body["template"], ensure_ascii=False)
+
+    @property
+    def document(self) -> dict[str, Any] | None:
+        """The document's part of the message (a document message's, or a reply-buttons message's header)."""
+        if self.type == "document":
+            return dict(self.body["document"])
+        header = (self.body.get("interactive") or {}).get("header") or {}
+        return dict(header["document"]) if header.get("type") == "document" else None
+
+    @property
+    def filename(self) -> str | None:
+        """The file name the recipient sees: the message's, else the upload's (as WhatsApp shows it)."""
+        document = self.document
+        if document is None:
+            return None
+        return document.get("filename") or (self.media.filename if self.media is not None else None)
 
     @property
     def choices(self) -> dict[str, str]:
@@ -234,6 +299,9 @@ class CloudAPI:
         self.offset = 0.0  # seconds the emulator's clock runs ahead of the real one
         self.last_inbound: dict[str, float] = {}
         self.fail_next: list[int] = []  # HTTP statuses to answer the next /messages calls with
+        self.media: dict[str, Media] = {}  # media id → the uploaded file
+        self.uploads: list[Media] = []  # every upload accepted, in order
+        self.fail_uploads: list[int] = []  # HTTP statuses to answer the next /media calls with
         self.answer_delay = 0.0  # seconds between accepting a message and answering (a slow network, a kill in between)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -253,6 +321,7 @@ class CloudAPI:
     async def __aenter__(self) -> CloudAPI:
         app = web.Application()
         app.router.add_post("/{version}/{phone_id}/messages", self._messages)
+        app.router.add_post("/{version}/{phone_id}/media", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -284,6 +353,7 @@ class CloudAPI:
             except json.JSONDecodeError:
                 raise Refused(400, 100, "the body is not JSON") from None
             kind = check_message(body)
+            media = self._media_of(body)
             if self.fail_next:
                 status = self.fail_next.pop(0)
                 raise Refused(status, 131000 if status >= 500 else 130429, "simulated failure")
@@ -295,7 +365,7 @@ class CloudAPI:
             return web.json_response({"error": {"message": refused.message, "type": "OAuthException", "code": refused.code,
                                                 "fbtrace_id": "AbCdEf"}}, status=refused.status)
         wamid = f"wamid.EMU{next(self._ids):08d}"
-        sent = Sent(wamid, body["to"], body, self.now())
+        sent = Sent(wamid, body["to"], body, self.now(), media)
         self.sent.append(sent)
         self.user(body["to"]).messages.append(sent)
         self._spawn(self._statuses(sent))
@@ -303,6 +373,55 @@ class CloudAPI:
             await asyncio.sleep(self.answer_delay)
         return web.json_response({"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
                                   "messages": [{"id": wamid}]})
+
+    def _media_of(self, body: dict[str, Any]) -> Media | None:
+        """The uploaded file a message names (None: no document); an id never uploaded here is refused."""
+        document = body.get("document") if body.get("type") == "document" else \
+            ((body.get("interactive") or {}).get("header") or {}).get("document")
+        if not isinstance(document, dict) or not document.get("id"):
+            return None
+        media = self.media.get(str(document["id"]))
+        if media is None:
+            raise Refused(400, 131053, f"Media upload error: unknown media id {document['id']!r}")
+        return media
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """``POST /{version}/{phone_id}/media``: a multipart upload, answered with the new media id."""
+        try:
+            if request.headers.get("Authorization") != f"Bearer {self.token}":
+                raise Refused(401, 190, "Invalid OAuth access token")
+            if request.match_info["phone_id"] != self.phone_id or request.match_info["version"] != self.version:
+                raise Refused(400, 100, "Unsupported post request: unknown phone number id or version")
+            if not request.content_type.startswith("multipart/"):
+                raise Refused(400, 100, "the upload is multipart/form-data")
+            fields: dict[str, str] = {}
+            upload: tuple[str, str, bytes] | None = None
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "file":  # type: ignore[union-attr]
+                    upload = (part.filename or "", part.headers.get("Content-Type", ""), await part.read())  # type: ignore[union-attr]
+                elif part.name:  # type: ignore[union-attr]
+                    fields[part.name] = await part.text()  # type: ignore[union-attr]
+            if fields.get("messaging_product") != "whatsapp":
+                raise Refused(400, 100, "messaging_product must be 'whatsapp'")
+            mime = fields.get("type", "")
+            if mime not in DOCUMENT_TYPES:
+                raise Refused(400, 131053, f"Media upload error: unsupported document type {mime!r}")
+            if upload is None or not upload[2]:
+                raise Refused(400, 100, "file is required")
+            if len(upload[2]) > DOCUMENT_LIMIT:
+                raise Refused(400, 131053, "Media upload error: the file is larger than 100 MB")
+            if self.fail_uploads:
+                status = self.fail_uploads.pop(0)
+                raise Refused(status, 131000 if status >= 500 else 130429, "simulated failure")
+        except Refused as refused:
+            self.refused.append(({"upload": locals().get("fields") or {}}, refused))
+            return web.json_response({"error": {"message": refused.message, "type": "OAuthException", "code": refused.code,
+                                                "fbtrace_id": "AbCdEf"}}, status=refused.status)
+        media = Media(f"{next(self._ids) + 7_000_000_000_000:d}", upload[0], mime, upload[2])
+        self.media[media.id] = media
+        self.uploads.append(media)
+        return web.json_response({"id": media.id})
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
