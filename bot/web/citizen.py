@@ -4,10 +4,15 @@ Every page that changes something is a form POST checked against the session's C
 runs in one database transaction (answer, run state, consent — all or nothing, group-committed
 with the answers that arrive together), then redirects (post/redirect/get) so the next page is
 shown only once the change is committed, and a reload never answers twice. A page script's
-fetch() gets the next page in the POST's response instead, read once the answer is committed
-(:func:`answered_in_place` says why that is as safe). Page views read beside the writer, in a
-read-only session that takes no write lock. The privacy pages are :mod:`bot.web.privacy`; the routes are wired in
-:func:`bot.web.app.create_app`.
+fetch() gets the next page in the POST's response instead (:func:`answered_in_place` says why
+that is as safe); the questionnaire's own script (static/answer.js) asks for a *fragment*
+(:func:`wants_fragment`): only what the answer changed — the question and answer now read back,
+the next question's form — built from what the answer's transaction already knew (the engine's
+reply and the run state it saved), with no second read and no re-rendering of the whole thread.
+The page view right after a plain form's post (303 → GET) is built the same way, from what the
+post committed (:meth:`WebChannel._committed_page`); other page views read beside the writer, in
+a read-only session that takes no write lock. The privacy pages are :mod:`bot.web.privacy`; the
+routes are wired in :func:`bot.web.app.create_app`.
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from urllib.parse import quote
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 import dialogs
-from dialogs import Input, RunState
+from dialogs import Input, Questionnaire, RunState
 from dialogs.answers import without_control_characters
 from storage import Database, register, repository
 from storage.group_commit import GroupCommitter
@@ -70,6 +75,11 @@ class _SerialCommitter(GroupCommitter):
             return [await unit.work(session) for unit in batch]
 
 
+def _has_token(request: Request) -> bool:
+    """Whether the URL carries an invitation's token (``?t=``); most requests have no query to parse."""
+    return bool(request.scope.get("query_string")) and "t" in request.query_params
+
+
 def answered_in_place(request: Request) -> bool:
     """Whether a POST may be answered with the next page itself instead of 303 → GET.
 
@@ -84,6 +94,36 @@ def answered_in_place(request: Request) -> bool:
     return request.headers.get("sec-fetch-mode", "navigate") not in ("navigate", "")
 
 
+FRAGMENT_HEADER = "x-scenari-fragment"  # sent by static/answer.js, and back with the fragment it asked for
+
+
+def wants_fragment(request: Request) -> bool:
+    """Whether an answer POST may be answered with only what it changed on the page (a fragment).
+
+    The page's script (static/answer.js) asks for it with ``X-Scenari-Fragment: answer`` on a
+    ``fetch()`` — the one client that knows how to put a fragment into the page. Anything else
+    gets a whole page (:func:`answered_in_place`) or post/redirect/get. Reload and back are as
+    safe as there: the fetch never enters the history, so a reload is a GET of where the run
+    stands; a fragment is sent only for a step the page can show by adding to it (one step
+    forward, or the same question refused), else the whole page is.
+    """
+    return answered_in_place(request) and request.headers.get(FRAGMENT_HEADER) == "answer"
+
+
+@dataclasses.dataclass
+class _Turn:
+    """What an answer's transaction saw of its run, for the fragment built once it is committed.
+
+    ``before``: the run's (history, current) when the answer arrived — the page the browser
+    shows, since the form's question key is checked to be that current question.
+    """
+
+    before: tuple[tuple[str, ...], str | None]
+    q: Questionnaire | None = None
+    state: dict[str, Any] | None = None
+    lang: str = "it"  # the respondent's, as a page view shows it
+
+
 class _NeedsWrite(Exception):
     """A page view found it must write (a paused run resumed, an expired one closed): redo it as a writer."""
 
@@ -92,8 +132,12 @@ class WebChannel:
     """The web transport of the Conversation service: forms in, chat-like pages out."""
 
     def __init__(
-        self, settings: Settings, db: Database, catalog: QuestionnaireCatalog, sessions: Sessions
+        self, settings: Settings, db: Database, catalog: QuestionnaireCatalog, sessions: Sessions,
+        answer_script: bool = True,
     ) -> None:
+        """``answer_script``: the questionnaire's page loads static/answer.js (answers without a
+        page load, :func:`wants_fragment`); off, the page is plain forms (the server answers a
+        fragment to whoever asks for one either way)."""
         self.settings = settings
         self.db = db
         self.catalog = catalog
@@ -108,6 +152,13 @@ class WebChannel:
         # the header offers the plan's other languages, each named in itself
         self.templates.env.globals["languages"] = settings.plan.languages
         self.templates.env.globals["language_names"] = LANGUAGE_NAMES
+        self.templates.env.globals["bubbles_html"] = views.bubbles_html
+        self.templates.env.globals["answer_script"] = answer_script
+        # the templates ship with the code: compiled once at start, never stat()ed again per render
+        # (Jinja's auto_reload checks every template and include's file on every use)
+        self.templates.env.auto_reload = False
+        for name in ("questionnaire.html", "_answer_fragment.html", "message.html"):
+            self.templates.get_template(name)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -197,19 +248,55 @@ class WebChannel:
         })
 
     async def questionnaire(self, request: Request, qid: str) -> Response:
-        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog):
+        if _has_token(request) or (qid == INVITATION and qid not in self.catalog):
             return await self.invitation(request)
         ws = self.sessions.read(request)
         if qid not in self.catalog:
             return self.not_found(request, ws)
-        closed = qid not in self.catalog.ids()
+        closed = not self._is_open(qid)
         if closed and not await self._may_continue(ws, qid):
             if qid == INVITATION:
                 return await self.invitation(request)  # no run yet: the link's token is needed
             return self.not_found(request, ws)
         flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
-        context, lang = await self._read_page(ws, qid, closed, flash)
+        if flash is not None and flash.committed is not None \
+                and self.consents.stands(ws.respondent_id, self.conversation.notice_version):
+            context, lang = self._committed_page(qid, closed, flash)
+        else:
+            context, lang = await self._read_page(ws, qid, closed, flash)
         return self.page(request, ws, lang, "questionnaire.html", context)
+
+    def _committed_page(self, qid: str, closed: bool, flash: Flash) -> tuple[dict[str, Any], str]:
+        """The page right after an answer's post (its 303 → GET), from what the post committed.
+
+        The post's transaction ended a few milliseconds ago with this run state and this
+        question; reading them back (respondent, run, the engine's "show") would show the same.
+        Only a page view the flash leads to does this — once; a reload, another tab or another
+        instance reads the database (:meth:`_read_page`).
+        """
+        assert flash.committed is not None
+        q, data, prompt_message, lang = flash.committed
+        state = RunState.from_json(data)
+        context = self._base_context(qid, lang, closed)
+        thread = views.thread(q, state, lang, include_current=True)
+        bubbles, errors = views.transient(flash.messages, thread)
+        context["thread"] = views.completion_bubbles(thread + bubbles, lang)
+        prompt = views.prompt_view(prompt_message, lang)
+        prompt.errors = views.web_errors(errors, lang, len(prompt.options))
+        prompt.draft = flash.draft if errors else None
+        views.keep_ticked(prompt, prompt.draft)
+        context["prompt"] = prompt
+        context["run_id"] = flash.run_id
+        return context, lang
+
+    def _base_context(self, qid: str, lang: str, closed: bool) -> dict[str, Any]:
+        q = self.catalog.current(qid)
+        return {
+            "title": q.title.get(lang), "qid": qid, "action": f"/q/{quote(qid)}",
+            "description": q.description.get(lang) if q.description else None,
+            "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
+            "started_before": False, "errors": [], "closed": closed,
+        }
 
     async def _read_page(
         self, ws: WebSession, qid: str, closed: bool, flash: Flash | None
@@ -233,13 +320,7 @@ class WebChannel:
         """
         respondent = respondent or await self.respondent(session, ws)
         lang = respondent.language
-        q = self.catalog.current(qid)
-        context: dict[str, Any] = {
-            "title": q.title.get(lang), "qid": qid, "action": f"/q/{quote(qid)}",
-            "description": q.description.get(lang) if q.description else None,
-            "thread": [], "prompt": None, "consent": None, "run_id": None, "can_start": False,
-            "started_before": False, "errors": [], "closed": closed,
-        }
+        context = self._base_context(qid, lang, closed)
         changed: list[str] | None = []
         if respondent.id is not None:
             changed = None if self.consents.stands(ws.respondent_id, self.conversation.notice_version) else (
@@ -306,12 +387,13 @@ class WebChannel:
             )
 
     async def answer(self, request: Request, qid: str) -> Response:
-        if "t" in request.query_params or (qid == INVITATION and qid not in self.catalog):
+        if _has_token(request) or (qid == INVITATION and qid not in self.catalog):
             return await self.invitation_post(request)
         ws = self.sessions.read(request)
         if qid not in self.catalog:
             return self.not_found(request, ws)
-        if qid not in self.catalog.ids() and not await self._may_continue(ws, qid):
+        closed = not self._is_open(qid)
+        if closed and not await self._may_continue(ws, qid):
             # a closed questionnaire is answered only on the run its invitation opened
             if qid == INVITATION:
                 return await self.invitation_post(request)
@@ -322,10 +404,12 @@ class WebChannel:
             return self.form_refused(request, ws, error)
         renewed: dict[str, WebSession] = {}  # a consent decision gives the browser a new session id
         inline = answered_in_place(request)
-        closed = qid not in self.catalog.ids()
+        fragment = wants_fragment(request)
+        turns: list[_Turn] = []  # what the work saw of the run (its last run, if the batch ran it again)
 
         async def work(session: Any) -> tuple[Reply, str | None, str]:
             draft: str | None = None
+            turns.clear()
             respondent = await self.respondent(session, ws)
             if "consent" in form:
                 decision = form.get("consent")
@@ -338,7 +422,17 @@ class WebChannel:
                 reply = await self.conversation.start(session, respondent, qid)
             else:
                 action = views.input_of(form)
-                reply = await self.conversation.handle(session, respondent, action, run_id=form.get("run") or None)
+                run_id = form.get("run") or None
+                run = await repository.get_run_by_public_id(session, run_id) if run_id else None
+                if run is not None and run.respondent_id == respondent.id and isinstance(run.state, dict) \
+                        and action.question_key and action.question_key == run.state.get("current"):
+                    turns.append(_Turn((tuple(run.state.get("history") or ()), run.state.get("current"))))
+                reply = await self.conversation.handle(session, respondent, action, run_id=run_id)
+                if turns and run is not None and reply.run_id == run.public_id and not reply.completed \
+                        and not reply.stopped and run.status == "active":
+                    turns[0].q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
+                    turns[0].state = run.state
+                    turns[0].lang = respondent.language
                 if reply.rejected and action.kind == "text" and "text" in form:
                     draft = without_control_characters(action.value or "")[:20_000]
                 elif reply.rejected and form.get("action") == "done" and "choice" not in form:
@@ -354,16 +448,68 @@ class WebChannel:
             self.consents.forget(renewed["ws"].respondent_id if "ws" in renewed else ws.respondent_id)
         ws = renewed.get("ws", ws)
         target = self._target(reply, qid)
+        if fragment and turns and target == qid:  # what the answer changed on the page, from what the work knows
+            view = self._answer_view(turns[0], reply, turns[0].lang, draft, qid)
+            if view is not None:
+                return self.fragment(request, ws, turns[0].lang, view)
         if inline and target == qid:  # asked by a page script: the next page now, no redirect to follow
             # read once the answer is committed, beside the writer (the batch holds only writes)
             context, lang = await self._read_page(ws, qid, closed, self._flash_of(reply, draft))
             return self.page(request, ws, lang, "questionnaire.html", context)
-        self._flash(ws, target, reply, draft)
+        flash = self._flash_of(reply, draft)
+        prompt_message = views.current_prompt(reply.messages)
+        if flash is not None and turns and turns[0].q is not None and turns[0].state is not None \
+                and prompt_message is not None and target == qid and not renewed:
+            flash.committed = (turns[0].q, turns[0].state, prompt_message, turns[0].lang)
+        if flash is not None:
+            self.flashes.put(ws.respondent_id, target, flash)
         return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
+
+    def _answer_view(self, turn: _Turn, reply: Reply, lang: str, draft: str | None, qid: str) -> dict[str, Any] | None:
+        """The fragment's context: the bubbles the answer adds to the thread and the question now.
+
+        None when the page must be shown whole: the run ended or moved otherwise than one step
+        forward (back, the summary, another run), or the reply asks no question.
+        """
+        prompt_message = views.current_prompt(reply.messages)
+        if turn.q is None or turn.state is None or prompt_message is None or not reply.run_id:
+            return None
+        try:
+            state = RunState.from_json(turn.state)
+        except TypeError:
+            return None
+        history, current = turn.before
+        if state.current == current and prompt_message.question_key == current:
+            # the same question again (refused, or a ranking's order so far): the thread is as it was
+            if views.visible_tokens(state.history, state.current) != views.visible_tokens(history, current):
+                return None
+            added: list[views.Bubble] = []
+        else:
+            step = views.step_bubbles(turn.q, turn.before, state, lang)
+            if step is None or prompt_message.question_key != state.current:
+                return None
+            added = step
+        shown = [(m.kind, m.text) for m in reply.messages if m.kind != "prompt" and m.text]
+        once, errors = views.transient(shown, added)
+        prompt = views.prompt_view(prompt_message, lang)
+        prompt.errors = views.web_errors(errors, lang, len(prompt.options))
+        prompt.draft = draft if errors else None
+        views.keep_ticked(prompt, prompt.draft)  # a refused multiple choice keeps its ticks
+        return {"thread": added, "once": once, "prompt": prompt, "run_id": reply.run_id, "action": f"/q/{quote(qid)}"}
+
+    def fragment(self, request: Request, ws: WebSession, lang: str, context: dict[str, Any]) -> Response:
+        """The answer's fragment (templates/_answer_fragment.html), rendered straight by Jinja."""
+        html = self.templates.get_template("_answer_fragment.html").render({"lang": lang, "csrf": ws.csrf, **context})
+        response = HTMLResponse(html, headers={"cache-control": "no-store", FRAGMENT_HEADER: "answer"})
+        return self.sessions.attach(response, request, ws, lang)
 
     def _target(self, reply: Reply, qid: str) -> str:
         """The questionnaire whose page shows what ``reply`` says (a menu may have started another)."""
-        return reply.questionnaire_id if reply.questionnaire_id in self.catalog.ids() else qid
+        return reply.questionnaire_id if reply.questionnaire_id and self._is_open(reply.questionnaire_id) else qid
+
+    def _is_open(self, qid: str) -> bool:
+        """Whether anyone may start ``qid`` (``catalog.ids()``, without building the list)."""
+        return qid in self.catalog and self.catalog.current(qid).open
 
     @staticmethod
     def _flash_of(reply: Reply, draft: str | None) -> Flash | None:

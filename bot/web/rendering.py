@@ -24,7 +24,8 @@ def page_language(ws: WebSession, default: str) -> str:
 def path_of(request: Request) -> str:
     """The request's path with its query: where the language form sends the browser back."""
     path = request.url.path
-    return path + (f"?{request.url.query}" if request.url.query else "")
+    query = request.scope.get("query_string")
+    return path + (f"?{request.url.query}" if query else "")
 
 
 def render_page(

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
@@ -62,27 +63,45 @@ class WebSession:
 
 
 class Sessions:
+    VERIFIED_LIMIT = 20_000  # cookies remembered as verified (oldest first out)
+
     def __init__(self, secret_key: str, secure: bool | None = None) -> None:
         self._secret = secret_key.encode("utf-8")
         self._signer = Signer(secret_key, salt="scenari.web.session")
         self.secure = secure  # SCENARI_COOKIE_SECURE; None: Secure when the request came over https
+        self._verified: OrderedDict[str, tuple[str, str]] = OrderedDict()  # signed cookie → (id, csrf)
 
     def read(self, request: Request) -> WebSession:
         """The browser's session; a new random id if it has none (or a forged one)."""
         raw = request.cookies.get(SESSION_COOKIE)
-        respondent_id: str | None = None
-        if raw:
-            try:
-                respondent_id = self._signer.unsign(raw).decode("ascii")
-            except (BadSignature, UnicodeDecodeError):
-                log.info("bad session cookie ignored")
+        known = self._verified.get(raw) if raw else None
+        if known is not None:
+            respondent_id: str | None = known[0]
+            csrf = known[1]
+        else:
+            respondent_id = None
+            if raw:
+                try:
+                    respondent_id = self._signer.unsign(raw).decode("ascii")
+                except (BadSignature, UnicodeDecodeError):
+                    log.info("bad session cookie ignored")
+            csrf = None
         is_new = respondent_id is None
         if respondent_id is None:
             respondent_id = secrets.token_urlsafe(24)
+        if csrf is None:
+            csrf = self.csrf_token(respondent_id)
+            if not is_new and raw:
+                self._remember(raw, respondent_id, csrf)
         lang = request.cookies.get(LANG_COOKIE)
-        return WebSession(
-            respondent_id, self.csrf_token(respondent_id), lang if lang and len(lang) == 2 and lang.isalpha() else None, is_new
-        )
+        return WebSession(respondent_id, csrf, lang if lang and len(lang) == 2 and lang.isalpha() else None, is_new)
+
+    def _remember(self, raw: str, respondent_id: str, csrf: str) -> None:
+        """A cookie whose signature checked out, and its CSRF token: every request of a session
+        sends the same cookie, and checking it again (two HMACs) would say the same."""
+        self._verified[raw] = (respondent_id, csrf)
+        while len(self._verified) > self.VERIFIED_LIMIT:
+            self._verified.popitem(last=False)
 
     def renew(self) -> WebSession:
         respondent_id = secrets.token_urlsafe(24)
@@ -102,7 +121,9 @@ class Sessions:
         return hmac.new(self._secret, purpose.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def attach(self, response: Response, request: Request, session: WebSession, lang: str | None = None) -> Response:
-        secure = request.url.scheme == "https" if self.secure is None else self.secure
+        if not session.is_new and (lang is None or lang == session.lang_preference):
+            return response  # nothing to set (most responses): no URL to build for the scheme
+        secure = request.scope.get("scheme") == "https" if self.secure is None else self.secure
         if session.is_new:
             response.set_cookie(
                 SESSION_COOKIE, self._signer.sign(session.respondent_id).decode("ascii"),
@@ -123,6 +144,9 @@ class Flash:
     run_id: str | None = None
     draft: str | None = None  # a refused typed answer, given back in the field to correct
     made: float = field(default_factory=time.monotonic)
+    # what the post committed, so the page view right after it (303 → GET) needs no read:
+    # (the questionnaire, the run's state, the question asked now, the page's language)
+    committed: tuple[Any, dict[str, Any], Any, str] | None = None
 
 
 class FlashStore:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace as dataclasses_replace
 from typing import Any
 
+from markupsafe import Markup, escape
 from starlette.datastructures import ImmutableMultiDict
 
 import dialogs
@@ -202,6 +203,72 @@ def thread(q: Questionnaire, state: RunState, lang: str, include_current: bool =
     return bubbles
 
 
+def visible_tokens(history: list[str] | tuple[str, ...], current: str | None) -> list[str]:
+    """The positions :func:`thread` reads back, in order: each visited once, the current one left out."""
+    seen: set[str] = set()
+    tokens = []
+    for token in history:
+        if token != current and token not in seen:
+            seen.add(token)
+            tokens.append(token)
+    return tokens
+
+
+def step_bubbles(
+    q: Questionnaire, before: tuple[tuple[str, ...], str | None], state: RunState, lang: str
+) -> list[Bubble] | None:
+    """What one step forward adds to :func:`thread` (``include_current``), without rebuilding it.
+
+    ``before`` is the run's (history, current) when the page was shown. A plain step forward —
+    the question shown is now read back after the ones before it, and nothing before changed —
+    adds its question and answer and the notes before the new question: exactly the bubbles a
+    reload's full thread would end with. Anything else (back, a change from the summary, a
+    repeat group's notes met again, a question with notes that reads back nothing) returns
+    None: the caller shows the whole page instead.
+    """
+    history, answered = before
+    if answered is None or state.current == answered:
+        return None
+    earlier = visible_tokens(history, answered)
+    if answered in earlier or visible_tokens(state.history, state.current) != [*earlier, answered]:
+        return None
+    notes = _notes_before(q)
+    try:
+        answered_key = position(answered).key
+        current_key = position(state.current).key if state.current else None
+    except ValueError:
+        return None
+    bubbles: list[Bubble] = []
+    said = _exchange(q, state, answered, lang)
+    if said is None:
+        if answered_key in notes:
+            return None  # the full thread would drop the notes shown before it
+    else:
+        bubbles += [Bubble("bot", "question", said[0]), Bubble("user", "answer", said[1])]
+    if current_key is not None and current_key in notes:
+        if current_key == answered_key or any(position(token).key == current_key for token in earlier):
+            return None  # notes already shown once (a repeat group's next item): the full thread decides
+        bubbles += [Bubble("bot", "note", text.get(lang)) for _, text in notes[current_key]]
+    return bubbles
+
+
+def bubbles_html(bubbles: list[Bubble], said: tuple[str, str], once: bool = False) -> Markup:
+    """The thread's messages as the pages show them (``<li class="bubble …">``), escaped.
+
+    Built here rather than by a template loop: a long interview's page has a hundred of them,
+    and a Jinja macro call per message costs several times this. ``said`` is what a screen
+    reader hears before each (the bot's name, "you"); ``once`` marks messages said once, outside
+    the run's thread, which the page script (static/answer.js) does not add twice.
+    """
+    voices = (escape(said[0]), escape(said[1]))
+    mark = " data-once" if once else ""
+    return Markup("\n".join(
+        f'<li class="bubble {escape(b.speaker)} {escape(b.kind)}"{mark}><span class="visually-hidden">'
+        f'{voices[b.speaker == "user"]}</span> <span class="text">{escape(b.text)}</span></li>'
+        for b in bubbles
+    ))
+
+
 def _exchange(q: Questionnaire, state: RunState, token: str, lang: str) -> tuple[str, str] | None:
     """(question text, answer text) of one answered position; None for steps that ask nothing."""
     try:
@@ -224,8 +291,26 @@ def _exchange(q: Questionnaire, state: RunState, token: str, lang: str) -> tuple
         return None
 
 
+_NOTES: dict[int, tuple[Any, dict[str, list[tuple[str, Any]]]]] = {}
+
+
 def _notes_before(q: Questionnaire) -> dict[str, list[tuple[str, Any]]]:
-    """For each question, the unconditional notes right before it in the questionnaire."""
+    """For each question, the unconditional notes right before it in the questionnaire.
+
+    Kept per list of questions (copies of a questionnaire with other parameters or lists share
+    it), so a page view does not walk the whole questionnaire again.
+    """
+    known = _NOTES.get(id(q.questions))
+    if known is not None and known[0] is q.questions:
+        return known[1]
+    found = _walk_notes(q)
+    if len(_NOTES) > 256:
+        _NOTES.clear()
+    _NOTES[id(q.questions)] = (q.questions, found)  # holding the list: its id is not reused meanwhile
+    return found
+
+
+def _walk_notes(q: Questionnaire) -> dict[str, list[tuple[str, Any]]]:
     found: dict[str, list[tuple[str, Any]]] = {}
     pending: list[tuple[str, Any]] = []
     for question in q.questions:

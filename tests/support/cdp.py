@@ -93,8 +93,31 @@ class Page:
         await self.send("Page.navigate", url=url)
         await asyncio.wait_for(loaded, timeout=15)
 
+    async def answered(self) -> int:
+        """How many answers the page took in place (static/answer.js counts them on ``<html>``)."""
+        try:
+            value = await self.evaluate("document.documentElement.getAttribute('data-answered')")
+        except (CDPError, asyncio.TimeoutError):  # the page is being replaced: no count to read
+            return -1
+        return int(value or 0)
+
+    async def until_changed(self, loaded: asyncio.Future[Any], answered_before: int, timeout: float = 15) -> None:
+        """Wait until the action's result shows: a page loaded, or (answer.js) the answer put in place."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not loaded.done():
+            now = await self.answered()
+            if now > answered_before:
+                loaded.cancel()
+                self._listeners[:] = [entry for entry in self._listeners if entry[1] is not loaded]
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise asyncio.TimeoutError("neither a page load nor an answer put in place")
+            await asyncio.wait({loaded}, timeout=0.05)
+
     async def key(self, name: str, *, navigates: bool = False) -> None:
-        """Press and release a key; with ``navigates``, wait for the page it loads."""
+        """Press and release a key; with ``navigates``, wait for the page it loads (or the answer
+        that static/answer.js puts in place of the question)."""
+        before = await self.answered() if navigates else 0
         loaded = self.expect("Page.loadEventFired") if navigates else None
         spec = KEYS[name]
         down = {k: v for k, v in spec.items()}
@@ -102,7 +125,7 @@ class Page:
         up = {k: v for k, v in spec.items() if k != "text"}
         await self.send("Input.dispatchKeyEvent", type="keyUp", **up)
         if loaded is not None:
-            await asyncio.wait_for(loaded, timeout=15)
+            await self.until_changed(loaded, before)
 
     async def type(self, text: str) -> None:
         await self.send("Input.insertText", text=text)

@@ -42,11 +42,12 @@ async def click(page: Page, selector: str, *, navigates: bool = True) -> None:
              return [r.left + r.width / 2, r.top + r.height / 2]; }})()"""
     )
     assert box is not None, f"nothing matches {selector}"
+    before = await page.answered() if navigates else 0
     loaded = page.expect("Page.loadEventFired") if navigates else None
     for kind in ("mousePressed", "mouseReleased"):
         await page.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
-    if loaded is not None:
-        await asyncio.wait_for(loaded, timeout=15)
+    if loaded is not None:  # a page loaded, or the answer put in place by static/answer.js
+        await page.until_changed(loaded, before)
 
 
 async def click_text(page: Page, tag: str, text: str, *, navigates: bool = True) -> None:
