@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .calculations import environment, interpolate
-from .expressions import parse
+from .calculations import environment as _full_environment, interpolate
+from .expressions import TODAY, parse
 from .model import SILENT_TYPES, Choice, Question, Questionnaire
 from .state import Message, RunState
 
@@ -136,6 +136,19 @@ def fits_filter(q: Questionnaire, question: Question, env: dict[str, Any]) -> bo
     return all(str(v) in shown for v in (value if isinstance(value, list) else [value]))
 
 
+def environment(
+    q: Questionnaire, state: RunState, group: Question | None = None, item: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """:func:`dialogs.calculations.environment`, without walking the questions when none is a calculation.
+
+    (With no ``calculate`` question the names are the parameters, the answers and today: the
+    walk found nothing to add, on every prompt and every question the scan passed.)
+    """
+    if group is None and not _shape(q).calculations:
+        return {**q.parameters, **state.answers, TODAY: state.updated_at[:10]}
+    return _full_environment(q, state, group, item)
+
+
 def item_env(q: Questionnaire, state: RunState, pos: Position) -> dict[str, Any]:
     group = q.group_of(pos.key) if pos.kind in ("item", "more") else None
     if group is None:
@@ -252,10 +265,65 @@ def _scan(q: Questionnaire, state: RunState, start: int, lang: str, result: Adva
 
 
 def _top_index(q: Questionnaire, key: str) -> int:
-    for index, question in enumerate(q.questions):
-        if question.key == key:
-            return index
-    raise KeyError(key)
+    index = _shape(q).index.get(key)
+    if index is None:
+        raise KeyError(key)
+    return index
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What progress needs of a questionnaire's top-level questions, worked out once per questionnaire.
+
+    Counting the reachable questions walked every question and parsed its relevance on every
+    prompt (about a tenth of an answer's time on the Telegram path). Only some questions can
+    change the count: those with a relevance, the calculations, and those another one reads
+    (``dynamic``); whether any other question counts never depends on the answers.
+    """
+
+    questions: list[Question]  # the list the shape was made from (kept: its id is the cache key)
+    index: dict[str, int]  # top-level key -> position
+    # the dynamic rows: position, key, calculate, names read, relevance, silent
+    dynamic: tuple[tuple[int, str, bool, frozenset[str], str | None, bool], ...]
+    order: tuple[tuple[str, bool], ...]  # every counted (not silent) question: key, dynamic
+    static_keys: tuple[str, ...]  # ``order``'s keys when no row is dynamic
+    calculations: bool  # some top-level question is a calculation
+    relevances: bool  # some dynamic row has a relevance to evaluate
+
+
+_SHAPES: dict[int, _Shape] = {}
+
+
+def _shape(q: Questionnaire) -> _Shape:
+    # Keyed by the questions list: a copy of a questionnaire with other parameters or run-time
+    # lists (model_copy) shares it, and so shares the shape.
+    shape = _SHAPES.get(id(q.questions))
+    if shape is None or shape.questions is not q.questions:
+        if len(_SHAPES) > 512:
+            _SHAPES.clear()
+        index: dict[str, int] = {}
+        for place, question in enumerate(q.questions):
+            index.setdefault(question.key, place)
+        rows = [
+            (
+                place,
+                question.key,
+                question.type == "calculate",
+                _reads(question, with_calculation=question.type == "calculate"),
+                question.relevant or None,
+                question.type in SILENT_TYPES,
+            )
+            for place, question in enumerate(q.questions)
+        ]
+        read = frozenset().union(*(row[3] for row in rows))
+        dynamic = tuple(row for row in rows if row[2] or row[4] is not None or row[1] in read)
+        dynamic_places = {row[0] for row in dynamic}
+        order = tuple((row[1], row[0] in dynamic_places) for row in rows if not row[5])
+        shape = _SHAPES[id(q.questions)] = _Shape(
+            q.questions, index, dynamic, order, tuple(key for key, _ in order),
+            calculations=any(row[2] for row in rows), relevances=any(row[4] is not None for row in dynamic),
+        )
+    return shape
 
 
 def progress(q: Questionnaire, state: RunState, pos: Position | None) -> tuple[int, int]:
@@ -267,8 +335,8 @@ def progress(q: Questionnaire, state: RunState, pos: Position | None) -> tuple[i
     someone answers ("8 of 13", "9 of 11", "10 of 11"), where counting only what holds now made it
     grow ("8 of 10", "9 of 11", "13 of 13"); it shrinks when an answer rules questions out.
     """
-    env = environment(q, state)
-    visible = _reachable(q, state, env, pos)
+    shape = _shape(q)
+    visible = _reachable(q, state, environment(q, state) if shape.relevances else {}, pos)
     if pos is not None and pos.kind != "review":
         group = q.group_of(pos.key)
         top = group.key if group is not None else pos.key
@@ -279,27 +347,34 @@ def progress(q: Questionnaire, state: RunState, pos: Position | None) -> tuple[i
 
 
 def _reachable(q: Questionnaire, state: RunState, env: dict[str, Any], pos: Position | None) -> list[str]:
-    """The top-level questions (not notes or calculations) the run has shown or may still show."""
+    """The top-level questions (not notes or calculations) the run has shown or may still show.
+
+    ``env`` is only read when a question has a relevance.
+    """
+    shape = _shape(q)
+    if not shape.dynamic:
+        return list(shape.static_keys)
     current = None
     if pos is not None and pos.key:
         group = q.group_of(pos.key)
         current = _top_index(q, group.key if group is not None else pos.key)
+    answers = state.answers
     open_keys: set[str] = set()  # not answered yet and still ahead: what a relevance may yet depend on
-    out: list[str] = []
-    for index, question in enumerate(q.questions):
-        ahead = current is not None and index >= current and question.key not in state.answers
-        if question.type == "calculate":
-            if _reads(question, with_calculation=True) & open_keys:
-                open_keys.add(question.key)  # a calculation over what is not answered yet is not known yet
+    shown: set[str] = set()  # the dynamic questions that count
+    for index, key, calculated, reads, relevant, silent in shape.dynamic:
+        ahead = current is not None and index >= current and key not in answers
+        if calculated:
+            if open_keys and not reads.isdisjoint(open_keys):
+                open_keys.add(key)  # a calculation over what is not answered yet is not known yet
             continue
-        undecided = bool(_reads(question) & open_keys)
-        if not (undecided or is_relevant(question, env)):
+        undecided = bool(open_keys) and not reads.isdisjoint(open_keys)
+        if not (undecided or relevant is None or parse(relevant).is_true(env)):
             continue
         if ahead:
-            open_keys.add(question.key)
-        if question.type not in SILENT_TYPES:
-            out.append(question.key)
-    return out
+            open_keys.add(key)
+        if not silent:
+            shown.add(key)
+    return [key for key, dynamic in shape.order if not dynamic or key in shown]
 
 
 def _reads(question: Question, with_calculation: bool = False) -> frozenset[str]:

@@ -5,8 +5,9 @@ the state). On SQLite every commit is an fsync and writers are serialised anyway
 committing each update alone caps throughput at the disk's sync rate, and every statement is
 a round trip to the driver's thread. Here concurrent units queue up; one writer task runs a
 batch of them in a single transaction — after an optional *prefetch* that loads what the
-whole batch will read in a few queries — lets the ORM write all their rows together at
-commit, and only then resolves each caller's future. A caller therefore never sees its
+whole batch will read in a few queries — writes all their rows together before the commit
+(one executemany per table for the answers, update marks and run states that storage.prefetch
+keeps as plain rows, the ORM's flush for the rest), and only then resolves each caller's future. A caller therefore never sees its
 result (and never replies to a user) before its work is durable.
 
 If any unit of a batch fails, the whole transaction is rolled back and every unit of the

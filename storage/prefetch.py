@@ -1,22 +1,34 @@
-"""Rows a batch of updates will need, loaded in three queries instead of three per update.
+"""Rows a batch of updates will need, loaded in two queries instead of three per update.
 
 Under group commit, many updates share one transaction. Without this, each of them would
 look up its respondent, its open run and whether its update id was already processed: three
-round trips each, serialised on one connection. :func:`prefetch` loads all of that for the
+round trips each, serialised on one connection. :func:`prefetch` claims the batch's update
+ids (one INSERT … ON CONFLICT DO NOTHING RETURNING) and loads the senders' open runs with
+their respondents (one SELECT; a second only for senders without an open run) for the
 whole batch at once and keeps it in ``session.info``; the repository functions read it
 before going to the database and keep it current as they write. It lives exactly as long as
 the session (one batch, one transaction), so it can never go stale across transactions.
+
+The same session-long object also holds the batch's *deferred writes* (:class:`Deferred`): the
+answers, the processed-update marks and the run states its units store. The ORM's unit of work
+would build, track and flush an object for each (and on PostgreSQL send one UPDATE per run);
+here they wait as plain rows and go out as one ``executemany`` per statement — before any other
+statement of the session runs (so the transaction reads what it wrote, as with the ORM's
+autoflush) and at the latest just before the commit. A caller therefore still replies only after
+the commit that holds its rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, event, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
-from .models import ProcessedUpdate, Respondent, Run
+from .models import Answer, ProcessedUpdate, Respondent, Run, utcnow
 
 KEY = "scenari.prefetched"
 OPEN_STATUSES = ("active", "paused")
@@ -26,8 +38,11 @@ OPEN_STATUSES = ("active", "paused")
 class Prefetched:
     checked_updates: set[tuple[str, int]] = field(default_factory=set)
     processed_updates: set[tuple[str, int]] = field(default_factory=set)
+    # marked processed by the prefetch itself (its INSERT … ON CONFLICT DO NOTHING), not yet handed out
+    claimed_updates: set[tuple[str, int]] = field(default_factory=set)
     respondents: dict[tuple[str, str], Respondent | None] = field(default_factory=dict)
     open_runs: dict[int, list[Run]] = field(default_factory=dict)  # newest first
+    deferred: Deferred = field(default_factory=lambda: Deferred())
 
     def remember_run(self, run: Run) -> None:
         runs = self.open_runs.get(run.respondent_id)
@@ -48,39 +63,183 @@ def cached(session: AsyncSession) -> Prefetched | None:
     return session.info.get(KEY)
 
 
+_INSERT_ANSWERS = insert(Answer.__table__)  # type: ignore[arg-type]
+_INSERT_UPDATES = insert(ProcessedUpdate.__table__)  # type: ignore[arg-type]
+_RUNS = Run.__table__
+_UPDATE_RUNS = (
+    _RUNS.update()  # type: ignore[attr-defined]
+    .where(_RUNS.c.id == bindparam("run_id"))
+    .values(state=bindparam("state"), status=bindparam("status"), updated_at=bindparam("updated_at"),
+            completed_at=bindparam("completed_at"))
+)
+
+
+@dataclass
+class Deferred:
+    """Rows a batch wrote but has not sent yet (see the module docstring), in the order they go out."""
+
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    runs: dict[int, dict[str, Any]] = field(default_factory=dict)  # run id -> its latest values
+    # rows written inside a SAVEPOINT: put back if it is rolled back (they belong to the batch)
+    in_savepoints: list[tuple[SessionTransaction, Deferred]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.answers or self.updates or self.runs)
+
+    def take(self) -> Deferred:
+        taken = Deferred(self.answers, self.updates, self.runs)
+        self.answers, self.updates, self.runs = [], [], {}
+        return taken
+
+    def put_back(self, rows: Deferred) -> None:
+        self.answers[:0] = rows.answers
+        self.updates[:0] = rows.updates
+        self.runs = {**rows.runs, **self.runs}
+
+    def write(self, session: Session) -> None:
+        """Send the rows: one executemany per statement, on the session's connection (sync: in a hook)."""
+        if not self:
+            return
+        savepoint = session.get_nested_transaction()  # the innermost SAVEPOINT, if any
+        rows = self.take()
+        if savepoint is not None:
+            self.in_savepoints.append((savepoint, rows))
+        connection = session.connection()
+        if rows.answers:
+            connection.execute(_INSERT_ANSWERS, rows.answers)
+        if rows.updates:
+            connection.execute(_INSERT_UPDATES, rows.updates)
+        if rows.runs:
+            connection.execute(_UPDATE_RUNS, list(rows.runs.values()))
+
+    def rolled_back(self, transaction: SessionTransaction) -> None:
+        """A SAVEPOINT was rolled back: what was written inside it (or inside one it held) is pending again."""
+        kept: list[tuple[SessionTransaction, Deferred]] = []
+        for inside, rows in self.in_savepoints:
+            chain = inside
+            while chain is not None and chain is not transaction:
+                chain = chain.parent
+            if chain is transaction:
+                self.put_back(rows)
+            else:
+                kept.append((inside, rows))
+        self.in_savepoints = kept
+
+
+def deferring(session: AsyncSession) -> Deferred | None:
+    """The batch's deferred writes when rows may wait (a prefetched batch, outside any SAVEPOINT).
+
+    Inside a SAVEPOINT the ORM's own path is used: a rollback to it must take such rows back.
+    """
+    known: Prefetched | None = session.info.get(KEY)
+    if known is None or session.in_nested_transaction():
+        return None
+    return known.deferred
+
+
+def _listen(session: AsyncSession, deferred: Deferred) -> None:
+    sync = session.sync_session
+
+    def before_statement(state: ORMExecuteState) -> None:
+        deferred.write(state.session)  # the statement sees the rows, as after the ORM's autoflush
+
+    def before_commit(committing: Session) -> None:
+        if not committing.in_nested_transaction():  # a SAVEPOINT released: the rows wait for the commit
+            deferred.write(committing)
+
+    def after_soft_rollback(_: Session, previous: SessionTransaction) -> None:
+        if previous.nested and deferred.in_savepoints:
+            deferred.rolled_back(previous)
+
+    event.listen(sync, "do_orm_execute", before_statement)
+    event.listen(sync, "before_commit", before_commit)
+    event.listen(sync, "after_soft_rollback", after_soft_rollback)
+
+
 async def prefetch(
     session: AsyncSession, channel: str, external_ids: Iterable[str], update_ids: Iterable[int]
 ) -> Prefetched:
-    """Load respondents, their open runs (locked on PostgreSQL) and processed update ids."""
-    found = session.info.setdefault(KEY, Prefetched())
-    ids = sorted(set(external_ids))
-    updates = sorted(set(update_ids))
+    """Load respondents, their open runs (locked on PostgreSQL) and processed update ids.
+
+    The update ids are claimed here (marked processed in the batch's transaction, see
+    :func:`_claim`); :func:`storage.repository.claim_update` hands each claim out once.
+    """
+    found = session.info.get(KEY)
+    if found is None:
+        found = session.info[KEY] = Prefetched()
+        _listen(session, found.deferred)
+    ids = sorted({i for i in external_ids if (channel, i) not in found.respondents})  # not known yet
+    updates = sorted({u for u in update_ids if (channel, u) not in found.checked_updates})
     if updates:
-        rows = await session.scalars(
-            select(ProcessedUpdate.update_id).where(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.update_id.in_(updates)
+        claimed = await _claim(session, channel, updates)
+        if claimed is None:  # a database without ON CONFLICT … RETURNING: look, the marks come later
+            rows = await session.scalars(
+                select(ProcessedUpdate.update_id).where(
+                    ProcessedUpdate.channel == channel, ProcessedUpdate.update_id.in_(updates)
+                )
             )
-        )
-        found.processed_updates.update((channel, u) for u in rows)
+            found.processed_updates.update((channel, u) for u in rows)
+        else:
+            found.claimed_updates.update((channel, u) for u in claimed)
+            found.processed_updates.update((channel, u) for u in updates if u not in claimed)
         found.checked_updates.update((channel, u) for u in updates)
     if ids:
-        respondents = list(
-            await session.scalars(
-                select(Respondent).where(tuple_(Respondent.channel, Respondent.external_id).in_([(channel, i) for i in ids]))
-            )
-        )
         for external_id in ids:
             found.respondents.setdefault((channel, external_id), None)
-        for respondent in respondents:
-            found.respondents[(channel, respondent.external_id)] = respondent
-            found.open_runs[respondent.id] = []
-        if respondents:
-            runs = await session.scalars(
-                select(Run)
-                .where(Run.respondent_id.in_([r.id for r in respondents]), Run.status.in_(OPEN_STATUSES))
-                .order_by(Run.updated_at.desc(), Run.id.desc())
-                .with_for_update()
+        # One query for the usual case, someone answering: their open runs (locked), each with its
+        # respondent. Only the senders it did not find (no open run) take a second one.
+        rows = await session.execute(
+            select(Run, Respondent)
+            .join(Respondent, Respondent.id == Run.respondent_id)
+            .where(
+                tuple_(Respondent.channel, Respondent.external_id).in_([(channel, i) for i in ids]),
+                Run.status.in_(OPEN_STATUSES),
             )
-            for run in runs:
-                found.open_runs[run.respondent_id].append(run)
+            .order_by(Run.updated_at.desc(), Run.id.desc())
+            .with_for_update(of=Run)
+        )
+        for run, respondent in rows:  # newest run first
+            key = (channel, respondent.external_id)
+            if found.respondents[key] is None:
+                found.respondents[key] = respondent
+                found.open_runs[respondent.id] = []
+            found.open_runs[respondent.id].append(run)
+        missing = [i for i in ids if found.respondents[(channel, i)] is None]
+        if missing:
+            respondents = await session.scalars(
+                select(Respondent).where(
+                    tuple_(Respondent.channel, Respondent.external_id).in_([(channel, i) for i in missing])
+                )
+            )
+            for respondent in respondents:  # known, and without an open run
+                found.respondents[(channel, respondent.external_id)] = respondent
+                found.open_runs[respondent.id] = []
     return found
+
+
+async def _claim(session: AsyncSession, channel: str, update_ids: list[int]) -> set[int] | None:
+    """Mark the batch's updates processed in one statement; the ids that were not already (None: unsupported).
+
+    One round trip instead of a SELECT now and an INSERT at commit. The marks are in the batch's
+    transaction, so they go with it: a rolled-back batch leaves none, and its units, run again
+    alone, claim again. Ids in ascending order, so two instances claiming overlapping batches on
+    PostgreSQL wait for each other instead of deadlocking; the one that waited sees the other's
+    marks once it commits (a redelivered update is applied once).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        return None
+    table = ProcessedUpdate.__table__
+    now = utcnow()
+    statement = (
+        dialect_insert(table)
+        .values([{"channel": channel, "update_id": u, "processed_at": now} for u in update_ids])
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(table.c.update_id)  # type: ignore[attr-defined]
+    )
+    return set((await session.execute(statement)).scalars())

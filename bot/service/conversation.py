@@ -263,7 +263,9 @@ class Conversation:
         await repository.retire_answers(session, run.id, step.cleared)
         for key, index in step.cleared_items:
             await repository.retire_answers(session, run.id, [key], item_index=index)
-        await repository.save_run_state(session, run, step.state.to_json(), now=now)
+        # The engine's state is a copy of its own (dialogs.handle never shares the caller's), so it
+        # is saved as it is, without copying it a second time.
+        await repository.save_run_state(session, run, vars(step.state).copy(), now=now)
         if step.completed:
             await repository.save_outcomes(session, run.id, step.state.outcomes)
             distributions = {

@@ -51,6 +51,8 @@ class UpdateUnitOfWork(BaseMiddleware):
         self.conversation = conversation
         self.settings = settings
         self.tracker = tracker
+        # the plan's languages, read once: ``settings.plan`` re-reads the plan folder's manifest
+        self.languages = tuple(settings.plan.languages)
         #: set once the routers are included (:func:`bot.telegram.app.build_dispatcher`)
         self.route: DirectRoute | None = None
 
@@ -63,10 +65,9 @@ class UpdateUnitOfWork(BaseMiddleware):
         bot: Bot = data["bot"]
         user: User | None = data.get("event_from_user")
         if has_control_characters(typed(event)):
-            await self._refuse_control_characters(bot, event, user_language(user, self.settings.lang, self.settings.plan.languages))
+            await self._refuse_control_characters(bot, event, user_language(user, self.settings.lang, self.languages))
             return None
         outbox = Outbox(self.tracker)
-        fields = {"update_id": event.update_id, "type": event.event_type}
 
         async def unit(session: AsyncSession) -> tuple[bool, Any]:
             outbox.calls.clear()  # a unit may run again after its batch was rolled back
@@ -74,7 +75,7 @@ class UpdateUnitOfWork(BaseMiddleware):
                 return False, None
             if user is not None:
                 data["respondent"] = await self.conversation.lookup(
-                    session, CHANNEL, str(user.id), user_language(user, self.settings.lang, self.settings.plan.languages)
+                    session, CHANNEL, str(user.id), user_language(user, self.settings.lang, self.languages)
                 )
             data.update(session=session, outbox=outbox, conversation=self.conversation, settings=self.settings)
             # the bot's own texts (an error, /aiuto, a button after the end) in the "tu" or "Lei" of the
@@ -86,8 +87,8 @@ class UpdateUnitOfWork(BaseMiddleware):
                 return True, await handler(event, data)
 
         fresh, result = await self.committer.run(unit, key=(str(user.id) if user else None, event.update_id))
-        if not fresh:
-            log.info("duplicate update ignored", extra={"fields": fields})
+        if not fresh:  # (the type only read here: aiogram's event_type hashes the whole update)
+            log.info("duplicate update ignored", extra={"fields": {"update_id": event.update_id, "type": event.event_type}})
             return None
         await outbox.flush(bot)
         return result

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..prefetch import cached
+from ..prefetch import cached, deferring
 from ..models import Answer, QuestionnaireVersion, Run, RunOutcome, utcnow
 
 
@@ -91,11 +92,25 @@ async def open_run(
 
 
 async def save_run_state(session: AsyncSession, run: Run, state: dict[str, Any], now: datetime | None = None) -> None:
-    run.state = state
-    run.status = state["status"]
-    run.updated_at = now or utcnow()
-    if run.status == "completed" and run.completed_at is None:
-        run.completed_at = run.updated_at
+    updated_at = now or utcnow()
+    status = state["status"]
+    completed_at = updated_at if status == "completed" and run.completed_at is None else run.completed_at
+    deferred = deferring(session) if run.id is not None else None
+    if deferred is not None:
+        # One executemany UPDATE for the batch's runs (storage.prefetch) instead of the ORM's
+        # per-object flush; the object holds the new values as committed ones, so whatever reads
+        # it later in this transaction sees them and the ORM does not write them a second time.
+        deferred.runs[run.id] = {"run_id": run.id, "state": state, "status": status, "updated_at": updated_at,
+                                 "completed_at": completed_at}
+        for name, value in (("state", state), ("status", status), ("updated_at", updated_at),
+                            ("completed_at", completed_at)):
+            set_committed_value(run, name, value)
+    else:
+        run.state = state
+        run.status = status
+        run.updated_at = updated_at
+        if run.completed_at != completed_at:
+            run.completed_at = completed_at
     known = cached(session)
     if known is not None:
         known.remember_run(run)
@@ -111,11 +126,13 @@ async def store_answer(
     skipped: bool = False,
     item_index: int = 0,
     replaces: bool = True,
-) -> Answer:
+) -> Answer | None:
     """Add the answer as current; an earlier answer to the same question becomes history.
 
     ``replaces=False`` (the caller knows the question had no answer yet — the common case)
-    saves the retiring UPDATE; the row is then written with the batch at commit.
+    saves the retiring UPDATE; the row is then written with the batch at commit. Under group
+    commit (a prefetched batch) the row waits as a plain row for the batch's one executemany
+    (storage.prefetch) and None is returned; otherwise the ORM object added to the session.
     """
     if replaces:
         await session.execute(
@@ -128,6 +145,13 @@ async def store_answer(
             )
             .values(is_current=False)
         )
+    deferred = deferring(session)
+    if deferred is not None:
+        deferred.answers.append({
+            "run_id": run_id, "question_key": question_key, "item_index": item_index, "value": value, "raw": raw,
+            "skipped": skipped, "is_current": True, "answered_at": utcnow(), "text_erased_at": None,
+        })
+        return None
     answer = Answer(
         run_id=run_id, question_key=question_key, item_index=item_index, value=value, raw=raw, skipped=skipped
     )
