@@ -3,9 +3,14 @@
     .venv/bin/python bench/bench_learning_curve.py [--data ../shared/nlp-dev/indecis_2022_programmi.csv]
         [--map tests/data/indecis_map.yaml] [--sizes 50,100,200,400] [--seeds 5]
 
-Simulates review: N texts drawn at random are "reviewed" — each gets the themes an analyst who
-knows its label would keep (:func:`nlp.labelled.simulated_review`: the rules' themes, minus the
-mapped themes of other labels, plus the label's main theme when none of its themes was found).
+Simulates review: N texts drawn at random are "reviewed" — each gets the coding-sheet row an
+analyst who knows its label would fill in (:func:`sheet_decision`: the rules' themes suggested,
+accept=y, remove_themes = the mapped themes of other labels, add_themes = the label's main theme
+when none of its themes was found), and its reviewed themes are that row's
+:attr:`nlp.review.ReviewDecision.final_themes`, what ``scenari nlp review import`` stores and
+``scenari nlp train`` learns from (the same set as :func:`nlp.labelled.simulated_review`). So the
+model sees removals *and* additions, including this set's conventions (tourism texts filed under
+the economy get the economy's theme instead of tourism).
 The learned model is trained on them (``nlp.learned``, merged by ``nlp.combine`` exactly as the
 worker does) and both systems are scored on the remaining texts, labels mapped as score.py does.
 Each size is averaged over ``--seeds`` draws. The ceiling is the same model trained on every
@@ -28,9 +33,18 @@ from nlp import ThemeTagger, load_pipeline, load_taxonomy  # noqa: E402
 from nlp.combine import combine_many  # noqa: E402
 from nlp.labelled import load_label_map, load_labelled_csv, score_labels, simulated_review  # noqa: E402
 from nlp.learned import LearnedModel, rule_scores, text_features  # noqa: E402
+from nlp.review import ReviewDecision  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "nlp-dev" / "indecis_2022_programmi.csv"
 SAMPLE = ROOT / "tests" / "data" / "indecis_sample.csv"
+
+
+def sheet_decision(text_id: str, label: str, found: list[str], mapping: dict) -> ReviewDecision:
+    """The coding-sheet row an analyst who knows the text's label fills in for the rules' ``found``."""
+    own = list(mapping.get(label, ()))
+    others = {t for themes in mapping.values() for t in themes} - set(own)
+    add = (own[0],) if own and not set(found) & set(own) else ()
+    return ReviewDecision(text_id, tuple(found), True, add, tuple(t for t in found if t in others))
 
 
 def run(train: list[int], test: list[int], ctx: dict) -> tuple[float, float, float, float]:
@@ -68,7 +82,8 @@ def main() -> None:
     rules = tagger.tag_many(texts)
     feats = text_features(tagger.nlp, texts)
     labels = [r.label for r in rows]
-    gold = [simulated_review(r.label, res.theme_ids, mapping) for r, res in zip(rows, rules)]
+    gold = [set(sheet_decision(r.id, r.label, res.theme_ids, mapping).final_themes) for r, res in zip(rows, rules)]
+    assert gold == [simulated_review(r.label, res.theme_ids, mapping) for r, res in zip(rows, rules)]
     ctx = {"rules": rules, "feats": feats, "gold": gold, "labels": labels, "map": mapping, "tax": taxonomy}
     print(f"data {args.data.name}: {len(rows)} texts, taxonomy {taxonomy.version}, {tagger.method}")
     print(f"{'reviewed':>8}  {'rules F1':>8}  {'+learned':>8}  {'gain':>6}  {'themes/text rules → +learned':>30}")

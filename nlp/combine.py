@@ -5,15 +5,17 @@ labelled sets) and the learning-curve bench, so what is measured is what is stor
 
 * a theme the model does not decide (no second opinion fitted yet) keeps the rules' verdict;
 * for a theme the model decides (:mod:`nlp.learned`: a calibrated second opinion on the rules'
-  evidence and the text's words), the theme is suggested exactly when the model's probability
-  reaches its threshold (0.5: more likely kept by an analyst than removed), whether the rules
-  found it or not — except the rules' strongest theme of the text, kept unless the model's
+  evidence and the text's words; a theme the rules found is decided only when it has at least
+  ``MIN_DECIDE`` reviewed texts, otherwise the rules' finding stands), the theme is suggested
+  exactly when the model's probability reaches its threshold (0.6: clearly more likely kept by
+  an analyst than removed), whether the rules found it or not — except the rules' strongest
+  theme of the text, kept unless the model's
   confidence is below :data:`KEEP_TOP_ABOVE` (letting the model drop it too made one draw of
   100 reviewed texts lose a whole small theme, −0.054 macro-F1). So the model removes rule
   false positives as well as adding misses. The
   earlier design (rule confidences as extra word features, a rule theme dropped only below a
   cautious veto of 0.1) gained +0.003 macro-F1 with 200 reviewed texts on the development set;
-  this one +0.013 (docs/nlp.md, learning curve). A kept or added theme carries the model's
+  this one +0.014 (+0.009 before the margins, 0.6 and ``MIN_DECIDE``; bench/bench_learning_curve.py). A kept or added theme carries the model's
   calibrated confidence, its rule words as evidence, then the model's top-weighted words;
 * ``min_confidence`` then drops every suggestion below it (an analyst's filter);
 * human decisions are not here: they are stored apart and always win (``storage.tags``).

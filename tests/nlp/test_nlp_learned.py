@@ -8,7 +8,9 @@ from nlp.combine import CombinedTagger, merge
 from nlp.learned import LearnedHit, LearnedModel, rule_scores, text_features
 from nlp.tagger import TagResult, ThemeHit
 
-FOUNTAINS = ["servono fontanelle nuove", "fontanelle rotte da mesi", "fontanelle gratuite", "riparare le fontanelle"]
+# MIN_DECIDE (5) or more reviewed texts of a theme: with fewer the model may add it but not drop the rules' finding
+FOUNTAINS = ["servono fontanelle nuove", "fontanelle rotte da mesi", "fontanelle gratuite", "riparare le fontanelle",
+             "fontanelle nei parchi", "acqua delle fontanelle", "fontanelle vicino alle scuole", "più fontanelle"]
 OTHERS = ["più treni per Milano", "nuove piste ciclabili", "un laboratorio per i liutai", "servono posti di lavoro"]
 
 
@@ -96,3 +98,26 @@ def test_the_texts_strongest_rule_theme_yields_only_to_a_confident_model():
     assert merge(rules, doubtful, learned_method="learned:m1@v").theme_ids == ["lavoro"]  # only the top stays
     sure = {"lavoro": LearnedHit("lavoro", KEEP_TOP_ABOVE / 2, False, ())}
     assert merge(rules, sure, learned_method="learned:m1@v").theme_ids == ["giovani"]  # giovani: not decided
+
+
+def test_a_theme_with_few_reviewed_texts_is_added_but_never_dropped_from_the_rules(tagger):
+    from nlp.learned import MIN_DECIDE
+
+    trains = ["più treni per Milano", "bus notturni per il centro", "treni in orario"]
+    texts = FOUNTAINS + OTHERS + trains
+    results = tagger.tag_many(texts)
+    assert all("mobilita" in r.theme_ids for r in results[-len(trains):])
+    # the analyst removed "mobilita" from the few texts that had it: too few to overrule the rules
+    gold = [{"ambiente"}] * len(FOUNTAINS) + [set(r.theme_ids) - {"ambiente", "mobilita"} or {"lavoro"}
+                                               for r in results[len(FOUNTAINS):]]
+    model = LearnedModel.train(
+        text_features(tagger.nlp, texts), [rule_scores(r) for r in results], gold, tagger.taxonomy.ids,
+        taxonomy_version=tagger.taxonomy.version,
+    )
+    assert len(FOUNTAINS) >= MIN_DECIDE and "ambiente" in model.decides and "mobilita" not in model.decides
+    combined = CombinedTagger(tagger, model)
+    bus = "servono più bus e treni"
+    assert "mobilita" in tagger.tag(bus).theme_ids and "mobilita" in combined.tag(bus).theme_ids
+    fountain = combined.tag("mettere fontanelle in via Dante")  # the rules find nothing: the model adds
+    assert "ambiente" not in tagger.tag("mettere fontanelle in via Dante").theme_ids
+    assert fountain.theme_ids[:1] == ["ambiente"] and "fontanella" in fountain.themes[0].evidence
