@@ -404,8 +404,10 @@ def load(url: str, args: argparse.Namespace, mode: str = "fetch", paced: bool = 
          str(args.answers), "--rate", str(args.rate), "--seconds", str(args.seconds if paced else 0), "--mode", mode],
         capture_output=True, text=True, timeout=600,
     )
-    if client.returncode != 0:
-        raise RuntimeError(f"load generator failed:\n{client.stderr[-3000:]}")
+    if client.returncode != 0:  # aiohttp's "Unclosed client session" lines would hide the error itself
+        errors = "\n".join(line for line in client.stderr.splitlines()
+                           if not line.startswith(("Unclosed client session", "client_session:")))
+        raise RuntimeError(f"load generator failed:\n{errors[-3000:]}")
     return json.loads(client.stdout.strip().splitlines()[-1])
 
 
