@@ -134,7 +134,24 @@ def describe(q: Questionnaire, question: Question, value: Any, lang: str) -> str
         return date.fromisoformat(value).strftime("%d/%m/%Y")
     if question.type == "datetime":
         return datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, float):
+        return _decimal_text(value, lang)
     return str(value)
+
+
+def _decimal_text(value: float, lang: str) -> str:
+    """A decimal answer as the respondent wrote it: 5 for 5.0, 2,5 in Italian (2.5 in English).
+
+    ``str(5.0)`` showed "5.0" in the thread and the summary, a form the respondent never typed;
+    the shortest exact form, never in exponent notation (1500000 stays 1500000).
+    """
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = f"{value:.6f}".rstrip("0")
+    if text.endswith(".0"):
+        text = text[:-2]
+    text = text.rstrip(".")
+    return text if lang == "en" else text.replace(".", ",")
 
 
 def _parse_int(raw: str) -> int:

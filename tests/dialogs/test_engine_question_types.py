@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 # Answers that take a respondent of the all-types questionnaire up to a given question.
@@ -298,3 +300,15 @@ def test_whole_run_completes_with_typed_values(chat, prova):
         "rating": 8.5, "satisfaction": 5, "since": "2019-03-15", "even": 4, "comment": "tutto bene",
     }
     assert c.texts == ["Fine della prova.", "Il questionario è completo e le risposte sono state salvate."]  # one thank-you: the outro's
+
+
+@pytest.mark.parametrize(("typed", "lang", "shown"), [("7,0", "it", "7"), ("3,5", "it", "3,5"), ("3.5", "en", "3.5")])
+def test_decimal_answer_is_shown_back_as_typed_not_as_a_float(at, typed, lang, shown):
+    """Going back to a decimal question shows the answer as a person writes it (7, 3,5), never 7.0."""
+    c = at("rating", lang=lang)
+    c.say(typed)
+    c.send("back")
+    assert c.current == "rating"
+    label = "Risposta attuale" if lang == "it" else "Current answer"
+    said = " ".join(filter(None, [c.prompt.hint, *c.texts]))
+    assert re.search(rf"{label}: (\S+?)\.?(\s|$)", said).group(1) == shown, said
