@@ -24,6 +24,7 @@ from .connection import QUIET_POLLING, ConnectionWatch
 from .fastpath import DirectRoute, inline_magic_filters
 from .handlers import all_routers
 from .handlers.reports import register_analyst_commands, telegram_notifier
+from .confirmations import ConfirmAfterCommit
 from .middleware import UpdateUnitOfWork, prefetch_updates, user_language
 from .outbox import PromptTracker
 from .retry import RetryMiddleware
@@ -48,6 +49,7 @@ def build_bot(settings: Settings, *, retry: bool = True) -> Bot:
         session = PollingSession()
     if retry:
         session.middleware(RetryMiddleware())
+    ConfirmAfterCommit().install(session)  # long polling confirms an update once its answer is committed
     return Bot(settings.telegram_bot_token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
 
 

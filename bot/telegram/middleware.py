@@ -23,6 +23,7 @@ from storage.prefetch import prefetch
 
 from bot.service.conversation import Conversation
 from ..settings import Settings
+from .confirmations import ConfirmAfterCommit, confirmations_of
 from .fastpath import DirectRoute
 from .outbox import Outbox, PromptTracker
 from .updates import chat_of, typed, unusable
@@ -58,6 +59,16 @@ class UpdateUnitOfWork(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        confirmations = confirmations_of(data.get("bot"))
+        try:
+            return await self._handle(handler, event, data, confirmations)
+        finally:  # every path settles its update: long polling never waits on it for ever
+            if confirmations is not None:
+                confirmations.settle(event.update_id)
+
+    async def _handle(
+        self, handler: Handler, event: Update, data: dict[str, Any], confirmations: ConfirmAfterCommit | None
+    ) -> Any:
         problem = unusable(event)
         if problem is not None:  # polling: logged and skipped (the webhook refuses these with 400)
             log.warning("update skipped", extra={"fields": {"update_id": event.update_id, "reason": problem}})
@@ -87,6 +98,8 @@ class UpdateUnitOfWork(BaseMiddleware):
                 return True, await handler(event, data)
 
         fresh, result = await self.committer.run(unit, key=(str(user.id) if user else None, event.update_id))
+        if confirmations is not None:  # committed: Telegram may forget it now, before the replies go
+            confirmations.settle(event.update_id)
         if not fresh:  # (the type only read here: aiogram's event_type hashes the whole update)
             log.info("duplicate update ignored", extra={"fields": {"update_id": event.update_id, "type": event.event_type}})
             return None

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from pathlib import Path
+
 from sqlalchemy import select
 
 from storage import Database
 from storage.models import Answer, Respondent, Run
-from tests.support.fake_bot_api import SimulatedUser
+from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI, SimulatedUser
+
+SCENARI = Path(sys.executable).with_name("scenari")
 
 
 async def start_survey(user: SimulatedUser) -> None:
@@ -58,3 +65,24 @@ async def answer_rows(db: Database, user_id: int) -> list[tuple[str, object, boo
             .order_by(Answer.id)
         )
         return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def spawn_bot(api: FakeBotAPI, database_url: str) -> asyncio.subprocess.Process:
+    """``scenari bot`` in a process of its own, long polling the fake server; returns once it polls."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+        "SCENARI_DATABASE_URL": database_url,
+    }
+    calls = api.count("getUpdates")
+    process = await asyncio.create_subprocess_exec(
+        str(SCENARI), "bot", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    for _ in range(6000):  # bounded polling, generous: a process start is slow on a busy machine
+        if api.count("getUpdates") > calls:
+            return process
+        if process.returncode is not None:
+            raise RuntimeError((await process.stderr.read()).decode())  # type: ignore[union-attr]
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the bot process did not start polling")

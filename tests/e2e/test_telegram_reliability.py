@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from aiogram import Dispatcher
@@ -13,11 +11,8 @@ from aiogram import Dispatcher
 from bot.settings import Settings
 from bot.telegram.app import build_dispatcher
 from storage import Database
-from tests.e2e.helpers import answer_rows, answer_until_free_text, start_survey, stored_answers
-from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
-
-SCENARI = Path(sys.executable).with_name("scenari")
-
+from tests.e2e.helpers import answer_rows, answer_until_free_text, spawn_bot, start_survey, stored_answers
+from tests.support.fake_bot_api import FakeBotAPI
 
 
 async def test_redelivered_update_stores_one_answer(api: FakeBotAPI, dispatcher: Dispatcher, db: Database) -> None:
@@ -78,30 +73,10 @@ async def test_flood_control_is_retried_and_a_spoilt_answer_never_doubles_a_ques
     assert await stored_answers(db, 3003) == {"ateco_section": "G", "employees": "micro", "municipality": "crema"}
 
 
-async def _spawn_bot(api: FakeBotAPI, database_url: str) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-        "TELEGRAM_API_BASE": api.base_url,
-        "SCENARI_DATABASE_URL": database_url,
-    }
-    calls = api.count("getUpdates")
-    process = await asyncio.create_subprocess_exec(
-        str(SCENARI), "bot", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-    )
-    for _ in range(6000):  # bounded polling, generous: a process start is slow on a busy machine
-        if api.count("getUpdates") > calls:
-            return process
-        if process.returncode is not None:
-            raise RuntimeError((await process.stderr.read()).decode())  # type: ignore[union-attr]
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the bot process did not start polling")
-
-
 async def test_killed_process_resumes_exactly_where_the_stored_answers_left(api: FakeBotAPI, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'killed.db'}"
     user = api.user(user_id=3004)
-    process = await _spawn_bot(api, url)
+    process = await spawn_bot(api, url)
     try:
         await start_survey(user)
         await user.press("Agricoltura e allevamento")
@@ -112,7 +87,7 @@ async def test_killed_process_resumes_exactly_where_the_stored_answers_left(api:
         process.send_signal(signal.SIGKILL)
         await process.wait()
     api.reset_offset()
-    process = await _spawn_bot(api, url)
+    process = await spawn_bot(api, url)
     try:
         await user.send_command("/stato")
         status = await user.wait_text("È alla domanda")  # imprese says "Lei"
