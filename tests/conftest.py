@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -115,3 +115,12 @@ def theme_tagger():
     from nlp import ThemeTagger, load_pipeline, load_taxonomy
 
     return ThemeTagger(load_pipeline(None), load_taxonomy(CREMONA_TAXONOMY))
+
+
+@pytest.fixture(autouse=True)
+def _plan_texts_reset() -> Iterator[None]:
+    """A plan's texts (a Bozen app, its texts.yaml) are the process's: every test ends on Cremona's (none)."""
+    from dialogs import i18n
+
+    yield
+    i18n.set_overrides({})

@@ -9,7 +9,7 @@ request: the language cookie switches it), and a language the plan does not spea
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +19,6 @@ import pytest
 from bot.settings import Settings
 from bot.web import create_app
 from bot.web.auth import hash_password
-from dialogs import i18n
 from storage import Database, analysts
 from tests.support.cli import ROOT, scenari
 from tests.support.web_pages import ANALYST_PASSWORD, asgi_client, csrf_of, log_in
@@ -117,13 +116,6 @@ def test_cremona_does_not_offer_german(tmp_path: Path):
 
 
 # --- the dashboard ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _cremona_texts_after() -> Iterator[None]:
-    """The plan's texts are the process's: give the next test Cremona's (none) back."""
-    yield
-    i18n.set_overrides({})
 
 
 @pytest.fixture

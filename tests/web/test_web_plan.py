@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.web import create_app
-from dialogs import i18n
 from storage import Database
 from storage.models import Respondent, Run
 from tests.support.plans import BOLZANO
 from tests.support.web_pages import WebUser, asgi_client
 from tests.web.conftest import SECRET
-
-
-@pytest.fixture(autouse=True)
-def _cremona_texts_after() -> Iterator[None]:
-    """The plan's texts are the process's: give the next test Cremona's (none) back."""
-    yield
-    i18n.set_overrides({})
 
 
 @pytest.fixture

@@ -5,27 +5,19 @@ what a German-speaking respondent read in Italian before the plan translated the
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.settings import Settings
 from bot.web import create_app
-from dialogs import i18n
 from storage import Database
 from tests.support.plans import BOLZANO
 from tests.support.web_pages import Page, WebUser, asgi_client
 from tests.web.conftest import SECRET
 
 MONTHS = "Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
-
-
-@pytest.fixture(autouse=True)
-def _cremona_texts_after() -> Iterator[None]:
-    """The plan's texts are the process's: give the next test Cremona's (none) back."""
-    yield
-    i18n.set_overrides({})
 
 
 @pytest.fixture

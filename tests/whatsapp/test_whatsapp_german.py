@@ -3,26 +3,17 @@ channel's own words (bot/whatsapp/texts.py) and the words a person types (zurüc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.settings import Settings
-from dialogs import i18n
 from storage import Database
 from storage.models import Respondent, Run
 from tests.support import whatsapp as emulator
 from tests.support.plans import BOLZANO
 from tests.whatsapp.conftest import Service, whatsapp_env
-
-
-@pytest.fixture(autouse=True)
-def _cremona_texts_after() -> Iterator[None]:
-    """The plan's texts are the process's: give the next test Cremona's (none) back."""
-    yield
-    i18n.set_overrides({})
 
 
 @pytest.fixture

@@ -4,26 +4,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.settings import Settings
-from dialogs import i18n
 from storage import Database
 from tests.support import whatsapp as emulator
 from tests.support.plans import BOLZANO
 from tests.whatsapp.conftest import Service, whatsapp_env
 
 MONTHS = "Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
-
-
-@pytest.fixture(autouse=True)
-def _cremona_texts_after() -> Iterator[None]:
-    """The plan's texts are the process's: give the next test Cremona's (none) back."""
-    yield
-    i18n.set_overrides({})
 
 
 @pytest.fixture

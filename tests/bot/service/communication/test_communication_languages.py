@@ -4,7 +4,6 @@ before, a broadcast had only an Italian and an English text, so a German subscri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,19 +16,11 @@ from bot.service.notice import load_notice
 from bot.service.plan import use_plan
 from bot.telegram.handlers.communication import parse_newsletter
 from bot.telegram.sender import Sender
-from dialogs import i18n
 from storage import Database, events, repository
 from storage.audiences import NEWSLETTER
 from tests.bot.service.communication.comm_helpers import sender_bot, subscribers
 from tests.support.fake_bot_api import FakeBotAPI
 from tests.support.plans import BOLZANO
-
-
-@pytest.fixture(autouse=True)
-def _cremona_texts_after() -> Iterator[None]:
-    """The plan's texts are the process's: give the next test Cremona's (none) back."""
-    yield
-    i18n.set_overrides({})
 
 
 async def _drain(db: Database, api: FakeBotAPI) -> None:
