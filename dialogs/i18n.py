@@ -244,6 +244,13 @@ class Catalogue:
     def __contains__(self, key: object) -> bool:
         return key in self.texts or key in self._overrides() or (self.below is not None and key in self.below)
 
+    def languages(self, key: str) -> set[str]:
+        """The languages ``key`` is written in: built in, or added by the plan's texts.yaml."""
+        if key not in self.texts and key not in self._overrides() and self.below is not None:
+            return self.below.languages(key)
+        codes = {*self.texts.get(key, {}), *self._overrides().get(key, {})}
+        return {code.split("@")[0] for code in codes}
+
     def _overrides(self) -> Mapping[str, Mapping[str, str]]:
         return _OVERRIDES.get(self.layer, {}) if self.layer is not None else {}
 

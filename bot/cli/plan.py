@@ -31,7 +31,8 @@ def current_plan() -> PlanFolder:
 def load_catalogues() -> Mapping[str, Any]:
     """Import every layer's texts, so each registers its catalogue (the command line may import
     every layer; the service never imports the transports)."""
-    import bot.service.texts  # noqa: F401 - each registers its Catalogue in dialogs.i18n.CATALOGUES
+    import bot.service.mailing  # noqa: F401 - each registers its Catalogue in dialogs.i18n.CATALOGUES
+    import bot.service.texts  # noqa: F401
     import bot.telegram.texts  # noqa: F401
     import bot.terminal  # noqa: F401
     import bot.web.dashboard.texts  # noqa: F401

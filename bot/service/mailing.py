@@ -14,8 +14,9 @@ Channel-neutral: this module decides *who* gets an e-mail and *what it says*; th
   when sent.
 
 The e-mails are composed at send time from the row (so an unsubscribe, an answer or a revoked
-link in between are seen), Italian or English by the contact's language, in the formal "Lei"
-of the listening interview they open.
+link in between are seen), in the contact's language — Italian and English built in, more from
+the plan's texts.yaml ("email" layer: Bozen writes German, "Sie") — in the formal "Lei" of the
+listening interview they open.
 """
 
 from __future__ import annotations
@@ -109,8 +110,15 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-# a catalogue of its own (a plan's texts.yaml may override it as the "email" layer)
-translate = Catalogue(TEXTS, layer="email").translate
+# a catalogue of its own (a plan's texts.yaml may override it as the "email" layer, and add a language)
+CATALOGUE = Catalogue(TEXTS, layer="email")
+translate = CATALOGUE.translate
+
+
+def written_in(lang: str) -> bool:
+    """Whether the e-mails exist in ``lang``: Italian and English built in, more from the plan's texts.yaml
+    (Bozen's German). A contact whose language has none is written to in the plan's default language."""
+    return lang in CATALOGUE.languages("email_invitation_body")
 
 
 # --- links -------------------------------------------------------------------------------------
@@ -170,7 +178,7 @@ def compose(
     base_url: str, sender_name: str, secret: str,
 ) -> Email:
     """The invitation (``email_invite``) or reminder (``email_remind``) of one outbox row."""
-    lang = lang if lang in ("it", "en") else "it"
+    lang = lang if written_in(lang) else "it"
     params = {"sender": sender_name, "organisation": organisation}
     link = invitation_url(base_url, token)
     leave = unsubscribe_url(base_url, secret, row_id)
@@ -218,7 +226,9 @@ class Queued:
 
 
 def _language(actor: Actor, default: str) -> str:
-    return actor.language if actor.language in ("it", "en") else default
+    if actor.language and written_in(actor.language):
+        return actor.language
+    return default if written_in(default) else "it"
 
 
 async def queue_invitations(

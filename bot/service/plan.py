@@ -22,7 +22,7 @@ from bot.plan import LANGUAGE, PlanError, PlanFolder, read_manifest
 from dialogs import i18n
 
 # The layers whose texts a plan may override, by the name their Catalogue registers under.
-LAYERS = ("engine", "service", "telegram", "web", "dashboard", "terminal")
+LAYERS = ("engine", "service", "telegram", "web", "dashboard", "terminal", "email")
 
 
 @dataclass

@@ -280,3 +280,29 @@ async def test_the_sender_keeps_its_pace(db: Database, smtp: SmtpServer):
     paced.interval = 0.5  # rate 2/s
     stats = await paced.run(until_done=True, idle_seconds=0.05)
     assert stats.sent == 3 and waits == [0.5, 0.5]
+
+
+async def test_bozen_writes_to_a_german_contact_in_german_and_to_others_in_its_default(db: Database, smtp: SmtpServer):
+    """A plan's texts.yaml adds the e-mails' German ("email" layer): Bozen's contacts read it, the unsubscribe page too."""
+    from bot.service.plan import use_plan
+    from tests.support.plans import BOLZANO
+
+    use_plan(BOLZANO)  # the conftest gives the next test Cremona's texts back
+    async with db.transaction() as session:
+        await register.import_actors(session, [
+            ActorRow("lvh", "Landesverband der Handwerker", "trade_association", "Anna Huber", 2, "a.huber@lvh.example.it", "de"),
+            ActorRow("fr", "Alliance française", "association", None, 3, "contact@af.example.it", "fr"),
+        ])
+        actors = await register.actors_by_state(session, register.STATE_NEW)
+        queued = await mailing.queue_invitations(session, actors, default_language="de")
+    assert sorted(queued.queued) == ["fr", "lvh"]
+    await sender(db, smtp).run(until_done=True, idle_seconds=0.05)
+    mails = {m.recipients[0]: m for m in smtp.messages}
+    de = mails["a.huber@lvh.example.it"]
+    assert de.message["Subject"] == "Piano strategico di Cremona: Einladung zum Zuhör-Interview"
+    text = body(de)
+    assert text.startswith("Sehr geehrte/r Anna Huber,") and "Landesverband der Handwerker" in text
+    assert "Ihr persönlicher Link:" in text and "Hier abmelden:" in text
+    assert '<html lang="de">' in de.message.get_body(preferencelist=("html",)).get_content()
+    # French is no language of the e-mails: the plan's default, German
+    assert body(mails["contact@af.example.it"]).startswith("Sehr geehrte Ansprechperson von Alliance française,")

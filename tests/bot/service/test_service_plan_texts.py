@@ -19,8 +19,7 @@ from bot.service.plan import LAYERS, read_texts, validate_plan
 from tests.support.plans import BOLZANO
 
 # WhatsApp's words are not overridable by a plan (bot.service.plan.LAYERS): its catalogue carries
-# its German itself. The e-mail layer (interview invitations, Lei, Italian and English) is left
-# out: Bozen has no interviews (plan.yaml), and a plan cannot override it either.
+# its German itself. The e-mail layer (interview invitations) is one of LAYERS: checked like the rest.
 BUILT_IN_GERMAN = ("whatsapp",)
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 COMMAND = re.compile(r"(?<![\w/])/[a-z_]+")  # /disiscrivi, not TT/MM/JJJJ nor Datenschutzbeauftragte/r
