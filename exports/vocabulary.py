@@ -41,6 +41,7 @@ class Vocabulary:
     baseline_label: dict[str, str]
     priorities_max_rank: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
+    stages: dict[str, dict[str, str]] = field(default_factory=dict)  # a project card's stage (under_way → Avviato)
 
     def label(self, kind: str, code: Any, lang: str = "it") -> str:
         table: dict[str, dict[str, str]] = getattr(self, kind)
@@ -105,6 +106,17 @@ def vocabulary(sources: PlanSources = PlanSources()) -> Vocabulary:  # noqa: B00
         if max_rank:
             break
     max_rank = max_rank or 3
+    stages: dict[str, dict[str, str]] = {}
+    # a card's stage is the card questionnaire's `stage` or an interview's `project_stage` (bot.service.listening)
+    for name, key in ((inputs.projects, "stage"), *((interview, "project_stage") for interview in inputs.interviews)):
+        found = _questionnaire(sources, name) if name else None
+        try:
+            question = found.question(key) if found is not None else None
+        except KeyError:
+            continue
+        if question is not None:
+            for c in found.choices_for(question):
+                stages.setdefault(c.value, _texts(c.label))
     label = profile.baseline_label if profile is not None else None
     return Vocabulary(
         themes=themes,
@@ -117,4 +129,5 @@ def vocabulary(sources: PlanSources = PlanSources()) -> Vocabulary:  # noqa: B00
         baseline=dict(profile.baseline) if profile is not None else {},
         baseline_label=_texts(label) if label else {"it": "baseline", "en": "baseline"},
         priorities_max_rank=int(max_rank),
+        stages=stages,
     )

@@ -64,7 +64,9 @@ def _ranking(p: Prepared, table: pd.DataFrame) -> pd.DataFrame:
         "rank": table["rank"], "card": table["card_id"], "title": table["title"], "promoter": table["promoter"],
         "theme": table["theme_id"], "theme_label": table["theme_id"].map(
             lambda t: p.vocab.label("themes", t, lang) if isinstance(t, str) else None),
-        "stage": table["stage"], "raters": table["raters"], "overall": table["overall"], "sd": table["sd"],
+        "stage": table["stage"], "stage_label": table["stage"].map(
+            lambda s: p.vocab.label("stages", s, lang) if isinstance(s, str) else None),
+        "raters": table["raters"], "overall": table["overall"], "sd": table["sd"],
         "agreement": table["agreement"], **{f"mean_{i}": table[f"mean_{i}"] for i in INDICES},
         "suppressed": (table["raters"] > 0) & (table["raters"] < k),
     })

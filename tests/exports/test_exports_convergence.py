@@ -178,13 +178,16 @@ async def test_projects_ranking_agreement_and_priorities(db):
     assert (first["rank"], first["raters"], first["overall"]) == (1, 3, 4.0)
     assert first["sd"] == pytest.approx(sd, abs=1e-3) and first["agreement"] == pytest.approx(1 - sd / 2, abs=1e-3)
     assert first["theme"] == "innovazione" and first["mean_feasibility"] == 4.0
+    # the stage as the card's questionnaire words it, beside its code
+    assert (first["stage"], first["stage_label"]) == ("idea", "È un'idea")
     second = _row(projects, card=2)  # two raters: scores hidden
     assert second["suppressed"] and pd.isna(second["overall"]) and pd.isna(second["rank"])
     matrix = tables["projects_priorities"].set_index("card")
     assert list(matrix.columns[3:6]) == ["innovazione", "ambiente", "talenti_formazione"]
     assert matrix.loc[1, "innovazione"] == "declared+text" and matrix.loc[1, "ambiente"] == ""
     assert matrix.loc[2, "ambiente"] == "text" and matrix.loc[2, "serves"] == 1
-    shown = build_tables(await _reload(db), Options(sources=CREMONA_SOURCES, k=1))["projects"]
+    shown = build_tables(await _reload(db), Options(sources=CREMONA_SOURCES, k=1, lang="en"))["projects"]
+    assert _row(shown, card=2)["stage_label"] == "It is an idea"
     assert (_row(shown, card=2)["rank"], _row(shown, card=2)["overall"], _row(shown, card=2)["agreement"]) == (2, 2.0, 1.0)
 
 

@@ -155,3 +155,33 @@ async def test_analysts_download_the_report_from_the_dashboard(client: httpx.Asy
     assert response.content.startswith(b"%PDF") and "attachment" in response.headers["content-disposition"]
     audit = await client.get("/analisi/registro")
     assert "report.pdf" in audit.text
+
+
+@needs_poppler
+async def test_the_report_of_a_filtered_dashboard_is_the_report_of_that_selection(
+    client: httpx.AsyncClient, db: Database, tmp_path: Path
+):
+    """An analyst who filtered the overview gets the report of what they see, said on its cover."""
+    await build_city(db)
+    async with db.transaction() as session:
+        await analysts.add_analyst(session, "anna", hash_password(ANALYST_PASSWORD), telegram_id=42)
+    await log_in(client)
+    overview = await client.get("/analisi?questionario=imprese")
+    assert 'href="/analisi/report.pdf?questionario=imprese"' in overview.text
+    whole = await client.get("/analisi/report.pdf")
+    chosen = await client.get("/analisi/report.pdf?questionario=imprese")
+    assert whole.status_code == chosen.status_code == 200
+    (tmp_path / "whole.pdf").write_bytes(whole.content)
+    (tmp_path / "chosen.pdf").write_bytes(chosen.content)
+    whole_text, chosen_text = pdf_text(tmp_path / "whole.pdf"), pdf_text(tmp_path / "chosen.pdf")
+    assert "Solo la selezione del cruscotto" not in whole_text
+    cover = " ".join(chosen_text.split())
+    assert "Solo la selezione del cruscotto" in cover and "rispondenti." in cover
+    # a selection the dashboard refuses (two union members) is refused for the report too, in the same words
+    page = await client.get("/analisi?categoria=union")
+    too_few = await client.get("/analisi/report.pdf?categoria=union")
+    assert "per riservatezza non mostriamo nulla" in page.text
+    assert too_few.status_code == 409 and "per riservatezza non mostriamo nulla" in too_few.text
+    assert not too_few.content.startswith(b"%PDF")
+    bad = await client.get("/analisi/report.pdf?dal=ieri")
+    assert bad.status_code == 400

@@ -43,7 +43,7 @@ REPORT: dict[str, list[tuple[str, list[str] | None]]] = {
     "priorita": [("shared_priorities", ["rank", "label", "categories", "units", "group_score"]),
                  ("priorities", ["rank", "label", "points", "first", "mentions", "score"])],
     "visioni": [("visions", ["kind_label", "vision_label", "units", "kind_units", "share"])],
-    "progetti": [("projects", ["rank", "title", "theme_label", "stage", "raters", "overall", "sd", "agreement"])],
+    "progetti": [("projects", ["rank", "title", "theme_label", "stage_label", "raters", "overall", "sd", "agreement"])],
     "rete": [("network_summary", None),
              ("network_centrality", ["rank", "actor", "category", "degree", "degree_centrality"])],
 }
@@ -59,7 +59,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "points": ("punti Borda", "Borda points"), "first": ("al primo posto", "ranked first"),
     "mentions": ("citata", "mentions"), "score": ("punteggio", "score"), "kind_label": ("chi", "who"),
     "vision_label": ("visione", "vision"), "kind_units": ("rispondenti", "respondents"), "share": ("quota", "share"),
-    "title": ("progetto", "project"), "theme_label": ("tema", "theme"), "stage": ("fase", "stage"),
+    "title": ("progetto", "project"), "theme_label": ("tema", "theme"), "stage_label": ("fase", "stage"),
     "raters": ("valutatori", "raters"), "overall": ("valutazione", "rating"), "sd": ("dev. st.", "s.d."),
     "agreement": ("accordo", "agreement"), "kind": ("legami", "ties"), "actors": ("attori", "actors"),
     "active_actors": ("attori attivi", "active actors"), "edges": ("legami", "ties"),
@@ -75,7 +75,7 @@ HEADERS_DE: dict[str, str] = {
     "categories": "Kategorien", "entropy": "Entropie", "group_score": "Gruppenwert", "points": "Borda-Punkte",
     "first": "an erster Stelle", "mentions": "Nennungen", "score": "Wert", "kind_label": "wer",
     "vision_label": "Vision", "kind_units": "Antwortende", "share": "Anteil", "title": "Projekt",
-    "theme_label": "Thema", "stage": "Phase", "raters": "Bewertende", "overall": "Bewertung", "sd": "Std.-Abw.",
+    "theme_label": "Thema", "stage_label": "Phase", "raters": "Bewertende", "overall": "Bewertung", "sd": "Std.-Abw.",
     "agreement": "Übereinstimmung", "kind": "Verbindungen", "actors": "Akteure", "active_actors": "aktive Akteure",
     "edges": "Verbindungen", "density": "Dichte", "reciprocity": "Gegenseitigkeit", "actor": "Akteur",
     "organisation": "Organisation", "category": "Kategorie", "degree": "Partner", "degree_centrality": "Zentralität",
@@ -172,8 +172,10 @@ def environment() -> Environment:
 
 
 def report_html(tables: Tables, lang: str, k: int, city: str, *, quotes: bool = True,
-                now: datetime | None = None) -> str:
-    """The whole report as one HTML page with its print CSS (pure: the tables in, text out)."""
+                now: datetime | None = None, selection: str | None = None) -> str:
+    """The whole report as one HTML page with its print CSS (pure: the tables in, text out).
+
+    ``selection`` says on the cover which of the dashboard's filters made these tables (None: all)."""
     from exports.tables.language import localised  # the tables' titles and descriptions in their language
 
     lang = header_language(lang)
@@ -182,7 +184,7 @@ def report_html(tables: Tables, lang: str, k: int, city: str, *, quotes: bool = 
     made = rt("made", lang, when=(now or tables.computed_at or datetime.now(timezone.utc)).strftime("%d/%m/%Y %H:%M"),
               answers=number(tables.counts.get("answers", 0)), runs=number(runs))
     context: dict[str, Any] = {
-        "lang": lang, "k": k, "city": city, "made": made, "quotes": quotes,
+        "lang": lang, "k": k, "city": city, "made": made, "quotes": quotes, "selection": selection,
         "figures": figures(tables, lang, k), "sections": sections(tables, lang, quotes=quotes),
     }
     return environment().get_template("report.html").render(context)
@@ -192,7 +194,8 @@ class ReportUnavailable(RuntimeError):
     """The PDF cannot be made on this machine (a system library is missing); the message says which."""
 
 
-def report_pdf(tables: Tables, lang: str, k: int, city: str, *, quotes: bool = True) -> bytes:
+def report_pdf(tables: Tables, lang: str, k: int, city: str, *, quotes: bool = True,
+               selection: str | None = None) -> bytes:
     """The report as PDF bytes (seconds of CPU: run it in a worker thread from the event loop)."""
     for name in ("weasyprint", "weasyprint.progress"):  # not its step-by-step progress in the service's log
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -202,5 +205,5 @@ def report_pdf(tables: Tables, lang: str, k: int, city: str, *, quotes: bool = T
         raise ReportUnavailable("the PDF needs the Pango library (Debian: apt-get install libpango-1.0-0 "
                                 f"libpangoft2-1.0-0): {exc}") from exc
 
-    html = report_html(tables, lang, k, city, quotes=quotes)
+    html = report_html(tables, lang, k, city, quotes=quotes, selection=selection)
     return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()  # type: ignore[no-any-return]
