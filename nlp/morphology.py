@@ -12,8 +12,9 @@ relational suffixes (``-ale``, ``-ico``, ``-ario``, ``-ivo``, ``-istico`` …).
 A candidate is kept only when it is a known Italian word (simplemma's
 dictionary) and is its own lemma, so no invented form is ever added; words
 that share a root but not a meaning (*porto* → *portale*, *tassa* →
-*tassativo*) are in :data:`FALSE_DERIVATIONS`. Derived forms count a little
-less than the term itself (see :mod:`nlp.salience`).
+*tassativo*) are in :data:`FALSE_DERIVATIONS`. Derived forms count as the term
+itself: weighing them 0.6–0.8 of it was measured flat on the development set
+(taxonomy 2026.4), so no weight of their own.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ turismo", "basta con il turismo", "non serve più turismo", "né turismo né
 musica", "senza capannoni" reject it. So two kinds of cue are handled:
 
 * **nominal cues** (niente, nulla, nessun*, basta, stop, no, senza, né, contro,
-  "mai più", "non più"): the first content word after the cue, skipping
+  "mai più", "non più"; *contro* only as a stance, see
+  :data:`STANCE_BEFORE_CONTRO`): the first content word after the cue, skipping
   articles and "con"/"a", and the next few tokens up to a clause boundary, are
   rejected. "niente *per* i giovani" is a lack, not a rejection: "per" and
   "di" stop the scope.
@@ -45,6 +46,15 @@ DESIRE_KEYS = frozenset(
         "necessario", "necessita", "utile", "priorita", "prioritario", "sopportare",
         "desiderare", "convenire", "andare bene",
     }
+)
+#: "contro" rejects only as a stance: at the start of a clause ("Contro la cultura della morte") or
+#: after these words ("siamo contro il nucleare"). After a noun or a verb it is the preposition
+#: "against" and names the problem fought or suffered: "lotta contro l'evasione", "combattere contro
+#: le mafie", "reati contro gli animali", "vaccinazione contro il Covid" are about that theme.
+STANCE_BEFORE_CONTRO = frozenset(
+    {"sono", "siamo", "sei", "siete", "essere", "stare", "sto", "stiamo", "schierato", "schierati", "schierata",
+     "schierate", "schierarsi", "schieriamo", "fermamente", "decisamente", "assolutamente", "totalmente",
+     "sempre", "io", "noi", "tutti", "no", "si", "anche", "ancora", "fortemente"}
 )
 #: Tokens skipped between a nominal cue and the rejected word.
 SKIPPABLE = frozenset(
@@ -143,6 +153,8 @@ def mark_negation(doc: Doc) -> None:
         if s == "non" and i > 0 and surfaces[i - 1] == "se":  # conditional: "se non si investe"
             i += 1
             continue
+        if s == "contro" and i > 0 and not boundary[i - 1] and surfaces[i - 1] not in STANCE_BEFORE_CONTRO:
+            nominal = False  # the preposition, not a stance (see STANCE_BEFORE_CONTRO)
         if nominal:
             _mark_nominal(ctx, i, start)
         elif s in VERBAL_CUES:

@@ -26,7 +26,7 @@ from pathlib import Path
 import spacy
 from spacy.lang.it.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.util import compile_infix_regex
+from spacy.util import compile_infix_regex, compile_suffix_regex
 
 from . import components  # noqa: F401  (registers the factories)
 from .text import strip_accents
@@ -41,6 +41,12 @@ META_KEY = "scenari_pipeline"
 _NOT_STOP = {"lavoro", "nuovo", "nuova", "nuovi", "nuove", "grande", "giovani"}
 #: Punctuation that phone users glue between words ("niente;basta").
 _EXTRA_INFIX = r"(?<=[A-Za-zÀ-ÿ])[;!?:](?=[A-Za-zÀ-ÿ])"
+#: A hyphen before a capital splits too ("Bossi-Fini", "Wi-Fi", "Stato-Regioni"): spaCy's own rule splits
+#: only before a lower-case letter, so capitalised compounds stayed one token and never met the
+#: taxonomy's hyphenated terms, which are compiled lower-case and therefore split.
+_CAPITAL_HYPHEN_INFIX = r"(?<=[A-Za-zÀ-ÿ])-(?=[A-ZÀ-Þ])"
+#: A "+" closing a word is a sign of its own ("LGBT+", "LGBTQIA+"), so the word meets its term.
+_PLUS_SUFFIX = r"(?<=[A-Za-z])\+"
 
 
 class PipelineError(RuntimeError):
@@ -90,8 +96,10 @@ def add_scenari_components(nlp: Language, *, overwrite_lemma: bool, strategy: st
 def build_offline_pipeline(strategy: str = "simplemma") -> Language:
     """``spacy.blank("it")`` + Scenari components; no download, no model."""
     nlp = spacy.blank("it")
-    infixes = [*nlp.Defaults.infixes, _EXTRA_INFIX]
+    infixes = [*nlp.Defaults.infixes, _EXTRA_INFIX, _CAPITAL_HYPHEN_INFIX]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    suffixes = [*nlp.Defaults.suffixes, _PLUS_SUFFIX]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     add_scenari_components(nlp, overwrite_lemma=True, strategy=strategy)
     nlp.meta[META_KEY] = f"offline:blank-it+{strategy}"
     return nlp

@@ -45,6 +45,8 @@ from .text import match_key
 
 #: Words every message of this project contains; useless as keywords.
 DOMAIN_STOP = frozenset({"cremona", "cremonese", "citta", "cosa", "secondo", "parte", "modo", "volta"})
+#: Conjunctions that coordinate two adjectives of one noun (see ``ThemeTagger._head_before``).
+_COORDINATION = frozenset({"e", "ed"})
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,13 @@ class ThemeTagger:
             norm_hashes = [row[0] for row in columns]
             norms: list[str] | None = None
             sharing = Counter((start, end) for start, end, _, _ in matches)
-            # themes of the matches ending at each token: the head nouns a following adjective may modify
+            # themes of the matches ending at each token: the head nouns a following adjective may modify.
+            # A weak generic adjective is no head: in "figure professionali turistiche" both adjectives
+            # qualify the unmatched noun, so neither is the other's modifier ("settore turistico" keeps its head).
             heads: dict[int, set[str]] = {}
-            for start, end, theme_id, _ in matches:
+            for start, end, theme_id, kind in matches:
+                if kind == "weak" and end == start + 1 and self._adjective(strings, columns[start][1]):
+                    continue
                 heads.setdefault(end, set()).add(theme_id)
             votes = []
             for start, end, theme_id, kind in matches:
@@ -211,8 +217,9 @@ class ThemeTagger:
                     if theme_id is None:
                         continue
                 weight = KIND_WEIGHT[kind] / sharing[(start, end)] * position_weight(start)
-                if end == start + 1 and kind != "weak" and start in heads and not heads[start] <= {theme_id}:
-                    if self._adjective(strings, columns[start][1]):
+                if end == start + 1 and kind != "weak":
+                    head = self._head_before(strings, columns, heads, start)
+                    if head and not head <= {theme_id} and self._adjective(strings, columns[start][1]):
                         weight *= MODIFIER_WEIGHT  # "settore turistico": about the sector
                 votes.append((theme_id, key, start, end, weight, kind != "weak"))
             subjects = {theme_id for theme_id, key, _, _, _, strong in votes if strong and key not in MEANS}
@@ -225,6 +232,16 @@ class ThemeTagger:
         if self.use_vectors:
             self._add_similarity(doc, evidence)
         return evidence, rejected
+
+    def _head_before(self, strings, columns: list[list[int]], heads: dict[int, set[str]], start: int) -> set[str] | None:
+        """Themes of the matched noun a word at ``start`` would qualify: the match ending right before it,
+        or, across a coordination, the head of the adjective before "e"/"ed" ("patrimonio economico *e
+        culturale*", "settore turistico *e alberghiero*": the second adjective qualifies the same noun)."""
+        head = heads.get(start)
+        if head is None and start >= 2 and strings[columns[start - 1][1]].lower() in _COORDINATION:
+            if self._adjective(strings, columns[start - 2][1]):
+                head = heads.get(start - 2)
+        return head
 
     def _adjective(self, strings, orth: int) -> bool:
         """True when the word written ``orth`` has an adjective's form (cached per form)."""

@@ -43,6 +43,10 @@ def ids(tagger, text):
         ("Più presidi medici e sanitari nei quartieri", "benessere_sport", "talenti_formazione"),
         ("I fondi di Roma Capitale per le periferie", "coesione_sociale", "attrattivita"),
         ("Accordi di natura economica con i paesi vicini", None, "ambiente"),
+        # taxonomy 2026.4
+        ("Tutela di marchi e brevetti contro la contraffazione", "made_in_cremona", "innovazione"),
+        ("Riscattare gli anni di laurea ai fini della pensione", "coesione_sociale", "talenti_formazione"),
+        ("Aiuti contro il caro bollette per famiglie e imprese", "ambiente", "coesione_sociale"),
     ],
 )
 def test_a_term_counts_for_the_theme_its_neighbours_say(tagger, text, present, absent):
@@ -138,6 +142,13 @@ def test_an_adjective_after_another_themes_noun_is_a_modifier(tagger):
     assert "turismo_cultura" not in ids(tagger, "Più posti di lavoro nelle aziende del comparto turistico della provincia")
     assert "turismo_cultura" in ids(tagger, "Più posti di lavoro nelle aziende e nel turismo della provincia")
     assert "turismo_cultura" in ids(tagger, "offerta turistica")
+
+
+def test_a_second_coordinated_adjective_qualifies_the_same_noun(tagger):
+    """'il settore industriale e turistico' is a business sector; a weak generic adjective is no head."""
+    assert "turismo_cultura" not in ids(tagger, "Rilanciare il settore industriale e turistico della provincia")
+    assert "turismo_cultura" in ids(tagger, "Rilanciare l'industria e il turismo della provincia")
+    assert "turismo_cultura" in ids(tagger, "Servono figure professionali turistiche qualificate")
 
 
 def test_looks_adjective_tells_modifiers_from_nouns():
