@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -86,3 +87,21 @@ async def spawn_bot(api: FakeBotAPI, database_url: str) -> asyncio.subprocess.Pr
             raise RuntimeError((await process.stderr.read()).decode())  # type: ignore[union-attr]
         await asyncio.sleep(0.05)
     raise TimeoutError("the bot process did not start polling")
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM, as an operator stops the service, and wait for the process to end."""
+    process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(process.wait(), 10)
+
+
+async def assert_three_first_answers_stored_once(database_url: str, user_id: int) -> None:
+    """Sector A, 10–49 employees, Castelleone: each stored once (the kill tests' walk)."""
+    db = Database(database_url)
+    try:
+        assert await stored_answers(db, user_id) == {
+            "ateco_section": "A", "employees": "small", "municipality": "castelleone",
+        }
+        assert len(await answer_rows(db, user_id)) == 3
+    finally:
+        await db.dispose()

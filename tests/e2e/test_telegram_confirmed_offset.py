@@ -7,13 +7,11 @@ answer would be gone for good (bot.telegram.confirmations).
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import sqlite3
 from pathlib import Path
 
-from storage import Database
-from tests.e2e.helpers import answer_rows, spawn_bot, start_survey, stored_answers
+from tests.e2e.helpers import assert_three_first_answers_stored_once, spawn_bot, start_survey, stop_bot
 from tests.support.fake_bot_api import FakeBotAPI
 from tests.support.polling import until
 
@@ -55,13 +53,5 @@ async def test_answer_in_flight_when_the_process_is_killed_is_redelivered_and_st
         await user.press("Castelleone")
         await user.wait_text("introdotto innovazioni")
     finally:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 10)
-    db = Database(url)
-    try:
-        assert await stored_answers(db, 3010) == {
-            "ateco_section": "A", "employees": "small", "municipality": "castelleone",
-        }
-        assert len(await answer_rows(db, 3010)) == 3
-    finally:
-        await db.dispose()
+        await stop_bot(process)
+    await assert_three_first_answers_stored_once(url, 3010)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from pathlib import Path
 
@@ -11,7 +10,10 @@ from aiogram import Dispatcher
 from bot.settings import Settings
 from bot.telegram.app import build_dispatcher
 from storage import Database
-from tests.e2e.helpers import answer_rows, answer_until_free_text, spawn_bot, start_survey, stored_answers
+from tests.e2e.helpers import (
+    answer_rows, answer_until_free_text, assert_three_first_answers_stored_once, spawn_bot, start_survey, stop_bot,
+    stored_answers,
+)
 from tests.support.fake_bot_api import FakeBotAPI
 
 
@@ -96,13 +98,5 @@ async def test_killed_process_resumes_exactly_where_the_stored_answers_left(api:
         await user.press("Castelleone")
         await user.wait_text("introdotto innovazioni")
     finally:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 10)
-    db = Database(url)
-    try:
-        assert await stored_answers(db, 3004) == {
-            "ateco_section": "A", "employees": "small", "municipality": "castelleone",
-        }
-        assert len(await answer_rows(db, 3004)) == 3
-    finally:
-        await db.dispose()
+        await stop_bot(process)
+    await assert_three_first_answers_stored_once(url, 3004)
