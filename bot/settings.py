@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     whatsapp_template_reminder: str | None = Field(None, alias="SCENARI_WHATSAPP_TEMPLATE_REMINDER", pattern=r"^[a-z0-9_]{1,512}$")
     whatsapp_template_newsletter: str | None = Field(None, alias="SCENARI_WHATSAPP_TEMPLATE_NEWSLETTER", pattern=r"^[a-z0-9_]{1,512}$")
     whatsapp_template_feedback: str | None = Field(None, alias="SCENARI_WHATSAPP_TEMPLATE_FEEDBACK", pattern=r"^[a-z0-9_]{1,512}$")
+    # a template whose header is a DOCUMENT: a broadcast's file outside the window (unset: the text template, no file)
+    whatsapp_template_document: str | None = Field(None, alias="SCENARI_WHATSAPP_TEMPLATE_DOCUMENT", pattern=r"^[a-z0-9_]{1,512}$")
     # how long a message claimed by a process stays its own: a killed process's messages wait this long
     # before another takes them (those it had in flight are then held as uncertain, never sent twice)
     whatsapp_lease_seconds: float = Field(60.0, alias="SCENARI_WHATSAPP_LEASE_SECONDS", ge=2, le=3600)

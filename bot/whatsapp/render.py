@@ -129,10 +129,18 @@ def outbox_payload(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_media(body: dict[str, Any], media_id: str) -> dict[str, Any]:
-    """``body`` (a document message or reply buttons under a document header) naming the uploaded ``media_id``."""
+    """``body`` (a document message, reply buttons or a template under a document header) naming the uploaded ``media_id``."""
     body = dict(body)
     if body.get("type") == "document":
         body["document"] = {**body["document"], "id": media_id}
+    elif body.get("type") == "template":  # a template's document header
+        template = dict(body["template"])
+        template["components"] = [
+            {**c, "parameters": [{"type": "document", "document": {**p["document"], "id": media_id}}
+                                 if p.get("type") == "document" else p for p in c["parameters"]]}
+            if c.get("type") == "header" else c
+            for c in template["components"]]
+        body["template"] = template
     else:
         interactive = dict(body["interactive"])
         interactive["header"] = {"type": "document", "document": {**interactive["header"]["document"], "id": media_id}}

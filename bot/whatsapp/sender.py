@@ -31,8 +31,9 @@ another process or a restart uploads it once more, harmlessly. The text is the c
 or with reply buttons the body under a document header. The upload happens before the row is
 marked ``inflight``: it shows nothing to anyone, so any failure of it is retried (a refusal is a
 failure of the row, recorded once per broadcast), and exactly-once stays the message call's.
-Outside the window a broadcast goes as its text template, without the file (a template with a
-document header would be another template to name).
+Outside the window a broadcast with a file goes as ``SCENARI_WHATSAPP_TEMPLATE_DOCUMENT``, an
+approved template whose header is a document (uploaded like any other) and whose one body
+parameter is the text; without that template it goes as its text template, without the file.
 
 Reminders of idle runs are enqueued here too (:func:`enqueue_reminders`), once per run and delay
 (SCENARI_REMINDER_DELAYS), keyed ``wa:reminder:<run>:<n>``.
@@ -89,11 +90,19 @@ def template_name(settings: Settings, kind: str) -> str | None:
             "feedback": settings.whatsapp_template_feedback}.get(TEMPLATE_OF.get(kind, kind))
 
 
-def template_body(to: str, name: str, lang: str, params: list[str]) -> dict[str, Any]:
-    """A template message: its name, language and the body's parameters ({{1}}, {{2}} …)."""
+def template_body(to: str, name: str, lang: str, params: list[str], document: str | None = None) -> dict[str, Any]:
+    """A template message: its name, language and the body's parameters ({{1}}, {{2}} …).
+
+    With ``document`` (a file name) the template's header is that document, its media id filled
+    in once uploaded (:func:`bot.whatsapp.render.with_media`)."""
     template: dict[str, Any] = {"name": name, "language": {"code": lang}}
+    components: list[dict[str, Any]] = []
+    if document is not None:
+        components.append({"type": "header", "parameters": [{"type": "document", "document": {"filename": document}}]})
     if params:
-        template["components"] = [{"type": "body", "parameters": [{"type": "text", "text": p[:1024]} for p in params]}]
+        components.append({"type": "body", "parameters": [{"type": "text", "text": p[:1024]} for p in params]})
+    if components:
+        template["components"] = components
     return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template", "template": template}
 
 
@@ -214,6 +223,10 @@ class WhatsAppSender:
                         upload = document
                     else:
                         body = render.buttons(to, text, choices)[0] if fits else render.text_bodies(to, text)[0]
+                elif document is not None and self.settings.whatsapp_template_document:  # the file as its header
+                    body = template_body(to, self.settings.whatsapp_template_document, row.language, params,
+                                         document=document.filename)
+                    upload = document
                 else:
                     name = template_name(self.settings, row.kind)
                     if not name:

@@ -90,6 +90,11 @@ def check_message(body: Any) -> str:
         if not isinstance(template.get("components", []), list):
             raise Refused(400, 100, "template.components must be a list")
         for component in template.get("components", []):
+            if (component or {}).get("type") == "header":  # a document header: an uploaded file, as a message's
+                for parameter in component.get("parameters", []):
+                    if (parameter or {}).get("type") == "document":
+                        _check_document(parameter.get("document"))
+                continue
             for parameter in (component or {}).get("parameters", []):
                 text = str((parameter or {}).get("text", ""))
                 _limit(text, 1024, "template parameter")
@@ -110,6 +115,16 @@ def _check_document(document: Any) -> None:
         _limit(document["caption"], 1024, "document.caption")
     if "filename" in document:
         _limit(document["filename"], 240, "document.filename")
+
+
+def _template_document(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The document of a template's header, if it has one."""
+    for component in (body.get("template") or {}).get("components") or []:
+        if (component or {}).get("type") == "header":
+            for parameter in component.get("parameters") or []:
+                if (parameter or {}).get("type") == "document":
+                    return dict(parameter.get("document") or {})
+    return None
 
 
 def _check_interactive(interactive: Any) -> None:
@@ -201,9 +216,11 @@ class Sent:
 
     @property
     def document(self) -> dict[str, Any] | None:
-        """The document's part of the message (a document message's, or a reply-buttons message's header)."""
+        """The document's part of the message (a document message's, or a reply-buttons message's or a template's header)."""
         if self.type == "document":
             return dict(self.body["document"])
+        if self.type == "template":
+            return _template_document(self.body)
         header = (self.body.get("interactive") or {}).get("header") or {}
         return dict(header["document"]) if header.get("type") == "document" else None
 
@@ -376,8 +393,11 @@ class CloudAPI:
 
     def _media_of(self, body: dict[str, Any]) -> Media | None:
         """The uploaded file a message names (None: no document); an id never uploaded here is refused."""
-        document = body.get("document") if body.get("type") == "document" else \
-            ((body.get("interactive") or {}).get("header") or {}).get("document")
+        if body.get("type") == "template":
+            document = _template_document(body)
+        else:
+            document = body.get("document") if body.get("type") == "document" else \
+                ((body.get("interactive") or {}).get("header") or {}).get("document")
         if not isinstance(document, dict) or not document.get("id"):
             return None
         media = self.media.get(str(document["id"]))

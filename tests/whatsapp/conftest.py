@@ -29,6 +29,7 @@ def whatsapp_env(api: emulator.CloudAPI) -> dict[str, str]:
         "SCENARI_WHATSAPP_API_URL": api.base_url, "SCENARI_WHATSAPP_API_VERSION": api.version,
         "SCENARI_WHATSAPP_TEMPLATE_REMINDER": "promemoria_questionario",
         "SCENARI_WHATSAPP_TEMPLATE_NEWSLETTER": "notizie_del_piano", "SCENARI_WHATSAPP_TEMPLATE_FEEDBACK": "risultati_del_piano",
+        "SCENARI_WHATSAPP_TEMPLATE_DOCUMENT": "notizie_con_allegato",
         "SCENARI_QUIET_HOURS": "none",  # a reminder due at any hour of the (shifted) clock goes out at once
     }
 

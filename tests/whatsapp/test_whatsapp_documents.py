@@ -6,6 +6,7 @@ opens the file the person would open."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -130,6 +131,33 @@ async def test_a_newsletter_with_a_document_reaches_two_subscribers_uploaded_onc
     assert second.filename == "programma-laboratorio.pdf" and second.media is not None
     await subscribers[0].wait_text("Un nuovo questionario")
     assert len(cloud.uploads) == 2
+    assert cloud.refused == []
+
+
+async def test_a_newsletter_file_outside_the_window_goes_as_the_document_template(
+    cloud: emulator.CloudAPI, service: Service, db: Database, tmp_path: Path
+) -> None:
+    """A subscriber who last wrote two days ago still gets the newsletter's file: in the template's header."""
+    user = cloud.user("393330000056")
+    await consent(user, "visione", "quanti anni hai")
+    await user.send_text("iscriviti")
+    await user.wait_text("Iscrizione registrata")
+    cloud.advance(hours=49)  # the 24-hour window closed: only templates go out
+    service.offset += timedelta(hours=49)
+    programme = tmp_path / "programma-laboratorio.pdf"
+    programme.write_bytes(b"%PDF-1.4\n% il programma del laboratorio\n%%EOF\n")
+    async with db.transaction() as session:
+        await outbox.create_broadcast(
+            session, segment={}, text_it="**Laboratorio aperto** giovedì: il programma è nel file.",
+            document_path=str(programme), status="scheduled", scheduled_at=service.clock())
+    service.channel.sender.wake()
+    news = await user.wait_for(lambda m: m.type == "template" and m.document is not None, timeout=90)
+    template = news.body["template"]
+    assert template["name"] == "notizie_con_allegato" and template["language"]["code"] == "it"
+    body = next(c for c in template["components"] if c["type"] == "body")
+    assert body["parameters"][0]["text"] == "*Laboratorio aperto* giovedì: il programma è nel file."
+    assert news.filename == "programma-laboratorio.pdf"
+    assert news.media is not None and news.media.content == programme.read_bytes()
     assert cloud.refused == []
 
 
