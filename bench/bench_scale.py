@@ -117,6 +117,13 @@ def _child(*args: str, root: Path = ROOT) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _baseline_mode(root: Path) -> str:
+    """The name the earlier version's bench gives its project path: "project" since it had a
+    ceiling, "after" before (any other name would time the ORM path instead)."""
+    source = (root.resolve() / "bench" / "bench_scale.py").read_text(encoding="utf-8")
+    return "project" if 'mode in ("project", "core")' in source else "after"
+
+
 def _label(size: int) -> str:
     return f"{size // 1_000_000}m" if size % 1_000_000 == 0 else f"{size // 1000}k" if size % 1000 == 0 else str(size)
 
@@ -158,9 +165,9 @@ def main() -> int:
                 print(f"filled {path.name}: {filled['counts'].get('answers', 0)} answers in {filled['seconds']:.1f} s",
                       flush=True)
             runs = {mode: _child("--measure", url, mode, str(where / f"out-{size}-{mode}.xlsx")) for mode in modes}
-            if args.baseline:  # the earlier version's own measure ("after" was its project path)
-                runs["baseline"] = _child("--measure", url, "after", str(where / f"out-{size}-baseline.xlsx"),
-                                          root=args.baseline.resolve())
+            if args.baseline:  # the earlier version's own measure of its project path ("after" in the oldest)
+                runs["baseline"] = _child("--measure", url, _baseline_mode(args.baseline),
+                                          str(where / f"out-{size}-baseline.xlsx"), root=args.baseline.resolve())
             runs["ceiling"] = _child("--ceiling", url, str(runs["project"]["cells"]), str(where / f"ceiling-{size}.xlsx"))
             results.append((size, runs))
             for mode, r in runs.items():

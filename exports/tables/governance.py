@@ -201,7 +201,8 @@ def _ties(p: Prepared, runs: pd.DataFrame, known: set[str]) -> dict[str, set[tup
         return out
     named = explode_list(answers)
     source = named["run_id"].map(runs.set_index("run_id")["code"])
-    for key, a, b in zip(named["question_key"], source, named["value"].astype(str)):
+    # plain lists: iterating pandas' Arrow-backed strings costs ~1 µs a value (0.3 s at 1M answers)
+    for key, a, b in zip(named["question_key"].tolist(), source.tolist(), named["value"].astype(str).tolist()):
         if isinstance(a, str) and b in known and a != b:
             out[kinds[key]].add((a, b))
     return out
