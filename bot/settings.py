@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, alias="SCENARI_PORT", ge=1, le=65535)
     secret_key: str | None = Field(None, alias="SCENARI_SECRET_KEY", repr=False)
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    # long polling: how long an update's replies may take before Telegram is told to forget it anyway
+    # (bot.telegram.confirmations): a crash before then gets the update again and shows the open question
+    telegram_reply_wait: float = Field(2.0, alias="SCENARI_TELEGRAM_REPLY_WAIT", ge=0, le=120)
     # the communication plan (bot.service.communication, bot.telegram.sender): the sender's global pace (messages
     # per second, 0 = no limit) and the spacing between two messages to one chat; reminders of
     # stopped runs (delays after the last answer, e.g. "24h,96h"; at most that many, or

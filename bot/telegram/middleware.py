@@ -8,6 +8,7 @@ Telegram's offset was confirmed, a second instance) finds its claim and stores n
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from storage.group_commit import GroupCommitter
 from storage.prefetch import prefetch
 
 from bot.service.conversation import Conversation
+from bot.service.reply import Reply
 from ..settings import Settings
 from .confirmations import ConfirmAfterCommit, confirmations_of
 from .fastpath import DirectRoute
@@ -44,6 +46,22 @@ async def prefetch_updates(session: AsyncSession, keys: Sequence[tuple[str | Non
     await prefetch(session, CHANNEL, [user for user, _ in keys if user], [update_id for _, update_id in keys])
 
 
+class RecentIds:
+    """The last ``capacity`` update ids seen, in insertion order (a bounded set)."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._ids: OrderedDict[int, None] = OrderedDict()
+        self._capacity = capacity
+
+    def add(self, update_id: int) -> None:
+        self._ids[update_id] = None
+        if len(self._ids) > self._capacity:
+            self._ids.popitem(last=False)
+
+    def __contains__(self, update_id: object) -> bool:
+        return update_id in self._ids
+
+
 class UpdateUnitOfWork(BaseMiddleware):
     def __init__(
         self, committer: GroupCommitter, conversation: Conversation, settings: Settings, tracker: PromptTracker
@@ -56,6 +74,8 @@ class UpdateUnitOfWork(BaseMiddleware):
         self.languages = tuple(settings.plan.languages)
         #: set once the routers are included (:func:`bot.telegram.app.build_dispatcher`)
         self.route: DirectRoute | None = None
+        #: updates whose replies this process sent: a redelivery of one of them is ignored
+        self.replied = RecentIds()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -83,7 +103,7 @@ class UpdateUnitOfWork(BaseMiddleware):
         async def unit(session: AsyncSession) -> tuple[bool, Any]:
             outbox.calls.clear()  # a unit may run again after its batch was rolled back
             if not await repository.claim_update(session, CHANNEL, event.update_id):
-                return False, None
+                return False, await self._open_question(session, event, user)
             if user is not None:
                 data["respondent"] = await self.conversation.lookup(
                     session, CHANNEL, str(user.id), user_language(user, self.settings.lang, self.languages)
@@ -98,13 +118,34 @@ class UpdateUnitOfWork(BaseMiddleware):
                 return True, await handler(event, data)
 
         fresh, result = await self.committer.run(unit, key=(str(user.id) if user else None, event.update_id))
-        if confirmations is not None:  # committed: Telegram may forget it now, before the replies go
-            confirmations.settle(event.update_id)
+        if confirmations is not None:  # committed: Telegram may forget it once its replies are sent
+            confirmations.settle_later(event.update_id)
         if not fresh:  # (the type only read here: aiogram's event_type hashes the whole update)
-            log.info("duplicate update ignored", extra={"fields": {"update_id": event.update_id, "type": event.event_type}})
+            chat_id = chat_of(event)
+            if result is None or chat_id is None:
+                log.info("duplicate update ignored", extra={"fields": {"update_id": event.update_id, "type": event.event_type}})
+                return None
+            log.info("redelivered update: the open question shown again", extra={"fields": {"update_id": event.update_id}})
+            outbox.show(chat_id, result)
+        if await outbox.flush(bot):
+            self.replied.add(event.update_id)
+        return result if fresh else None
+
+    async def _open_question(self, session: AsyncSession, event: Update, user: User | None) -> Reply | None:
+        """For a redelivered update whose replies this process did not send: the open question again.
+
+        Its answer is stored (the mark says so), but the process that stored it may have died before
+        its replies went (bot.telegram.confirmations): the person would wait for a question that
+        never comes. None — nothing to show — when this process sent them, or with no open run.
+        """
+        if user is None or event.update_id in self.replied:
             return None
-        await outbox.flush(bot)
-        return result
+        respondent = await self.conversation.lookup(
+            session, CHANNEL, str(user.id), user_language(user, self.settings.lang, self.languages))
+        if respondent.id is None or await repository.open_run(session, respondent.id) is None:
+            return None
+        with i18n.speaking(await self.conversation.register_for(session, respondent)):
+            return await self.conversation.current_prompt(session, respondent)
 
     @staticmethod
     async def _refuse_control_characters(bot: Bot, event: Update, lang: str) -> None:

@@ -113,8 +113,9 @@ class Outbox:
                 markup = keyboard(message, reply.lang, reply.run_id, reply.questionnaire_id)
                 self.call(EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=markup))
 
-    async def flush(self, bot: Bot) -> None:
-        """Make the calls in order; one failing call is logged and does not stop the rest."""
+    async def flush(self, bot: Bot) -> bool:
+        """Make the calls in order; one failing call is logged and does not stop the rest. True if none failed."""
+        delivered = True
         for item in self.calls:
             try:
                 if isinstance(item, _Call):
@@ -124,5 +125,7 @@ class Outbox:
                 else:
                     await item(bot)
             except Exception:
+                delivered = False
                 log.exception("bot api call failed", extra={"fields": {"method": getattr(getattr(item, "method", None), "__api_method__", "job")}})
         self.calls.clear()
+        return delivered

@@ -68,13 +68,16 @@ async def answer_rows(db: Database, user_id: int) -> list[tuple[str, object, boo
         return [tuple(row) for row in rows.all()]  # type: ignore[misc]
 
 
-async def spawn_bot(api: FakeBotAPI, database_url: str) -> asyncio.subprocess.Process:
-    """``scenari bot`` in a process of its own, long polling the fake server; returns once it polls."""
+async def spawn_bot(api: FakeBotAPI, database_url: str, **settings: str) -> asyncio.subprocess.Process:
+    """``scenari bot`` in a process of its own, long polling the fake server; returns once it polls.
+
+    ``settings``: more environment (``SCENARI_TELEGRAM_REPLY_WAIT="60"``)."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
         "TELEGRAM_API_BASE": api.base_url,
         "SCENARI_DATABASE_URL": database_url,
+        **settings,
     }
     calls = api.count("getUpdates")
     process = await asyncio.create_subprocess_exec(
@@ -90,9 +93,12 @@ async def spawn_bot(api: FakeBotAPI, database_url: str) -> asyncio.subprocess.Pr
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> None:
-    """SIGTERM, as an operator stops the service, and wait for the process to end."""
+    """SIGTERM, as an operator stops the service, and wait for the process to end.
+
+    Generous: a process stopped right after its start finishes its start-up jobs (tables, the
+    nightly package) first, which on a busy machine takes a while."""
     process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(process.wait(), 10)
+    await asyncio.wait_for(process.wait(), 90)
 
 
 async def assert_three_first_answers_stored_once(database_url: str, user_id: int) -> None:

@@ -1,18 +1,21 @@
-"""Long polling: a process killed while an answer is on its way to the database loses nothing.
+"""Long polling: a process killed while an answer, or its reply, is on its way loses nothing.
 
 Telegram forgets an update once the bot's next ``getUpdates`` carries an offset past it. The bot
-must not ask for the next batch that way before the answer is committed: killed in between, the
-answer would be gone for good (bot.telegram.confirmations).
+must not ask for the next batch that way before the answer is committed and its reply sent:
+killed in between, the answer would be gone for good, or the person would wait for a next
+question that never comes (bot.telegram.confirmations).
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.helpers import assert_three_first_answers_stored_once, spawn_bot, start_survey, stop_bot
-from tests.support.fake_bot_api import FakeBotAPI
+from tests.support.fake_bot_api import BotAPIError, FakeBotAPI
 from tests.support.polling import until
 
 
@@ -55,3 +58,44 @@ async def test_answer_in_flight_when_the_process_is_killed_is_redelivered_and_st
     finally:
         await stop_bot(process)
     await assert_three_first_answers_stored_once(url, 3010)
+
+
+async def test_a_process_killed_before_its_reply_shows_the_open_question_after_the_restart(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'reply_lost.db'}"
+    user = api.user(user_id=3011)
+    process = await spawn_bot(api, url, SCENARI_TELEGRAM_REPLY_WAIT="60")
+    reached, released = asyncio.Event(), asyncio.Event()
+
+    async def never_delivered(params: dict[str, Any], files: dict[str, Any]) -> Any:
+        reached.set()  # the answer is stored: replies go only after the commit
+        await released.wait()
+        raise BotAPIError(502, "Bad Gateway")
+
+    try:
+        await start_survey(user)
+        await user.press("Agricoltura e allevamento")
+        await user.wait_text("Quanti addetti")
+        before = max(u["update_id"] for u in api.delivered_updates)
+        api.register_method("sendMessage", never_delivered)  # the next question will not reach the person
+        await user.press("10–49")
+        await asyncio.wait_for(reached.wait(), 60)
+        pressed = max(u["update_id"] for u in api.delivered_updates)
+        assert pressed > before
+        assert api.confirmed_offset <= pressed  # its reply is not out: Telegram still holds the update
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        api.restore_method("sendMessage")
+        released.set()
+    assert not any("In quale comune" in (m.text or "") for m in user.messages)
+    process = await spawn_bot(api, url)
+    try:  # the update comes again: its answer is stored already, so the person is shown the open question
+        await user.wait_text("In quale comune")
+        await user.press("Castelleone")
+        await user.wait_text("introdotto innovazioni")
+    finally:
+        await stop_bot(process)
+    assert sum("In quale comune" in (m.text or "") for m in user.messages) == 1
+    await assert_three_first_answers_stored_once(url, 3011)

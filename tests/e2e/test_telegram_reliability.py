@@ -51,6 +51,9 @@ async def test_restart_before_offset_confirmed_redelivers_without_doubles(
         await user.wait_text("introdotto innovazioni")
     assert await stored_answers(db, 3002) == {"ateco_section": "G", "employees": "micro", "municipality": "soresina"}
     assert len(await answer_rows(db, 3002)) == 3
+    # the new process cannot know whether the redelivered press's reply went out: rather than leave
+    # the person without a question, it shows the open one again (bot.telegram.confirmations)
+    assert sum("In quale comune" in (m.text or "") for m in user.messages) == 2
 
 
 async def test_flood_control_is_retried_and_a_spoilt_answer_never_doubles_a_question(

@@ -389,3 +389,7 @@ class FakeBotAPI(UpdateQueue, Transport, BotMethods):
         Raise :class:`BotAPIError` from the handler to return an error.
         """
         self._custom[name.lower()] = handler
+
+    def restore_method(self, name: str) -> None:
+        """Undo :meth:`register_method`: the method behaves as Telegram's again."""
+        self._custom.pop(name.lower(), None)
