@@ -49,7 +49,8 @@ def build_bot(settings: Settings, *, retry: bool = True) -> Bot:
         session = PollingSession()
     if retry:
         session.middleware(RetryMiddleware())
-    ConfirmAfterCommit().install(session)  # long polling confirms an update once its answer is committed
+    # long polling confirms an update once its answer is committed and its replies sent
+    ConfirmAfterCommit(reply_wait=settings.telegram_reply_wait).install(session)
     return Bot(settings.telegram_bot_token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
 
 
@@ -59,7 +60,9 @@ def build_dispatcher(
     catalog = catalog or QuestionnaireCatalog.load(settings.plan)
     conversation = conversation_from_settings(settings, catalog)
     committer = GroupCommitter(db, max_batch=max_batch, prefetch=prefetch_updates)
-    dispatcher = Dispatcher(db=db, committer=committer, settings=settings)
+    # disable_fsm: no handler keeps aiogram FSM state (a run's state is in the database, read by the
+    # unit of work), and its middleware built a storage key and an FSMContext for every update
+    dispatcher = Dispatcher(db=db, committer=committer, settings=settings, disable_fsm=True)
     unit_of_work = UpdateUnitOfWork(committer, conversation, settings, PromptTracker())
     dispatcher.update.outer_middleware(unit_of_work)  # the last one: the direct route stands in for what follows it
     dispatcher.include_routers(*all_routers())

@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from aiogram.enums import ParseMode
+from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
 from aiogram.methods import SendDocument, SendMessage
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -70,7 +71,7 @@ def keyboard(
     buttons = [
         InlineKeyboardButton(
             text=_mark(option.rank, option.selected) + option.label,
-            callback_data=AnswerButton(run=run_id, key=key, value=option.value).pack(),
+            callback_data=packed(AnswerButton, run_id, key, option.value),
         )
         for option in message.options
     ]
@@ -82,15 +83,32 @@ def keyboard(
     else:
         rows.extend([button] for button in buttons)
     if message.multiple:
-        rows.append([InlineKeyboardButton(text=translate("done", lang), callback_data=NavButton(run=run_id, key=key, action="done").pack())])
+        rows.append([InlineKeyboardButton(text=translate("done", lang), callback_data=packed(NavButton, run_id, key, "done"))])
     navigation = []
     if message.can_go_back:
-        navigation.append(InlineKeyboardButton(text=translate("back", lang), callback_data=NavButton(run=run_id, key=key, action="back").pack()))
+        navigation.append(InlineKeyboardButton(text=translate("back", lang), callback_data=packed(NavButton, run_id, key, "back")))
     if message.can_skip:
-        navigation.append(InlineKeyboardButton(text=translate("skip", lang), callback_data=NavButton(run=run_id, key=key, action="skip").pack()))
+        navigation.append(InlineKeyboardButton(text=translate("skip", lang), callback_data=packed(NavButton, run_id, key, "skip")))
     if navigation:
         rows.append(navigation)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def packed(button: type[CallbackData], *values: str) -> str:
+    """``button(**fields).pack()`` for a button whose fields are all strings, given in their order.
+
+    The same text aiogram makes (prefix and values joined by the separator), with its checks (no
+    separator inside a value, at most 64 bytes), without building and dumping a pydantic model:
+    a question's keyboard packs two or three of these per answer, a fifth of its cost.
+    """
+    separator = button.__separator__
+    for value in values:
+        if separator in value:
+            raise ValueError(f"Separator symbol {separator!r} can not be used in value {value!r}")
+    data = separator.join((button.__prefix__, *values))
+    if len(data.encode()) > MAX_CALLBACK_LENGTH:
+        raise ValueError(f"Resulted callback data is too long! len({data!r}.encode()) > {MAX_CALLBACK_LENGTH}")
+    return data
 
 
 def _mark(rank: int | None, selected: bool) -> str:
