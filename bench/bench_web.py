@@ -13,7 +13,8 @@ response is the answer's fragment — the bubbles it adds and the next question'
 same run under the same load: a minimal FastAPI app on the same uvicorn settings and SQLite pragmas,
 one INSERT per answer, group commit (:func:`ceiling_app`). Printed: answers/s flat out (both ways),
 p50/p99 of an answer at a paced 200 answers/s (fetch), then the Telegram path's answers/s
-(bench/bench_bot.py's driver, in process) as a baseline. Ends with ``RESULT`` lines carrying
+(bench/bench_bot.py's driver, in process) as a baseline, and each server's CPU time per answer
+(from /proc: on a shared machine steadier than answers/s). Ends with ``RESULT`` lines carrying
 ``ceiling=`` and ``ratio=``. With
 ``--database-url`` (a PostgreSQL server) the service is measured on PostgreSQL too, in a database of
 its own (dropped after), and printed beside SQLite (RESULT names ending ``_pg``). Run:
@@ -397,18 +398,48 @@ def settle(pid: int, quiet: float = 0.1, window: float = 0.5, limit: float = 30.
     return time.monotonic() - started
 
 
-def load(url: str, args: argparse.Namespace, mode: str = "fetch", paced: bool = True) -> dict[str, Any]:
-    """The load generator, in a process of its own, against the server at ``url``."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process ``pid`` has used so far; 0 where /proc is not there."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return 0.0
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(url: str, args: argparse.Namespace, mode: str = "fetch", paced: bool = True,
+         server: int | None = None, flat: bool = True) -> dict[str, Any]:
+    """The load generator, in a process of its own, against the server at ``url``: flat out, then
+    paced (``paced``); ``flat=False`` skips the flat-out part.
+
+    With ``server`` (its pid) the figures also carry ``cpu_ms``: the server's CPU time per answer
+    over the whole load (the browsers' start included, and whatever else the server ran meanwhile)
+    — on a shared machine a steadier measure than answers per second, which the neighbours' load moves.
+    """
+    before = cpu_seconds(server) if server else 0.0
     client = subprocess.run(
         [sys.executable, __file__, "--client", url, "--browsers", str(args.browsers), "--answers",
-         str(args.answers), "--rate", str(args.rate), "--seconds", str(args.seconds if paced else 0), "--mode", mode],
+         str(args.answers if flat else 0), "--rate", str(args.rate), "--seconds", str(args.seconds if paced else 0), "--mode", mode],
         capture_output=True, text=True, timeout=600,
     )
     if client.returncode != 0:  # aiohttp's "Unclosed client session" lines would hide the error itself
         errors = "\n".join(line for line in client.stderr.splitlines()
                            if not line.startswith(("Unclosed client session", "client_session:")))
         raise RuntimeError(f"load generator failed:\n{errors[-3000:]}")
-    return json.loads(client.stdout.strip().splitlines()[-1])
+    figures = json.loads(client.stdout.strip().splitlines()[-1])
+    if server:
+        figures["cpu_ms"] = (cpu_seconds(server) - before) * 1000 / (figures["answers"] + figures["paced"])
+    return figures
+
+
+def measure(url: str, args: argparse.Namespace, server: int) -> dict[str, Any]:
+    """Flat out (fetch, then navigate: answers/s and the server's CPU an answer), then paced (fetch: latency)."""
+    figures = load(url, args, "fetch", paced=False, server=server)
+    navigate = load(url, args, "navigate", paced=False, server=server)
+    figures["navigate_rate"], figures["navigate_cpu_ms"] = navigate["rate"], navigate["cpu_ms"]
+    paced = load(url, args, "fetch", flat=False)
+    figures.update({key: paced[key] for key in ("paced", "paced_rate", "p50", "p99", "max")})
+    return figures
 
 
 def ceiling_figures(args: argparse.Namespace) -> dict[str, Any]:
@@ -422,8 +453,7 @@ def ceiling_figures(args: argparse.Namespace) -> dict[str, Any]:
             wait_for(url + "/q/bench", server)
             load(url, args, "navigate", paced=False)  # warm-up, not counted
             settle(server.pid)
-            figures = load(url, args, "fetch")
-            figures["navigate_rate"] = load(url, args, "navigate", paced=False)["rate"]
+            figures = measure(url, args, server.pid)
         finally:
             server.terminate()
             try:
@@ -452,9 +482,8 @@ def web_figures(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
             wait_for(url, server)
             load(url, args, "navigate", paced=False)  # warm-up (start-up jobs, first imports), not counted
             settled = settle(server.pid)  # the start-up jobs, run after the warm-up's answers
-            web = load(url, args, "fetch")
+            web = measure(url, args, server.pid)
             web["settled"] = settled
-            web["navigate_rate"] = load(url, args, "navigate", paced=False)["rate"]
         finally:
             server.terminate()
             try:
@@ -471,7 +500,9 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=20, help="answers per browser, flat out")
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--quick", action="store_true", help="20 browsers × 5 answers, 3 s paced: under a minute")
+    parser.add_argument("--quick", action="store_true",
+                        help="50 browsers × 20 answers, 3 s paced: under a minute (1,000 answers a measure, "
+                             "past the start-up burst the full size's 2,000 also leave behind)")
     parser.add_argument("--database-url", default=os.environ.get("SCENARI_BENCH_POSTGRES_URL"),
                         help="a PostgreSQL server: the web figures on it too, beside SQLite's, in a database of "
                              "its own, dropped after (default: SCENARI_BENCH_POSTGRES_URL)")
@@ -489,7 +520,7 @@ def main() -> None:
         serve_ceiling(int(args.ceiling_app[0]), args.ceiling_app[1])
         return
     if args.quick:
-        args.browsers, args.answers, args.seconds = 20, 5, 3.0
+        args.browsers, args.answers, args.seconds = 50, 20, 3.0
     if args.client:
         result = asyncio.run(client_main(args.client, args.browsers, args.answers, args.rate, args.seconds, args.mode))
         print(json.dumps(result))
@@ -515,6 +546,9 @@ def main() -> None:
               f"({web['answers']} answers in {web['seconds']:.1f} s{stored})")
         print(f"    paced {args.rate:.0f}/s: p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, max {web['max']:.1f} ms "
               f"({web['paced']} answers, achieved {web['paced_rate']:.0f}/s)")
+        if web.get("cpu_ms"):
+            print(f"    server CPU: {web['cpu_ms']:.2f} ms an answer fetch, "
+                  f"{web['navigate_cpu_ms']:.2f} ms navigate (the browsers' start included)")
     print(f"telegram path (bench_bot driver, in process, SQLite): {bot:8.0f} answers/s")
     print(f"ratio web/telegram (SQLite): {figures['sqlite']['rate'] / bot:.2f}")
 
@@ -529,6 +563,11 @@ def main() -> None:
         print(f"RESULT web_p99_at_{args.rate:.0f}{suffix} {web['p99']:.1f} ms ceiling={ceiling['p99']:.1f}")
         print(f"RESULT web_paced_achieved{suffix} {web['paced_rate']:.0f} answers/s "
               f"{ratio(web['paced_rate'], ceiling['paced_rate'])}")
+        if web.get("cpu_ms") and ceiling.get("cpu_ms"):  # the server's CPU an answer: lower is better
+            print(f"RESULT web_cpu_per_answer{suffix} {web['cpu_ms']:.2f} ms ceiling={ceiling['cpu_ms']:.2f} "
+                  f"ratio={ceiling['cpu_ms'] / web['cpu_ms']:.2f}")
+            print(f"RESULT web_cpu_per_answer_navigate{suffix} {web['navigate_cpu_ms']:.2f} ms "
+                  f"ceiling={ceiling['navigate_cpu_ms']:.2f} ratio={ceiling['navigate_cpu_ms'] / web['navigate_cpu_ms']:.2f}")
     print(f"RESULT web_baseline_telegram_path {bot:.0f} answers/s")
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -115,13 +116,37 @@ class _Turn:
     """What an answer's transaction saw of its run, for the fragment built once it is committed.
 
     ``before``: the run's (history, current) when the answer arrived — the page the browser
-    shows, since the form's question key is checked to be that current question.
+    shows, since the form's question key is checked to be that current question; ``stamp``: that
+    state's ``updated_at``, which every step renews (with ``before``, which state it was).
     """
 
     before: tuple[tuple[str, ...], str | None]
+    stamp: str | None = None
     q: Questionnaire | None = None
     state: dict[str, Any] | None = None
     lang: str = "it"  # the respondent's, as a page view shows it
+
+
+class _Threads:
+    """The thread of the last page shown of each run (a bounded memo, the oldest out first).
+
+    Values: (questionnaire, (lang, history, current, updated_at), bubbles) — which state of the
+    run the bubbles read back. A memo only: lost on restart, and a state it does not match is
+    read in full (:meth:`WebChannel._thread_after`).
+    """
+
+    def __init__(self, limit: int = 5_000) -> None:
+        self._items: OrderedDict[str, tuple[Any, tuple[Any, ...], list[views.Bubble]]] = OrderedDict()
+        self.limit = limit
+
+    def get(self, run_id: str) -> tuple[Any, tuple[Any, ...], list[views.Bubble]] | None:
+        return self._items.get(run_id)
+
+    def put(self, run_id: str, value: tuple[Any, tuple[Any, ...], list[views.Bubble]]) -> None:
+        self._items.pop(run_id, None)
+        self._items[run_id] = value
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
 
 
 class _NeedsWrite(Exception):
@@ -144,20 +169,24 @@ class WebChannel:
         self.sessions = sessions
         self.flashes = FlashStore()
         self.consents = ConsentMemo()
+        self.threads = _Threads()
         self._serial: asyncio.Lock | None = asyncio.Lock() if db.backend == "sqlite" else None
         self.committer = _SerialCommitter(db, self)
         self.conversation = conversation_from_settings(settings, catalog)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals["wt"] = translate  # the citizens' pages; the dashboard's are "tx"
         # the header offers the plan's other languages, each named in itself
-        self.templates.env.globals["languages"] = settings.plan.languages
+        # the plan (its languages) once: Settings.plan looks the folder up again at every call
+        self.plan = settings.plan
+        self.templates.env.globals["languages"] = self.plan.languages
         self.templates.env.globals["language_names"] = LANGUAGE_NAMES
         self.templates.env.globals["bubbles_html"] = views.bubbles_html
+        self.templates.env.globals["question_html"] = views.question_html
         self.templates.env.globals["answer_script"] = answer_script
         # the templates ship with the code: compiled once at start, never stat()ed again per render
         # (Jinja's auto_reload checks every template and include's file on every use)
         self.templates.env.auto_reload = False
-        for name in ("questionnaire.html", "_answer_fragment.html", "message.html"):
+        for name in ("questionnaire.html", "message.html"):
             self.templates.get_template(name)
 
     # --- helpers ----------------------------------------------------------------------------
@@ -179,7 +208,7 @@ class WebChannel:
                 yield session
 
     def lang(self, ws: WebSession) -> str:
-        return self.settings.plan.language_for(page_language(ws, self.settings.lang), self.settings.lang)
+        return self.plan.language_for(page_language(ws, self.settings.lang), self.settings.lang)
 
     def page(
         self, request: Request, ws: WebSession, lang: str, name: str, context: dict[str, Any], status: int = 200
@@ -275,10 +304,10 @@ class WebChannel:
         instance reads the database (:meth:`_read_page`).
         """
         assert flash.committed is not None
-        q, data, prompt_message, lang = flash.committed
+        q, data, prompt_message, lang, before = flash.committed
         state = RunState.from_json(data)
         context = self._base_context(qid, lang, closed)
-        thread = views.thread(q, state, lang, include_current=True)
+        thread = self._thread_after(flash.run_id, q, state, lang, before)
         bubbles, errors = views.transient(flash.messages, thread)
         context["thread"] = views.completion_bubbles(thread + bubbles, lang)
         prompt = views.prompt_view(prompt_message, lang)
@@ -288,6 +317,33 @@ class WebChannel:
         context["prompt"] = prompt
         context["run_id"] = flash.run_id
         return context, lang
+
+    def _thread_after(
+        self, run_id: str | None, q: Questionnaire, state: RunState, lang: str,
+        before: tuple[tuple[str, ...], str | None, str | None],
+    ) -> list[views.Bubble]:
+        """``views.thread(q, state, lang, include_current=True)`` of a run just answered.
+
+        Built from the thread of the page before (kept by :class:`_Threads` when this process
+        showed it) plus what the step added (:func:`views.step_bubbles`, as the fragment does),
+        when that page showed exactly the state the answer started from (same history, current
+        question and ``updated_at``, which every step renews; same questionnaire and language).
+        Anything else — another tab, another instance, back, a change from the summary — reads
+        the whole thread back from the state, as before. Either way the thread is kept for the
+        run's next answer.
+        """
+        history, current, stamp = before
+        thread: list[views.Bubble] | None = None
+        known = self.threads.get(run_id) if run_id else None
+        if known is not None and stamp is not None and known[0] is q and known[1] == (lang, history, current, stamp):
+            step = views.step_bubbles(q, (history, current), state, lang)
+            if step is not None:
+                thread = known[2] + step
+        if thread is None:
+            thread = views.thread(q, state, lang, include_current=True)
+        if run_id:
+            self.threads.put(run_id, (q, (lang, tuple(state.history), state.current, state.updated_at), thread))
+        return list(thread)
 
     def _base_context(self, qid: str, lang: str, closed: bool) -> dict[str, Any]:
         q = self.catalog.current(qid)
@@ -426,7 +482,8 @@ class WebChannel:
                 run = await repository.get_run_by_public_id(session, run_id) if run_id else None
                 if run is not None and run.respondent_id == respondent.id and isinstance(run.state, dict) \
                         and action.question_key and action.question_key == run.state.get("current"):
-                    turns.append(_Turn((tuple(run.state.get("history") or ()), run.state.get("current"))))
+                    turns.append(_Turn((tuple(run.state.get("history") or ()), run.state.get("current")),
+                                       run.state.get("updated_at")))
                 reply = await self.conversation.handle(session, respondent, action, run_id=run_id)
                 if turns and run is not None and reply.run_id == run.public_id and not reply.completed \
                         and not reply.stopped and run.status == "active":
@@ -460,7 +517,8 @@ class WebChannel:
         prompt_message = views.current_prompt(reply.messages)
         if flash is not None and turns and turns[0].q is not None and turns[0].state is not None \
                 and prompt_message is not None and target == qid and not renewed:
-            flash.committed = (turns[0].q, turns[0].state, prompt_message, turns[0].lang)
+            flash.committed = (turns[0].q, turns[0].state, prompt_message, turns[0].lang,
+                               (*turns[0].before, turns[0].stamp))
         if flash is not None:
             self.flashes.put(ws.respondent_id, target, flash)
         return self.redirect(request, ws, f"/q/{quote(target)}#domanda", lang)
@@ -498,8 +556,8 @@ class WebChannel:
         return {"thread": added, "once": once, "prompt": prompt, "run_id": reply.run_id, "action": f"/q/{quote(qid)}"}
 
     def fragment(self, request: Request, ws: WebSession, lang: str, context: dict[str, Any]) -> Response:
-        """The answer's fragment (templates/_answer_fragment.html), rendered straight by Jinja."""
-        html = self.templates.get_template("_answer_fragment.html").render({"lang": lang, "csrf": ws.csrf, **context})
+        """The answer's fragment (:func:`bot.web.views.answer_fragment_html`), built without a template."""
+        html = views.answer_fragment_html(lang, ws.csrf, context)
         response = HTMLResponse(html, headers={"cache-control": "no-store", FRAGMENT_HEADER: "answer"})
         return self.sessions.attach(response, request, ws, lang)
 
@@ -610,7 +668,7 @@ class WebChannel:
             form = await self.checked_form(request, ws)
         except FormError as error:
             return self.form_refused(request, ws, error)
-        lang = self.settings.plan.language_for(form.get("lang"), self.settings.lang)
+        lang = self.plan.language_for(form.get("lang"), self.settings.lang)
         async with self.transaction() as session:
             respondent = await self.respondent(session, ws)
             if respondent.id is not None:

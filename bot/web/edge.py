@@ -33,37 +33,23 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 
-__all__ = ["NoStore", "PRIVATE_PREFIXES", "ProxyHeadersMiddleware", "SECURITY_HEADERS", "SecurityHeaders",
-           "private_path"]
+__all__ = ["EdgeHeaders", "PRIVATE_PREFIXES", "ProxyHeadersMiddleware", "SECURITY_HEADERS", "private_path"]
 
 
 def private_path(path: str) -> bool:
     """Whether ``path`` is one of the analysts' (``/api``, ``/api/…``, ``/analisi…``)."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PREFIXES)
+    return path.startswith(PRIVATE_PREFIXES) and any(
+        path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PREFIXES
+    )
 
 
-class NoStore:
-    """Sets ``Cache-Control: no-store`` on every response to an analysts' path (a plain ASGI middleware)."""
+class EdgeHeaders:
+    """The edge's headers in one plain ASGI layer: the security headers on every HTTP response,
+    ``Cache-Control: no-store`` on the analysts' paths.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not private_path(scope.get("path", "")):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_no_store(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                message["headers"] = headers + [(b"cache-control", b"no-store")]
-            await send(message)
-
-        await self.app(scope, receive, send_no_store)
-
-
-class SecurityHeaders:
-    """Adds the security headers to every HTTP response (a plain ASGI middleware)."""
+    One layer, not one per rule: every layer wraps the request in a coroutine and every response
+    message in a closure, and the questionnaire's answers pass through it at each request.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -72,12 +58,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        private = private_path(scope.get("path", ""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                present = {name.lower() for name, _ in message["headers"]}
-                message["headers"].extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers = message.setdefault("headers", [])
+                if private:
+                    headers = message["headers"] = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from .session import Sessions, WebSession
 
@@ -22,10 +22,15 @@ def page_language(ws: WebSession, default: str) -> str:
 
 
 def path_of(request: Request) -> str:
-    """The request's path with its query: where the language form sends the browser back."""
-    path = request.url.path
-    query = request.scope.get("query_string")
-    return path + (f"?{request.url.query}" if query else "")
+    """The request's path with its query: where the language form sends the browser back.
+
+    Read from the ASGI scope as ``request.url`` would give it (``?``, ``#`` and ``\\`` in the path
+    escaped), without building the whole URL (scheme, host) at every page.
+    """
+    scope = request.scope
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = scope.get("query_string")
+    return path + (f"?{query.decode()}" if query else "")
 
 
 def render_page(
@@ -33,10 +38,11 @@ def render_page(
     context: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None,
     remember_lang: bool = True,
 ) -> Response:
-    """Template ``name`` in ``lang``; ``remember_lang`` also sets the language cookie when it changed."""
-    response = templates.TemplateResponse(
-        request, name, {"lang": lang, "csrf": ws.csrf, "path": path_of(request), **context}, status_code=status,
-        headers=headers,
-    )
-    response.headers["cache-control"] = "no-store"
+    """Template ``name`` in ``lang``; ``remember_lang`` also sets the language cookie when it changed.
+
+    Rendered straight by Jinja into an HTMLResponse (no template uses ``request``, which
+    Starlette's TemplateResponse would add, with its context processors, at every page).
+    """
+    html = templates.get_template(name).render({"lang": lang, "csrf": ws.csrf, "path": path_of(request), **context})
+    response = HTMLResponse(html, status_code=status, headers={**(headers or {}), "cache-control": "no-store"})
     return sessions.attach(response, request, ws, lang if remember_lang else None)

@@ -145,8 +145,9 @@ class Flash:
     draft: str | None = None  # a refused typed answer, given back in the field to correct
     made: float = field(default_factory=time.monotonic)
     # what the post committed, so the page view right after it (303 → GET) needs no read:
-    # (the questionnaire, the run's state, the question asked now, the page's language)
-    committed: tuple[Any, dict[str, Any], Any, str] | None = None
+    # (the questionnaire, the run's state, the question asked now, the page's language, and the
+    # state the answer started from: its history, current question and updated_at)
+    committed: tuple[Any, dict[str, Any], Any, str, tuple[tuple[str, ...], str | None, str | None]] | None = None
 
 
 class FlashStore:

@@ -205,13 +205,7 @@ def thread(q: Questionnaire, state: RunState, lang: str, include_current: bool =
 
 def visible_tokens(history: list[str] | tuple[str, ...], current: str | None) -> list[str]:
     """The positions :func:`thread` reads back, in order: each visited once, the current one left out."""
-    seen: set[str] = set()
-    tokens = []
-    for token in history:
-        if token != current and token not in seen:
-            seen.add(token)
-            tokens.append(token)
-    return tokens
+    return [token for token in dict.fromkeys(history) if token != current]  # first visits, in order
 
 
 def step_bubbles(
@@ -262,11 +256,18 @@ def bubbles_html(bubbles: list[Bubble], said: tuple[str, str], once: bool = Fals
     """
     voices = (escape(said[0]), escape(said[1]))
     mark = " data-once" if once else ""
-    return Markup("\n".join(
-        f'<li class="bubble {escape(b.speaker)} {escape(b.kind)}"{mark}><span class="visually-hidden">'
-        f'{voices[b.speaker == "user"]}</span> <span class="text">{escape(b.text)}</span></li>'
-        for b in bubbles
-    ))
+    lines = []
+    for b in bubbles:
+        # kept on the bubble: a thread's bubbles are shown again on the run's next pages
+        # (bot.web.citizen.WebChannel._thread_after), each escaped once
+        key = (b.speaker, b.kind, b.text, voices, mark)
+        known = b.__dict__.get("_html")
+        if known is None or known[0] != key:
+            known = b.__dict__["_html"] = (key, (
+                f'<li class="bubble {escape(b.speaker)} {escape(b.kind)}"{mark}><span class="visually-hidden">'
+                f'{voices[b.speaker == "user"]}</span> <span class="text">{escape(b.text)}</span></li>'))
+        lines.append(known[1])
+    return Markup("\n".join(lines))
 
 
 def _exchange(q: Questionnaire, state: RunState, token: str, lang: str) -> tuple[str, str] | None:
@@ -281,7 +282,9 @@ def _exchange(q: Questionnaire, state: RunState, token: str, lang: str) -> tuple
             assert question.follow_up is not None
             return question.follow_up.text.get(lang), str(value) if value is not None else dialogs.i18n.translate("skipped", lang)
         # filled as it was asked: "Età di ${member_name}" reads back "Età di Luca"
-        text = interpolate(q, question.text.get(lang), item_env(q, state, pos), lang)
+        text = question.text.get(lang)
+        if "${" in text:  # the environment of earlier answers is built only for a text that uses it
+            text = interpolate(q, text, item_env(q, state, pos), lang)
         group = q.group_of(question.key) if pos.kind == "item" else None
         if group is not None:
             label = group.item_label.get(lang) if group.item_label else group.text.get(lang)
@@ -386,3 +389,112 @@ def completion_bubbles(bubbles: list[Bubble], lang: str) -> list[Bubble]:
         return bubbles  # nothing said it before: the engine's line thanks, once
     return [dataclasses_replace(b, text=translate("completed_saved", lang)) if b.kind == "completed" else b
             for b in bubbles]
+
+
+def question_html(prompt: PromptView, lang: str, csrf: str, run_id: str | None, action: str) -> Markup:
+    """The question to answer now (``<section id="domanda">``): its form, escaped.
+
+    The whole page shows it (templates/_question.html calls this) and so does the fragment a
+    page script asks for after an answer (:func:`answer_fragment_html`). Built here rather than by
+    a template: it is on every answer's path, and a template with macros and an include costs
+    several times this (a Jinja context, a macro object per block, each render).
+    """
+    e = escape
+    described = [name for name, present in (("q-hint", prompt.hint), ("q-input-hint", prompt.input_hint),
+                                            ("q-error", prompt.errors)) if present]
+    describedby = f' aria-describedby="{e(" ".join(described))}"' if described else ""
+    invalid = ' aria-invalid="true"' if prompt.errors else ""
+    if prompt.progress:
+        k, n = prompt.progress
+        heading = e(translate("progress", lang, k=k, n=n))
+        progress = f'<progress max="{e(n)}" value="{e(k)}" aria-hidden="true"></progress>\n'
+    else:
+        heading, progress = e(translate("your_answer", lang)), ""
+    hints = "".join((
+        f'<p class="hint" id="q-hint">{e(prompt.hint)}</p>' if prompt.hint else "",
+        f'<p class="hint" id="q-input-hint">{e(prompt.input_hint)}</p>' if prompt.input_hint else "",
+    ))
+    errors = (f'<div class="field-error" id="q-error" role="alert">'
+              f'{"".join(f"<p>{e(text)}</p>" for text in prompt.errors)}</div>') if prompt.errors else ""
+    control = prompt.control
+    parts: list[str] = []
+    if control in ("buttons", "ranking", "review", "checkboxes"):
+        parts.append(f'<fieldset{describedby}>\n<legend class="question bubble bot">{e(prompt.text)}</legend>\n'
+                     f'{hints}\n{errors}\n')
+        if control == "buttons":
+            scale = " scale" if prompt.type == "scale" else ""
+            parts.append(f'<div class="choices{scale}">\n')
+            parts.extend(f'<button type="submit" name="choice" value="{e(o.value)}" class="choice">{e(o.label)}</button>\n'
+                         for o in prompt.options)
+            parts.append("</div>\n</fieldset>\n")
+        elif control == "ranking":
+            parts.append('<div class="choices ranking">\n')
+            for o in prompt.options:
+                rank = f'<span class="rank">{e(translate("rank_label", lang, n=o.rank))}</span> ' if o.rank else ""
+                parts.append(f'<button type="submit" name="choice" value="{e(o.value)}" class="choice'
+                             f'{" ranked" if o.rank else ""}" aria-pressed="{"true" if o.rank else "false"}">'
+                             f'{rank}{e(o.label)}</button>\n')
+            parts.append('</div>\n</fieldset>\n<div class="actions"><button type="submit" name="action" value="done" '
+                         f'class="primary">{e(translate("confirm_order", lang))}</button></div>\n')
+        elif control == "review":
+            parts.append('<div class="choices review">\n')
+            parts.extend(f'<button type="submit" name="choice" value="{e(o.value)}" class="choice'
+                         f'{" primary" if o.value == "_submit" else ""}">{e(o.label)}</button>\n' for o in prompt.options)
+            parts.append("</div>\n</fieldset>\n")
+        else:
+            parts.append('<ul class="checks">\n')
+            parts.extend(f'<li><input type="checkbox" id="opt-{e(o.index)}" name="selected" value="{e(o.index)}"'
+                         f'{" checked" if o.selected else ""}{invalid}>\n'
+                         f'<label for="opt-{e(o.index)}">{e(o.label)}</label></li>\n' for o in prompt.options)
+            parts.append('</ul>\n</fieldset>\n<div class="actions"><button type="submit" name="action" value="done" '
+                         f'class="primary">{e(translate("confirm_choices", lang))}</button></div>\n')
+    else:
+        parts.append(f'<label for="answer" class="question bubble bot">{e(prompt.text)}</label>\n')
+        if control == "typed_options":
+            parts.append(f'<ol class="typed-options">{"".join(f"<li>{e(o.label)}</li>" for o in prompt.options)}</ol>\n')
+        parts.append(f"{hints}\n{errors}\n")
+        if control == "line":
+            inputmode = f' inputmode="{e(prompt.inputmode)}"' if prompt.inputmode else ""
+            value = f' value="{e(prompt.draft)}"' if prompt.draft else ""
+            parts.append(f'<input type="text" id="answer" name="text" autocomplete="off"{inputmode}{describedby}'
+                         f'{invalid}{value}>\n')
+        else:
+            parts.append(f'<textarea id="answer" name="text" rows="4"{describedby}{invalid}>{e(prompt.draft or "")}'
+                         '</textarea>\n')
+        parts.append('<div class="actions"><button type="submit" name="action" value="answer" class="primary">'
+                     f'{e(translate("send", lang))}</button></div>\n')
+    if prompt.can_skip or prompt.can_go_back:
+        parts.append('<div class="nav-actions">\n')
+        if prompt.can_skip:
+            parts.append(f'<button type="submit" name="action" value="skip" class="secondary">{e(translate("skip", lang))}'
+                         '</button>\n')
+        if prompt.can_go_back:
+            parts.append(f'<button type="submit" name="action" value="back" class="secondary">{e(translate("back", lang))}'
+                         '</button>\n')
+        parts.append("</div>\n")
+    return Markup(
+        '<section id="domanda" class="current" aria-labelledby="domanda-h">\n'
+        f'<h2 id="domanda-h" tabindex="-1">{heading}</h2>\n{progress}'
+        f'<form method="post" action="{e(action)}" class="answer" novalidate>\n'
+        f'<input type="hidden" name="csrf" value="{e(csrf)}">\n'
+        f'<input type="hidden" name="key" value="{e(prompt.key)}">\n'
+        f'<input type="hidden" name="run" value="{e(run_id)}">\n'
+        f'{"".join(parts)}</form>\n</section>\n'
+    )
+
+
+def answer_fragment_html(lang: str, csrf: str, context: dict[str, Any]) -> str:
+    """What one answer changes on the questionnaire's page, for its script (static/answer.js).
+
+    The messages it adds to the thread (as questionnaire.html shows them, :func:`bubbles_html`)
+    and the question now (:func:`question_html`); ``context`` is
+    :meth:`bot.web.citizen.WebChannel._answer_view`'s. Not a page: never shown on its own.
+    """
+    said = (translate("bot_said", lang), translate("you_said", lang))
+    return (
+        '<section class="conversation" aria-labelledby="thread-h">\n'
+        f'<h2 id="thread-h" class="visually-hidden">{escape(translate("conversation", lang))}</h2>\n'
+        f'<ol class="thread">\n{bubbles_html(context["thread"], said)}\n{bubbles_html(context["once"], said, once=True)}\n'
+        '</ol>\n</section>\n'
+        f'{question_html(context["prompt"], lang, csrf, context["run_id"], context["action"])}'
+    )
