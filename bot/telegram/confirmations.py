@@ -1,4 +1,4 @@
-"""Long polling confirms an update to Telegram only once its answer is committed.
+"""Long polling confirms an update to Telegram only once its answer is committed and its reply sent.
 
 Telegram forgets every update below the ``offset`` of the next ``getUpdates``. aiogram's polling
 loop hands each fetched update to a task and asks for the next batch at once, with the offset
@@ -44,17 +44,16 @@ log = logging.getLogger("scenari.telegram")
 SETTLE_LIMIT_S = 120.0
 
 #: How long after its commit an update waits for its replies before Telegram may forget it
-#: (``SCENARI_TELEGRAM_REPLY_WAIT``). An
-#: update is confirmed once its replies are sent, so a process killed between the commit and the
-#: replies gets it again and shows the open question anew; a reply held up longer (flood control)
-#: no longer holds everybody's next batch.
+#: (``SCENARI_TELEGRAM_REPLY_WAIT``). An update is confirmed once its replies are sent, so a
+#: process killed between the commit and the replies gets it again and shows the open question
+#: anew; a reply held up longer (flood control) no longer holds everybody's next batch.
 REPLY_WAIT_S = 2.0
 
 _REGISTRY: weakref.WeakKeyDictionary[BaseSession, ConfirmAfterCommit] = weakref.WeakKeyDictionary()
 
 
 class ConfirmAfterCommit(BaseRequestMiddleware):
-    """Holds each ``getUpdates`` until the updates it would confirm are committed."""
+    """Holds each ``getUpdates`` until the updates it would confirm are settled (committed, replies sent)."""
 
     def __init__(self, settle_limit: float = SETTLE_LIMIT_S, reply_wait: float = REPLY_WAIT_S) -> None:
         self.settle_limit = settle_limit

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.helpers import assert_three_first_answers_stored_once, spawn_bot, start_survey, stop_bot
-from tests.support.fake_bot_api import BotAPIError, FakeBotAPI
+from tests.support.fake_bot_api import BotAPIError, FakeBotAPI, SimulatedUser
 from tests.support.polling import until
 
 
@@ -50,13 +50,7 @@ async def test_answer_in_flight_when_the_process_is_killed_is_redelivered_and_st
             lock.rollback()
             lock.close()
     assert api.confirmed_offset <= pressed, "the update was confirmed to Telegram before its answer was stored"
-    process = await spawn_bot(api, url)  # a new process: Telegram hands the unconfirmed update out again
-    try:
-        await user.wait_text("In quale comune")
-        await user.press("Castelleone")
-        await user.wait_text("introdotto innovazioni")
-    finally:
-        await stop_bot(process)
+    await answer_the_town_after_a_restart(api, url, user)  # Telegram hands the unconfirmed update out again
     await assert_three_first_answers_stored_once(url, 3010)
 
 
@@ -90,12 +84,18 @@ async def test_a_process_killed_before_its_reply_shows_the_open_question_after_t
         api.restore_method("sendMessage")
         released.set()
     assert not any("In quale comune" in (m.text or "") for m in user.messages)
+    # the update comes again: its answer is stored already, so the person is shown the open question
+    await answer_the_town_after_a_restart(api, url, user)
+    assert sum("In quale comune" in (m.text or "") for m in user.messages) == 1
+    await assert_three_first_answers_stored_once(url, 3011)
+
+
+async def answer_the_town_after_a_restart(api: FakeBotAPI, url: str, user: SimulatedUser) -> None:
+    """A new process: the town question comes (again, or for the first time), is answered, and the next follows."""
     process = await spawn_bot(api, url)
-    try:  # the update comes again: its answer is stored already, so the person is shown the open question
+    try:
         await user.wait_text("In quale comune")
         await user.press("Castelleone")
         await user.wait_text("introdotto innovazioni")
     finally:
         await stop_bot(process)
-    assert sum("In quale comune" in (m.text or "") for m in user.messages) == 1
-    await assert_three_first_answers_stored_once(url, 3011)

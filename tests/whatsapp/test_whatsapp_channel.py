@@ -50,6 +50,13 @@ async def consent(user: emulator.User, questionnaire: str, first_question: str) 
     await user.wait_text(first_question)
 
 
+async def subscribe(user: emulator.User) -> None:
+    """Consent (to the vision questionnaire) and subscribe to the newsletter by typing «iscriviti»."""
+    await consent(user, "visione", "quanti anni hai")
+    await user.send_text("iscriviti")
+    await user.wait_text("Iscrizione registrata")
+
+
 async def test_the_webhook_is_verified_and_refuses_a_bad_signature(cloud: emulator.CloudAPI, service: Service, db: Database) -> None:
     async with ClientSession() as http:
         ok = await http.get(cloud.webhook_url, params={"hub.mode": "subscribe", "hub.verify_token": emulator.VERIFY_TOKEN,

@@ -16,7 +16,7 @@ from storage.models import OutboxMessage
 from tests.support import whatsapp as emulator
 from tests.support.polling import until
 from tests.whatsapp.conftest import Service
-from tests.whatsapp.test_whatsapp_channel import consent
+from tests.whatsapp.test_whatsapp_channel import consent, subscribe
 from tests.whatsapp.test_whatsapp_parity import complete_visione
 
 
@@ -89,9 +89,7 @@ async def test_a_newsletter_with_a_document_reaches_two_subscribers_uploaded_onc
 ) -> None:
     subscribers = [cloud.user("393330000054"), cloud.user("393330000055")]
     for user in subscribers:
-        await consent(user, "visione", "quanti anni hai")
-        await user.send_text("iscriviti")
-        await user.wait_text("Iscrizione registrata")
+        await subscribe(user)
     programme = tmp_path / "programma-laboratorio.pdf"
     programme.write_bytes(b"%PDF-1.4\n% il programma del laboratorio\n%%EOF\n")
     async with db.transaction() as session:
@@ -139,9 +137,7 @@ async def test_a_newsletter_file_outside_the_window_goes_as_the_document_templat
 ) -> None:
     """A subscriber who last wrote two days ago still gets the newsletter's file: in the template's header."""
     user = cloud.user("393330000056")
-    await consent(user, "visione", "quanti anni hai")
-    await user.send_text("iscriviti")
-    await user.wait_text("Iscrizione registrata")
+    await subscribe(user)
     cloud.advance(hours=49)  # the 24-hour window closed: only templates go out
     service.offset += timedelta(hours=49)
     programme = tmp_path / "programma-laboratorio.pdf"
@@ -182,9 +178,7 @@ async def test_a_broadcast_file_whatsapp_does_not_take_fails_its_rows_with_one_a
     cloud: emulator.CloudAPI, service: Service, db: Database, tmp_path: Path
 ) -> None:
     user = cloud.user("393330000057")
-    await consent(user, "visione", "quanti anni hai")
-    await user.send_text("iscriviti")
-    await user.wait_text("Iscrizione registrata")
+    await subscribe(user)
     archive = tmp_path / "materiali.zip"
     archive.write_bytes(b"PK\x03\x04")
     async with db.transaction() as session:

@@ -17,7 +17,7 @@ from storage.models import OutboxMessage, Respondent
 from tests.support import whatsapp as emulator
 from tests.support.polling import until
 from tests.whatsapp.conftest import Service
-from tests.whatsapp.test_whatsapp_channel import consent
+from tests.whatsapp.test_whatsapp_channel import consent, subscribe
 
 
 async def complete_visione(user: emulator.User) -> emulator.Sent:
@@ -54,9 +54,7 @@ async def test_a_newsletter_reaches_a_subscriber_once_as_a_template_and_not_who_
     assert offer.buttons == ["Sì, mi iscrivo", "No, grazie"]
     await subscriber.press("Sì, mi iscrivo")
     await subscriber.wait_text("Iscrizione registrata")
-    await consent(withdrawn, "visione", "quanti anni hai")
-    await withdrawn.send_text("iscriviti")
-    await withdrawn.wait_text("Iscrizione registrata")
+    await subscribe(withdrawn)
     await withdrawn.send_text("disiscrivi")
     await withdrawn.wait_text("non ricever")
     async with db.transaction() as session:  # a Telegram subscriber in the same audience keeps Telegram's row
@@ -104,9 +102,7 @@ async def test_a_round_invitation_lets_a_whatsapp_subscriber_vote_and_the_summar
     cloud: emulator.CloudAPI, service: Service, db: Database, wa_settings: Settings
 ) -> None:
     user = cloud.user("393330000033")
-    await consent(user, "visione", "quanti anni hai")
-    await user.send_text("iscriviti")
-    await user.wait_text("Iscrizione registrata")
+    await subscribe(user)
     async with db.transaction() as session:
         for n in (1, 2):
             await deliberation.add_statement(session, f"Più alberi e ombra nel quartiere numero {n}", "moderator",
@@ -138,9 +134,7 @@ async def test_a_round_invitation_lets_a_whatsapp_subscriber_vote_and_the_summar
 async def test_an_event_invitation_is_answered_with_its_buttons(cloud: emulator.CloudAPI, service: Service, db: Database,
                                                               wa_settings: Settings) -> None:
     user = cloud.user("393330000034")
-    await consent(user, "visione", "quanti anni hai")
-    await user.send_text("iscriviti")
-    await user.wait_text("Iscrizione registrata")
+    await subscribe(user)
     async with db.transaction() as session:
         event = await events.create_event(session, "Laboratorio sul Po", "Sala Alabardieri",
                                           service.clock() + timedelta(days=5), capacity=20)
