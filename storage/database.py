@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from .sqlite_driver import one_hop_dbapi
+
 
 def normalise_url(url: str) -> str:
     """Accept the usual sync spellings and pick the async driver the project installs."""
@@ -36,6 +38,7 @@ def make_engine(url: str, echo: bool = False, schema: str | None = None, read_on
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             private_sqlite_file(Path(parsed.database))
         kwargs["connect_args"] = {"timeout": 30}
+        kwargs["module"] = one_hop_dbapi()  # aiosqlite with one thread hand-off a statement (storage/sqlite_driver.py)
     else:
         if schema:  # a PostgreSQL schema of its own (e.g. one per test run)
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}

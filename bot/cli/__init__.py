@@ -13,7 +13,6 @@ standard error and exit status 2 (:mod:`bot.cli.errors`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import sys
 from collections.abc import Collection, Sequence
@@ -23,6 +22,7 @@ from dialogs import DefinitionError
 from bot.runtime import logs
 from bot.settings import Settings, SettingsError, load_settings
 
+from . import loop
 from .commands import Needs
 
 # command: (its module in bot.cli, its line in `scenari --help`), in the order of the help
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 2
     try:
-        return asyncio.run(_run(args, settings))
+        return loop.run(_run(args, settings))
     except DefinitionError as exc:
         print(f"Questionnaire error: {exc}", file=sys.stderr)
         return 2

@@ -133,7 +133,7 @@ def _quotes(p: Prepared, found: pd.DataFrame, cells: pd.DataFrame, summary: pd.D
     pseudonyms = p.units.drop_duplicates("respondent_id").set_index("respondent_id")["pseudonym"]
     quotes = quotes[(~quotes["suppressed"].fillna(True).astype(bool))
                     & quotes["respondent_id"].map(consent).fillna(False).astype(bool)
-                    & quotes["value"].map(lambda v: isinstance(v, str) and bool(v.strip()))]
+                    & quotes["value"].map(lambda v: isinstance(v, str) and bool(v.strip())).astype(bool)]  # bool even when empty
     quotes = quotes.assign(human=(quotes["source"] == "human").astype(int), score=quotes["score"].fillna(0.0))
     quotes = quotes.sort_values(["theme_id", "human", "score", "answer_id"], ascending=[True, False, False, True])
     quotes = quotes.drop_duplicates(["theme_id", "unit"])
