@@ -53,6 +53,7 @@ DOMAIN_LEMMAS: dict[str, str] = {
     "spaccio": "spaccio",
     "morta": "morto",
     "morte": "morte",
+    "conti": "conto",  # "conti pubblici" are accounts, not counts ("conte")
     "musica": "musica",
     "ricerca": "ricerca",
     "logistica": "logistica",

@@ -29,10 +29,14 @@ from .negation import rejected_at
 from .pipeline import LEMMATIZER, META_KEY, THEME_MATCHER, add_scenari_components, has_vectors, stop_words
 from .morphology import looks_adjective
 from .salience import (
+    GENITIVE_WEIGHT,
     KIND_WEIGHT,
+    LONG_FROM,
     MEANS,
     MEANS_WEIGHT,
     MODIFIER_WEIGHT,
+    PEOPLE,
+    PEOPLE_WEIGHT,
     Evidence,
     confidence,
     position_weight,
@@ -158,11 +162,12 @@ class ThemeTagger:
 
     # -- internals ------------------------------------------------------
     def _result(self, doc: Doc, text: str) -> TagResult:
-        evidence, rejected = self._evidence(doc)
         keywords, content = self._keywords(doc)
+        evidence, rejected = self._evidence(doc, content)
         saliences = {theme_id: salience(ev.raw(), content, ev.lone()) for theme_id, ev in evidence.items()}
         hits = []
-        for theme_id, value in select(saliences, content).items():
+        breadth = {theme_id: ev.breadth() for theme_id, ev in evidence.items()}
+        for theme_id, value in select(saliences, content, breadth).items():
             score = confidence(value)
             if score > self.min_score:
                 hits.append(
@@ -181,8 +186,11 @@ class ThemeTagger:
             negated=negated,
         )
 
-    def _evidence(self, doc: Doc) -> tuple[dict[str, Evidence], dict[str, list[str]]]:
+    def _evidence(self, doc: Doc, content: int = 0) -> tuple[dict[str, Evidence], dict[str, list[str]]]:
         """Per theme, the entries that voted (after negation and senses), and rejected mentions.
+
+        ``content`` is the text's length in content words: from :data:`~nlp.salience.LONG_FROM` on, the
+        people a policy is for and complements after "di" weigh less (see :mod:`nlp.salience`).
 
         Works on the matcher's tuples and hash arrays: a Span or Token object
         per match cost more than the matching itself (see bench/bench_nlp.py).
@@ -204,6 +212,7 @@ class ThemeTagger:
                 if kind == "weak" and end == start + 1 and self._adjective(strings, columns[start][1]):
                     continue
                 heads.setdefault(end, set()).add(theme_id)
+            long_text = content >= LONG_FROM
             votes = []
             for start, end, theme_id, kind in matches:
                 if kind != "problem" and rejected_at(doc, start):
@@ -221,11 +230,21 @@ class ThemeTagger:
                     head = self._head_before(strings, columns, heads, start)
                     if head and not head <= {theme_id} and self._adjective(strings, columns[start][1]):
                         weight *= MODIFIER_WEIGHT  # "settore turistico": about the sector
+                if long_text and start >= 2 and strings[norm_hashes[start - 1]] == "di":
+                    head = heads.get(start - 1)
+                    if head and not head <= {theme_id}:
+                        weight *= GENITIVE_WEIGHT  # "gli stipendi degli insegnanti": about pay
                 votes.append((theme_id, key, start, end, weight, kind != "weak"))
-            subjects = {theme_id for theme_id, key, _, _, _, strong in votes if strong and key not in MEANS}
+            subjects = {
+                theme_id
+                for theme_id, key, _, _, _, strong in votes
+                if strong and key not in MEANS and not (long_text and key in PEOPLE)
+            }
             for theme_id, key, start, end, weight, strong in votes:
                 if key in MEANS and not subjects <= {theme_id}:
                     weight *= MEANS_WEIGHT  # "investimenti sulla ricerca": about research
+                elif key in PEOPLE and long_text and not subjects <= {theme_id}:
+                    weight *= PEOPLE_WEIGHT  # "taglio del cuneo fiscale per imprese e lavoratori": about tax
                 evidence.setdefault(theme_id, Evidence()).add(key, (start, end), weight, strong)
             for ev in evidence.values():
                 ev.resolve_surfaces(lambda start, end: _surface(strings, columns, start, end))

@@ -16,7 +16,7 @@ import yaml
 
 from nlp import ThemeTagger, build_offline_pipeline, parse_taxonomy
 from nlp.morphology import derived_forms, looks_adjective
-from nlp.salience import confidence, fit_calibration
+from nlp.salience import Evidence, confidence, fit_calibration, select
 
 SCENARI = Path(sys.executable).with_name("scenari")
 
@@ -47,6 +47,17 @@ def ids(tagger, text):
         ("Tutela di marchi e brevetti contro la contraffazione", "made_in_cremona", "innovazione"),
         ("Riscattare gli anni di laurea ai fini della pensione", "coesione_sociale", "talenti_formazione"),
         ("Aiuti contro il caro bollette per famiglie e imprese", "ambiente", "coesione_sociale"),
+        # taxonomy 2026.5: words of everyday Italian that municipal texts use in another sense
+        ("L'isolamento termico degli edifici pubblici riduce i consumi", "ambiente", "mobilita"),
+        ("Servono più controlli contro il traffico di stupefacenti", "sicurezza", "mobilita"),
+        ("La stazione appaltante del comune ha pubblicato il bando", None, "mobilita"),
+        ("Potenziare i presidi ospedalieri del territorio", "benessere_sport", "sicurezza"),
+        ("La salute dei conti pubblici viene prima di tutto", "attrattivita", "benessere_sport"),
+        ("Un piano per l'impiego delle risorse del fondo nazionale", None, "lavoro"),
+        ("La classe politica non ascolta i cittadini", "partecipazione", "talenti_formazione"),
+        ("Laboratori allo stato dell'arte per le imprese", None, "turismo_cultura"),
+        ("L'assessorato ai lavori pubblici ha finito la manutenzione delle scuole", "talenti_formazione", "lavoro"),
+        ("Sono iniziati i lavori di ristrutturazione della palestra comunale", "benessere_sport", "lavoro"),
     ],
 )
 def test_a_term_counts_for_the_theme_its_neighbours_say(tagger, text, present, absent):
@@ -58,6 +69,9 @@ def test_the_same_term_keeps_its_own_sense_elsewhere(tagger):
     assert "sicurezza" in ids(tagger, "Di notte in stazione non c'è sicurezza")
     assert "turismo_cultura" in ids(tagger, "Più accoglienza per i turisti in centro")
     assert "coesione_sociale" in ids(tagger, "Servono più posti all'asilo nido")
+    assert "mobilita" in ids(tagger, "Troppo traffico in via Dante all'ora di punta")
+    assert "sicurezza" in ids(tagger, "Un presidio della polizia locale in piazza")
+    assert "lavoro" in ids(tagger, "Il costo del lavoro pesa sulle piccole aziende")
 
 
 def _taxonomy(senses):
@@ -149,6 +163,53 @@ def test_a_second_coordinated_adjective_qualifies_the_same_noun(tagger):
     assert "turismo_cultura" not in ids(tagger, "Rilanciare il settore industriale e turistico della provincia")
     assert "turismo_cultura" in ids(tagger, "Rilanciare l'industria e il turismo della provincia")
     assert "turismo_cultura" in ids(tagger, "Servono figure professionali turistiche qualificate")
+
+
+def test_in_a_long_text_a_dominant_theme_keeps_it_to_itself():
+    """A secondary theme resting on one word said once is a side remark of a long text about something
+    else; in a chat-length answer, or when its evidence is broader, it stays."""
+    saliences = {"scuola": 2.0, "lavoro": 1.8}
+    broad_top = {"scuola": 3, "lavoro": 1}
+    assert select(saliences, 20, broad_top) == {"scuola": 2.0}
+    assert select(saliences, 8, broad_top) == saliences                  # a chat reply names both
+    assert select(saliences, 20, {"scuola": 3, "lavoro": 2}) == saliences  # a phrase or two words: a subject
+    assert select(saliences, 20, {"scuola": 1, "lavoro": 1}) == saliences  # nobody dominates
+    assert select(saliences, 20) == saliences                            # no breadth given: shares only
+    assert select({"scuola": 2.0, "lavoro": 2.0}, 20, broad_top) == {"scuola": 2.0, "lavoro": 2.0}  # a tie
+
+
+def test_a_long_text_needs_a_larger_share_of_the_top_than_a_chat_reply():
+    saliences = {"scuola": 2.0, "lavoro": 1.2}  # 60% of the top
+    assert select(saliences, 11) == saliences  # 11 / 21 of the top is enough in a short answer
+    assert select(saliences, 12) == {"scuola": 2.0}  # 12 / 17 from LONG_FROM content words on
+
+
+def test_breadth_counts_words_phrases_and_repetition():
+    ev = Evidence()
+    ev.add("lavoro", "lavoro", 1.0)
+    assert ev.breadth() == 1
+    ev.add("lavoro", "lavori", 1.0)
+    assert ev.breadth() == 2
+    ev.add("busta paga", "busta paga", 1.6)
+    ev.add("precario", "precari", 0.35, strong=False)  # weak words do not widen the evidence
+    assert ev.breadth() == 4
+
+
+def test_in_a_long_text_the_people_a_policy_is_for_weigh_less_than_its_subject(tagger):
+    """"imprese e lavoratori" are whom a tax cut is for; in a short answer the people named are its subject."""
+    text = ("Riduzione del cuneo fiscale e delle tasse sul costo del lavoro, per dare respiro "
+            "a imprese e lavoratori e far crescere le buste paga nette")
+    assert tagger.tag(text).theme_ids[0] == "attrattivita"
+    assert "made_in_cremona" not in ids(tagger, text)
+    assert {"citta_digitale", "coesione_sociale"} <= ids(
+        tagger, "Gli anziani non sanno usare internet e il comune mette tutto online")
+
+
+def test_in_a_long_text_a_complement_after_di_weighs_less_than_its_head(tagger):
+    """'la digitalizzazione dei musei' is about digitisation first; the museums still count."""
+    text = ("La digitalizzazione dei musei civici e delle biblioteche richiede piattaforme aperte, "
+            "cataloghi consultabili online e personale formato, con risorse certe")
+    assert tagger.tag(text).theme_ids == ["citta_digitale", "turismo_cultura"]
 
 
 def test_looks_adjective_tells_modifiers_from_nouns():
