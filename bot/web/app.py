@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
+from dialogs.i18n import speaking
 from storage import Database
 
 from bot.service.health import BotStatus
@@ -199,7 +200,9 @@ def install_error_pages(app: FastAPI, web: WebChannel) -> None:
             return web.not_found(request)
         ws = web.sessions.read(request)
         lang = web.lang(ws)
-        return web.message_page(request, ws, lang, translate("error_title", lang), [translate("bad_form", lang)], status=exc.status_code)
+        with speaking(_register_of(web, request)):
+            return web.message_page(request, ws, lang, translate("error_title", lang), [translate("bad_form", lang)],
+                                    status=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -212,5 +215,12 @@ def install_error_pages(app: FastAPI, web: WebChannel) -> None:
             return JSONResponse({"detail": "server error"}, status_code=500)
         ws = web.sessions.read(request)
         lang = web.lang(ws)
-        return web.message_page(request, ws, lang, translate("error_title", lang), [translate("server_error", lang)], status=500,
-                                kind="error")
+        with speaking(_register_of(web, request)):
+            return web.message_page(request, ws, lang, translate("error_title", lang), [translate("server_error", lang)],
+                                    status=500, kind="error")
+
+
+def _register_of(web: WebChannel, request: Request) -> str | None:
+    """The "tu" or "Lei" of the questionnaire whose page (``/q/{qid}``) failed; None elsewhere."""
+    path = request.url.path
+    return web.conversation.register_of(path[3:].split("/", 1)[0]) if path.startswith("/q/") else None

@@ -35,6 +35,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 import dialogs
 from dialogs import Input, Questionnaire, RunState
 from dialogs.answers import without_control_characters
+from dialogs.i18n import speaking
 from storage import Database, register, repository
 from storage.group_commit import GroupCommitter
 from storage.prefetch import prefetch
@@ -287,13 +288,17 @@ class WebChannel:
             if qid == INVITATION:
                 return await self.invitation(request)  # no run yet: the link's token is needed
             return self.not_found(request, ws)
-        flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
-        if flash is not None and flash.committed is not None \
-                and self.consents.stands(ws.respondent_id, self.conversation.notice_version):
-            context, lang = self._committed_page(qid, closed, flash)
-        else:
-            context, lang = await self._read_page(ws, qid, closed, flash)
-        return self.page(request, ws, lang, "questionnaire.html", context)
+        # the page around the questions (hints, headings, errors, the consent step, the footer's links) in
+        # the questionnaire's "tu" or "Lei", as the engine's texts are: the register is the catalogue's, a
+        # lookup, and the context variable holds it for this request's task only (dialogs.i18n.speaking)
+        with speaking(self.conversation.register_of(qid)):
+            flash = None if ws.is_new else self.flashes.pop(ws.respondent_id, qid)
+            if flash is not None and flash.committed is not None \
+                    and self.consents.stands(ws.respondent_id, self.conversation.notice_version):
+                context, lang = self._committed_page(qid, closed, flash)
+            else:
+                context, lang = await self._read_page(ws, qid, closed, flash)
+            return self.page(request, ws, lang, "questionnaire.html", context)
 
     def _committed_page(self, qid: str, closed: bool, flash: Flash) -> tuple[dict[str, Any], str]:
         """The page right after an answer's post (its 303 → GET), from what the post committed.
@@ -454,6 +459,12 @@ class WebChannel:
             if qid == INVITATION:
                 return await self.invitation_post(request)
             return self.not_found(request, ws)
+        register = self.conversation.register_of(qid)
+        with speaking(register):  # the refusals, the fragment, the next page: in the questionnaire's register
+            return await self._answer(request, ws, qid, closed, register)
+
+    async def _answer(self, request: Request, ws: WebSession, qid: str, closed: bool, register: str | None) -> Response:
+        """:meth:`answer` for a questionnaire this browser may answer, inside its register."""
         try:
             form = await self.checked_form(request, ws, free_text=ANSWER_TEXT)
         except FormError as error:
@@ -464,37 +475,39 @@ class WebChannel:
         turns: list[_Turn] = []  # what the work saw of the run (its last run, if the batch ran it again)
 
         async def work(session: Any) -> tuple[Reply, str | None, str]:
-            draft: str | None = None
-            turns.clear()
-            respondent = await self.respondent(session, ws)
-            if "consent" in form:
-                decision = form.get("consent")
-                if decision in ("yes", "no"):
-                    reply = await self.conversation.decide_consent(session, respondent, decision == "yes", qid)
-                    renewed["ws"] = await self._renew_identity(session, ws)
+            # the committer's writer task runs the batch: the register is set here, not inherited
+            with speaking(register):
+                draft: str | None = None
+                turns.clear()
+                respondent = await self.respondent(session, ws)
+                if "consent" in form:
+                    decision = form.get("consent")
+                    if decision in ("yes", "no"):
+                        reply = await self.conversation.decide_consent(session, respondent, decision == "yes", qid)
+                        renewed["ws"] = await self._renew_identity(session, ws)
+                    else:
+                        reply = self.conversation.consent_prompt(respondent.language, qid)
+                elif "start" in form:
+                    reply = await self.conversation.start(session, respondent, qid)
                 else:
-                    reply = self.conversation.consent_prompt(respondent.language, qid)
-            elif "start" in form:
-                reply = await self.conversation.start(session, respondent, qid)
-            else:
-                action = views.input_of(form)
-                run_id = form.get("run") or None
-                run = await repository.get_run_by_public_id(session, run_id) if run_id else None
-                if run is not None and run.respondent_id == respondent.id and isinstance(run.state, dict) \
-                        and action.question_key and action.question_key == run.state.get("current"):
-                    turns.append(_Turn((tuple(run.state.get("history") or ()), run.state.get("current")),
-                                       run.state.get("updated_at")))
-                reply = await self.conversation.handle(session, respondent, action, run_id=run_id)
-                if turns and run is not None and reply.run_id == run.public_id and not reply.completed \
-                        and not reply.stopped and run.status == "active":
-                    turns[0].q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
-                    turns[0].state = run.state
-                    turns[0].lang = respondent.language
-                if reply.rejected and action.kind == "text" and "text" in form:
-                    draft = without_control_characters(action.value or "")[:20_000]
-                elif reply.rejected and form.get("action") == "done" and "choice" not in form:
-                    draft = ",".join(v for v in form.getlist("selected") if v.strip().isdigit())  # the ticks
-            return reply, draft, reply.lang or respondent.language
+                    action = views.input_of(form)
+                    run_id = form.get("run") or None
+                    run = await repository.get_run_by_public_id(session, run_id) if run_id else None
+                    if run is not None and run.respondent_id == respondent.id and isinstance(run.state, dict) \
+                            and action.question_key and action.question_key == run.state.get("current"):
+                        turns.append(_Turn((tuple(run.state.get("history") or ()), run.state.get("current")),
+                                           run.state.get("updated_at")))
+                    reply = await self.conversation.handle(session, respondent, action, run_id=run_id)
+                    if turns and run is not None and reply.run_id == run.public_id and not reply.completed \
+                            and not reply.stopped and run.status == "active":
+                        turns[0].q = await self.catalog.for_run(session, run.questionnaire_id, run.questionnaire_version)
+                        turns[0].state = run.state
+                        turns[0].lang = respondent.language
+                    if reply.rejected and action.kind == "text" and "text" in form:
+                        draft = without_control_characters(action.value or "")[:20_000]
+                    elif reply.rejected and form.get("action") == "done" and "choice" not in form:
+                        draft = ",".join(v for v in form.getlist("selected") if v.strip().isdigit())  # the ticks
+                return reply, draft, reply.lang or respondent.language
 
         # group commit (as the Telegram path): concurrent answers share one transaction and one
         # durable commit; the reply is sent only once this answer is committed
@@ -615,9 +628,13 @@ class WebChannel:
     # --- invitations ------------------------------------------------------------------------------
 
     async def invitation(self, request: Request) -> Response:
+        token = request.query_params.get("t", "").strip()
+        with speaking(self.conversation.register_of(f"{INVITATION}_{token}")):  # the interview's register
+            return await self._invitation(request, token)
+
+    async def _invitation(self, request: Request, token: str) -> Response:
         ws = self.sessions.read(request)
         lang = self.lang(ws)
-        token = request.query_params.get("t", "").strip()
         if not token:
             return self.message_page(request, ws, lang, translate("invitation_title", lang), [translate("invitation_missing", lang)])
         async with self.transaction() as session:
@@ -626,8 +643,12 @@ class WebChannel:
         return self._invitation_reply(request, ws, reply, token)
 
     async def invitation_post(self, request: Request) -> Response:
-        ws = self.sessions.read(request)
         token = request.query_params.get("t", "").strip()
+        with speaking(self.conversation.register_of(f"{INVITATION}_{token}")):
+            return await self._invitation_post(request, token)
+
+    async def _invitation_post(self, request: Request, token: str) -> Response:
+        ws = self.sessions.read(request)
         try:
             form = await self.checked_form(request, ws)
         except FormError as error:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dialogs.i18n import speaking
 from storage import audiences, repository
 from storage.models import Respondent, Run
 
@@ -134,18 +135,20 @@ class NewsletterPages:
         if decision not in ("yes", "no"):
             return self.web.form_refused(request, ws, FormError(400, "bad_form"))
         target = safe_next(form.get("next") or PATH)
+        qid = _questionnaire_of(target)
         async with self.web.transaction() as session:
             respondent = await self.web.respondent(session, ws)
             lang = respondent.language
-            if decision == "yes" and (respondent.id is None
-                                      or not await self.web.conversation.has_consent(session, respondent)):
-                text = translate("news_consent_first", lang)  # as /iscriviti: taking part comes first
-            else:
-                before = await subscription(session, respondent, self.web.conversation.notice)
-                await set_subscription(session, respondent, decision == "yes")
-                text = translate(_outcome(before.state, decision == "yes"), lang)
+            # said on the questionnaire's end page, in its "tu" or "Lei" (elsewhere: as written)
+            with speaking(self.web.conversation.register_of(qid)):
+                if decision == "yes" and (respondent.id is None
+                                          or not await self.web.conversation.has_consent(session, respondent)):
+                    text = translate("news_consent_first", lang)  # as /iscriviti: taking part comes first
+                else:
+                    before = await subscription(session, respondent, self.web.conversation.notice)
+                    await set_subscription(session, respondent, decision == "yes")
+                    text = translate(_outcome(before.state, decision == "yes"), lang)
         log.info("newsletter decision", extra={"fields": {"channel": "web", "granted": decision == "yes"}})
-        qid = _questionnaire_of(target)
         if qid is None:
             target = PATH  # the news page says what was done (from /privacy too)
         # back on a questionnaire's end page: the finished run's thread, with the outcome below it

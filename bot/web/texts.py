@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dialogs import i18n
 
+# The questionnaire's pages speak its register (``register: lei`` or ``tu``): an entry's ``it`` text says
+# "tu", its ``it@lei`` text says the same in "Lei", read while a questionnaire's page is built
+# (dialogs.i18n.speaking, set by bot.web.citizen where the page's questionnaire is known). Sentences that
+# address the respondent, possessives and hints have one; the labels of buttons and links that name an
+# action («Invia», «Salta la domanda», «Conferma le scelte») are kept in both, as the engine's and the
+# chat's buttons are («Invia le risposte», «Salta», «Riprendi»), and as the Lei errors quote them.
 TEXTS: dict[str, dict[str, str]] = {
     "site_title": {"it": "Scenari — ascolto della città", "en": "Scenari — listening to the city"},
     "site_name": {"it": "Scenari", "en": "Scenari"},
@@ -16,7 +22,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "open_questionnaires": {"it": "Questionari aperti", "en": "Open questionnaires"},
     "none_open": {"it": "Al momento non ci sono questionari aperti.", "en": "No questionnaire is open at the moment."},
     "answer_it": {"it": "Compila «{title}»", "en": "Answer “{title}”"},
-    "privacy_link": {"it": "I tuoi dati", "en": "Your data"},
+    "privacy_link": {"it": "I tuoi dati", "it@lei": "I suoi dati", "en": "Your data"},
     "notice_link": {"it": "Informativa privacy", "en": "Privacy notice"},
     "notice_read": {"it": "Leggi l'informativa completa", "en": "Read the full privacy notice"},
     "notice_explain": {
@@ -29,26 +35,29 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "home_link": {"it": "Tutti i questionari", "en": "All questionnaires"},
     "conversation": {"it": "La conversazione", "en": "The conversation"},
-    "you_said": {"it": "Tu:", "en": "You:"},
+    "you_said": {"it": "Tu:", "it@lei": "Lei:", "en": "You:"},
     "bot_said": {"it": "Scenari:", "en": "Scenari:"},
     "send": {"it": "Invia", "en": "Send"},
     "confirm_choices": {"it": "Conferma le scelte", "en": "Confirm choices"},
     "confirm_order": {"it": "Conferma l'ordine", "en": "Confirm the order"},
     "ranking_hint": {
         "it": "Premi le voci in ordine, dalla più importante; premi di nuovo una voce per toglierla. Poi conferma.",
+        "it@lei": "Prema le voci in ordine, dalla più importante; prema di nuovo una voce per toglierla. Poi confermi.",
         "en": "Press the items in order, most important first; press an item again to take it out. Then confirm.",
     },
     "rank_label": {"it": "{n}º", "en": "#{n}"},
     "closed_done_title": {"it": "Intervista completata", "en": "Interview completed"},
     "closed_completed": {
         "it": "Hai già completato questa intervista: grazie per il tuo contributo!",
+        "it@lei": "Ha già completato questa intervista: grazie per il suo contributo!",
         "en": "You have already completed this interview: thank you for your contribution!",
     },
     "skip": {"it": "Salta la domanda", "en": "Skip the question"},
     "back": {"it": "Torna alla domanda precedente", "en": "Back to the previous question"},
-    "your_answer": {"it": "La tua risposta", "en": "Your answer"},
+    "your_answer": {"it": "La tua risposta", "it@lei": "La sua risposta", "en": "Your answer"},
     "numbers_hint": {
         "it": "Scrivi il numero o il testo dell'opzione (più opzioni: numeri separati da virgole, es. 1,3).",
+        "it@lei": "Scriva il numero o il testo dell'opzione (più opzioni: numeri separati da virgole, es. 1,3).",
         "en": "Type the option's number or text (several options: numbers separated by commas, e.g. 1,3).",
     },
     "number_hint": {"it": "Un numero, per esempio 12 o 3,5.", "en": "A number, for example 12 or 3.5."},
@@ -58,10 +67,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "start_again": {"it": "Compila di nuovo", "en": "Answer again"},
     "not_started": {
         "it": "Non hai una compilazione in corso di questo questionario.",
+        "it@lei": "Non ha una compilazione in corso di questo questionario.",
         "en": "You have no answers in progress for this questionnaire.",
     },
     "already_completed": {
         "it": "Hai già completato questo questionario: grazie! Puoi compilarlo di nuovo, se vuoi.",
+        "it@lei": "Ha già completato questo questionario: grazie! Può compilarlo di nuovo, se vuole.",
         "en": "You have already completed this questionnaire: thank you! You can answer it again if you like.",
     },
     "privacy_title": {"it": "I tuoi dati", "en": "Your data"},
@@ -91,19 +102,24 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "bad_form": {
         "it": "Il modulo è scaduto o non viene da questa pagina. Ricarica la pagina e riprova: le risposte già date sono salve.",
+        "it@lei": "Il modulo è scaduto o non viene da questa pagina. Ricarichi la pagina e riprovi: le risposte già date sono salve.",
         "en": "The form has expired or did not come from this page. Reload the page and try again: your answers so far are safe.",
     },
     "cookies_needed": {
         "it": "Per rispondere serve un cookie tecnico (solo un codice casuale). Attiva i cookie per questo sito e ricarica la pagina.",
+        "it@lei": "Per rispondere serve un cookie tecnico (solo un codice casuale). Attivi i cookie per questo sito e ricarichi la pagina.",
         "en": "Answering needs a technical cookie (just a random code). Enable cookies for this site and reload the page.",
     },
     "too_large": {
         "it": "Il testo inviato è troppo lungo. Accorcialo e riprova.",
+        "it@lei": "Il testo inviato è troppo lungo. Lo accorci e riprovi.",
         "en": "What you sent is too long. Please shorten it and try again.",
     },
     "control_chars": {
         "it": "Il modulo contiene caratteri di controllo (per esempio un carattere nullo) che non si possono "
               "salvare. Torna indietro, riscrivi senza e riprova: le risposte già date sono salve.",
+        "it@lei": "Il modulo contiene caratteri di controllo (per esempio un carattere nullo) che non si possono "
+                  "salvare. Torni indietro, riscriva senza e riprovi: le risposte già date sono salve.",
         "en": "The form contains control characters (such as a null character) that cannot be saved. "
               "Go back, type it again without them and retry: your answers so far are safe.",
     },
@@ -115,11 +131,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "error_title": {"it": "Qualcosa è andato storto", "en": "Something went wrong"},
     "server_error": {
         "it": "Mi dispiace, qualcosa è andato storto dalla nostra parte. Le risposte già date sono al sicuro: riprova tra poco.",
+        "it@lei": "Mi dispiace, qualcosa è andato storto dalla nostra parte. Le risposte già date sono al sicuro: riprovi tra poco.",
         "en": "Sorry, something went wrong on our side. Your answers so far are safe: try again shortly.",
     },
     "invitation_title": {"it": "Invito", "en": "Invitation"},
     "invitation_missing": {
         "it": "Il link d'invito è incompleto: manca il codice. Controlla il messaggio che hai ricevuto.",
+        "it@lei": "Il link d'invito è incompleto: manca il codice. Controlli il messaggio che ha ricevuto.",
         "en": "The invitation link is incomplete: the code is missing. Check the message you received.",
     },
     # the engine's errors that name the chat's «Fatto» button, as the web's buttons say them (bot.web.views.web_errors)
@@ -176,6 +194,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "news_web_explain": {
         "it": "Sul web non ti chiediamo né un indirizzo email né un numero: gli aggiornamenti (come gli inviti a "
               "votare nelle consultazioni) li trovi su queste pagine, in questo browser, quando torni.",
+        "it@lei": "Sul web non le chiediamo né un indirizzo email né un numero: gli aggiornamenti (come gli inviti a "
+                  "votare nelle consultazioni) li trova su queste pagine, in questo browser, quando torna.",
         "en": "On the web we ask for no e-mail address and no number: the news (such as invitations to vote in "
               "consultations) is on these pages, in this browser, when you come back.",
     },
@@ -196,10 +216,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "news_no": {"it": "No, grazie", "en": "No, thanks"},
     "news_offer_question": {
         "it": "Vuoi ricevere gli aggiornamenti del piano (risultati, consultazioni, incontri)?",
+        "it@lei": "Vuole ricevere gli aggiornamenti del piano (risultati, consultazioni, incontri)?",
         "en": "Would you like to receive the plan's news (results, consultations, meetings)?",
     },
     "news_offer_again": {
         "it": "L'informativa sulla newsletter è cambiata: finché non rispondi di nuovo non ricevi aggiornamenti.",
+        "it@lei": "L'informativa sulla newsletter è cambiata: finché non risponde di nuovo non riceve aggiornamenti.",
         "en": "The privacy notice on the newsletter has changed: until you answer again you receive no news.",
     },
     "news_consent_first": {
@@ -208,14 +230,17 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "news_subscribed": {
         "it": "Fatto: ricevi gli aggiornamenti del piano. Puoi disiscriverti quando vuoi da «Aggiornamenti del piano».",
+        "it@lei": "Fatto: riceve gli aggiornamenti del piano. Può disiscriversi quando vuole da «Aggiornamenti del piano».",
         "en": "Done: you receive the plan's news. You can unsubscribe whenever you like on “Plan news”.",
     },
     "news_unsubscribed": {
         "it": "Fatto: non riceverai più aggiornamenti del piano. Puoi iscriverti di nuovo quando vuoi.",
+        "it@lei": "Fatto: non riceverà più aggiornamenti del piano. Può iscriversi di nuovo quando vuole.",
         "en": "Done: you will receive no more news from the plan. You can subscribe again whenever you like.",
     },
     "news_not_subscribed": {
         "it": "Va bene: non riceverai aggiornamenti. Puoi iscriverti quando vuoi da «Aggiornamenti del piano».",
+        "it@lei": "Va bene: non riceverà aggiornamenti. Può iscriversi quando vuole da «Aggiornamenti del piano».",
         "en": "All right: you will receive no news. You can subscribe whenever you like on “Plan news”.",
     },
     # /vota: a proposal (the chat's /proponi, bot.web.proposals)

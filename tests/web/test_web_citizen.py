@@ -253,7 +253,7 @@ async def test_forms_without_the_session_token_are_refused(user: WebUser, app, d
     page = await user.get("/q/imprese")
     form = page.question_form()
     page = await user.submit(form, {"csrf": "forged", "consent": "yes"})
-    assert page.status == 403 and "Ricarica la pagina" in page.text
+    assert page.status == 403 and "Ricarichi la pagina" in page.text  # imprese says "Lei"
     page = await user.client.post("/q/imprese", data={"consent": "yes"})
     assert page.status_code == 403
     async with client_for(app) as no_cookie:  # a cross-site post carries no cookie (SameSite=Lax)
@@ -266,8 +266,8 @@ async def test_forms_without_the_session_token_are_refused(user: WebUser, app, d
     ("path", "body", "content_type", "status", "says"),
     [
         ("/q/imprese", b"text=" + b"x" * 70_000, "application/x-www-form-urlencoded", 413, "troppo lungo"),
-        ("/q/imprese", b'{"text": "hi"}', "application/json", 400, "Ricarica la pagina"),
-        ("/q/imprese", b"\xff\xfe=\xff&&=", "application/x-www-form-urlencoded", 403, "Ricarica la pagina"),
+        ("/q/imprese", b'{"text": "hi"}', "application/json", 400, "Ricarichi la pagina"),  # in its "Lei"
+        ("/q/imprese", b"\xff\xfe=\xff&&=", "application/x-www-form-urlencoded", 403, "Ricarichi la pagina"),
         ("/privacy", b"", "application/x-www-form-urlencoded", 403, "Ricarica la pagina"),
         ("/lingua", b"lang=fr", "application/x-www-form-urlencoded", 403, "Ricarica la pagina"),
         ("/", b"", "application/x-www-form-urlencoded", 405, "Ricarica la pagina"),

@@ -140,7 +140,7 @@ async def test_an_invited_person_answers_the_listening_interview_to_the_end(user
         assert actor is not None and actor.state == "answered"
 
     page = await user.get("/q/ascolto")  # coming back later: thanked, nothing to restart
-    assert page.status == 200 and "Hai già completato questa intervista" in page.text
+    assert page.status == 200 and "Ha già completato questa intervista" in page.text
     assert not any(b.name == "start" for f in page.forms() for b in f.buttons)
 
 
