@@ -395,7 +395,16 @@ def settle(pid: int, quiet: float = 0.1, window: float = 0.5, limit: float = 30.
         before = cpu()
         time.sleep(window)
         calm = calm + 1 if cpu() - before < quiet * window else 0
+    # then the garbage collector's freeze of what start-up and the warm-up imported: a full pass
+    # (0.1-0.3 s of the event loop, once) three quiet seconds after the last import
+    # (bot/web/app.py, _freeze_long_lived) — inside a one-second flat-out run it would be a fifth
+    # of it. The ceiling app waits the same.
+    time.sleep(FREEZE_AFTER)
     return time.monotonic() - started
+
+
+#: seconds `scenari serve` waits after its modules stop changing before it freezes them, plus one
+FREEZE_AFTER = 4.0
 
 
 def cpu_seconds(pid: int) -> float:

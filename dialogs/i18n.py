@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -16,19 +15,26 @@ REGISTERS = ("lei", "tu")
 _REGISTER: ContextVar[str | None] = ContextVar("scenari_register", default=None)
 
 
-@contextmanager
-def speaking(register: str | None) -> Iterator[None]:
+class speaking:  # noqa: N801 - used as a function: ``with speaking("lei"):``
     """Look texts up in ``register`` inside the block (None: each text as written).
 
     A context variable rather than one more parameter of every function that draws a text: the
     engine, the service and the transports set it where they know the questionnaire, and each
-    asyncio task (one update, one web request) carries its own value.
+    asyncio task (one update, one web request) carries its own value. A class, not a
+    ``@contextmanager`` generator: it is entered several times per answer on the hot path, and a
+    generator-based one costs several times as much to enter and leave.
     """
-    token = _REGISTER.set(register)
-    try:
-        yield
-    finally:
-        _REGISTER.reset(token)
+
+    __slots__ = ("register", "_token")
+
+    def __init__(self, register: str | None) -> None:
+        self.register = register
+
+    def __enter__(self) -> None:
+        self._token = _REGISTER.set(self.register)
+
+    def __exit__(self, *exc: object) -> None:
+        _REGISTER.reset(self._token)
 
 
 def current_register() -> str | None:

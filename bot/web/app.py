@@ -37,6 +37,7 @@ from .citizen import WebChannel
 from .dashboard import Dashboard, install as install_dashboard
 from .edge import EdgeHeaders, ProxyHeadersMiddleware
 from .privacy import PrivacyPages
+from .questionnaire_route import QuestionnaireRoute
 from .unsubscribe import UnsubscribePages
 from .newsletter import PATH as NEWS_PATH, NewsletterPages
 from .voting import PATH as VOTE_PATH, VotingPages
@@ -103,6 +104,9 @@ def create_app(
     app.state.web = web
     app.state.dashboard = dashboard
     app.state.telegram = telegram
+    # inside the edge's headers: /q/{qid}, the answers' hot path, without the router's layers
+    app.add_middleware(QuestionnaireRoute, show=web.questionnaire, answer=web.answer, router=app.router,
+                       handlers=app.exception_handlers)
     app.add_middleware(EdgeHeaders)
     if settings.forwarded_allow_ips:  # outermost: every layer sees the real client and scheme
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
@@ -156,9 +160,9 @@ def install_citizen_pages(app: FastAPI, web: WebChannel) -> None:
     privacy = PrivacyPages(web)
     unsubscribe = UnsubscribePages(web)  # the e-mails' unsubscribe link (issue 19)
     news, voting = NewsletterPages(web), VotingPages(web)  # the chat's /iscriviti, /disiscrivi and /vota (issue 19)
-    # The questionnaire's page and its answers are the hot path: plain Starlette routes, which
-    # skip FastAPI's per-request dependency solving (~75 µs a request; they take no parameters
-    # FastAPI would validate — the form is read by bot.web.forms)
+    # The questionnaire's page and its answers are the hot path: routed at the edge
+    # (bot.web.questionnaire_route); these plain Starlette routes serve what that layer leaves to
+    # the router (HEAD) and skip FastAPI's per-request dependency solving
     async def questionnaire(request: Request) -> Response:
         return await web.questionnaire(request, request.path_params["qid"])
 

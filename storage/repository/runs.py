@@ -18,12 +18,20 @@ from ..models import Answer, QuestionnaireVersion, Run, RunOutcome, utcnow
 OPEN_STATUSES = ("active", "paused")
 
 
+async def definition_registered(session: AsyncSession, questionnaire_id: str, version: int) -> bool:
+    """Whether this version's definition is stored, without loading it (a definition is tens of KB of JSON)."""
+    return await session.scalar(
+        select(QuestionnaireVersion.version).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id, QuestionnaireVersion.version == version
+        )
+    ) is not None
+
+
 async def register_definition(
     session: AsyncSession, questionnaire_id: str, version: int, definition: dict[str, Any]
 ) -> None:
     """Keep the definition a run starts with (once per version)."""
-    exists = await session.get(QuestionnaireVersion, (questionnaire_id, version))
-    if exists is None:
+    if not await definition_registered(session, questionnaire_id, version):
         try:
             async with session.begin_nested():
                 session.add(

@@ -265,10 +265,10 @@ def test_a_lei_text_says_what_its_tu_text_says(key: str):
 
 async def test_a_server_error_on_a_lei_questionnaire_s_page_says_lei(user: WebUser, app, monkeypatch: pytest.MonkeyPatch):
     """The error page of a failure on /q/{qid} (bot.web.app's handler, outside the channel's own register)."""
-    async def broken(request: object, qid: str) -> object:
+    async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(app.state.web, "questionnaire", broken)
+    monkeypatch.setattr(app.state.web, "_read_page", broken)  # reading the page's run fails
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
                                  base_url="http://scenari.test") as client:
         lei = await client.get("/q/imprese")
