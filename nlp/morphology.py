@@ -14,7 +14,10 @@ dictionary) and is its own lemma, so no invented form is ever added; words
 that share a root but not a meaning (*porto* → *portale*, *tassa* →
 *tassativo*) are in :data:`FALSE_DERIVATIONS`. Derived forms count as the term
 itself: weighing them 0.6–0.8 of it was measured flat on the development set
-(taxonomy 2026.4), so no weight of their own.
+(taxonomy 2026.4), so no weight of their own. The feminine of a noun of
+people that simplemma keeps as a lemma of its own (*studentessa*,
+*ricercatrice*, *alunna*) counts as its term too (:func:`feminine_forms`,
+taxonomy 2026.6).
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ FALSE_DERIVATIONS = frozenset(
         "operistico", "incidentale", "cantieristico", "sussidiario", "comunitario", "sindacale", "fondale",
         "fondista", "ordinativo", "furtivo", "mediale", "mediatico", "generico", "dignitario", "costitutivo",
         "armamentario",
+        # a hospital incubator is no start-up incubator; "volontaria" is mostly "voluntary", not a volunteer
+        "incubatrice", "volontaria",
     }
 )
 
@@ -76,13 +81,48 @@ def _roots(term: str) -> set[str]:
     return {r for r in roots if len(r) >= 3}
 
 
+#: Feminine of nouns of people: (masculine ending, feminine ending); ricercatore -> ricercatrice,
+#: professore -> professoressa, studente -> studentessa, infermiere -> infermiera.
+_FEMININE_RULES: tuple[tuple[str, str], ...] = (
+    ("tore", "trice"), ("ore", "oressa"), ("ente", "entessa"), ("iere", "iera"),
+)
+#: Endings of nouns of people whose feminine ends in -a (alunno -> alunna, anziano -> anziana, psicologo ->
+#: psicologa). Limited to these: "porto" -> "porta", "scalo" -> "scala", "mutuo" -> "mutua" are other words.
+_PERSON_O_ENDINGS: tuple[str, ...] = (
+    "ievo", "unno", "iano", "ino", "iglio", "estro", "istro", "ato", "ito", "uto", "otto", "ugo", "ologo", "ario",
+)
+
+
+def feminine_forms(term: str) -> frozenset[str]:
+    """Feminine of a noun of people that simplemma treats as a word of its own (the term excluded).
+
+    simplemma brings "pensionata" back to "pensionato" but keeps "alunna", "studentessa",
+    "ricercatrice", "infermiera", "psicologa" as lemmas of their own, so "le studentesse" missed
+    "studente" and "le ricercatrici" missed "ricercatore". Only the person-noun endings above are
+    tried, and only a known word that is its own lemma is kept (never an invented form).
+    """
+    word = term.lower()
+    candidates: set[str] = set()
+    for masculine, feminine in _FEMININE_RULES:
+        if word.endswith(masculine) and len(word) > len(masculine) + 2:
+            candidates.add(word[: -len(masculine)] + feminine)
+    if word.endswith(_PERSON_O_ENDINGS):
+        candidates.add(word[:-1] + "a")
+    return frozenset(
+        c for c in candidates
+        if c != word and c not in FALSE_DERIVATIONS and simplemma.is_known(c, lang="it")
+        and simplemma.lemmatize(c, lang="it") == c
+    )
+
+
 @lru_cache(maxsize=4096)
 def derived_forms(term: str) -> frozenset[str]:
-    """Known Italian words derived from a one-word term (the term itself excluded)."""
+    """Known Italian words derived from a one-word term (the term itself excluded), and the
+    feminine of a noun of people (:func:`feminine_forms`)."""
     word = term.lower()
     if " " in word or "-" in word or not word.isalpha() or len(word) < 4:
         return frozenset()
-    out: set[str] = set()
+    out: set[str] = set(feminine_forms(word))
     for root in _roots(word):
         for suffix in _SUFFIXES:
             candidate = root + suffix

@@ -11,7 +11,14 @@ musica", "senza capannoni" reject it. So two kinds of cue are handled:
   :data:`STANCE_BEFORE_CONTRO`): the first content word after the cue, skipping
   articles and "con"/"a", and the next few tokens up to a clause boundary, are
   rejected. "niente *per* i giovani" is a lack, not a rejection: "per" and
-  "di" stop the scope.
+  "di" stop the scope, and so does a "di" complement after the rejected
+  word: "stop all'abuso *della custodia cautelare*", "no alla chiusura
+  *dell'ospedale*" reject the abuse and the closure, not what the writer
+  defends. Three constructions are claims, not rejections: "senza" before an
+  infinitive ("salvare l'ambiente senza sacrificare l'economia"), "nessun(o/a)"
+  before a noun that is the subject of a verb or of "senza" ("nessun giovane
+  trova lavoro", "nessuna famiglia senza casa"), and a clause-initial "senza"
+  followed by a main clause ("Senza treni per Milano nessuna azienda verrà").
 * **verbal cues** (non, mai, neanche, nemmeno, neppure): only when a predicate
   of need or wish follows ("servire", "volere", "bisogno", "interessare",
   "piacere"...), the words after that predicate are rejected. "Non si investe
@@ -76,6 +83,8 @@ LACK_PREPOSITIONS = frozenset({"per", "di", "da", "in"})
 SCOPE_AFTER_PREDICATE = 6
 NOMINAL_SCOPE = 4
 PREDICATE_WINDOW = 4
+#: How far a main clause is looked for after a clause-initial "senza" (see ``_verb_in_sentence``).
+SENTENCE_SCOPE = 10
 _PUNCT = frozenset(".,;:!?…()[]\"«»-–—/\n")
 
 
@@ -172,10 +181,39 @@ def _mark_nominal(ctx: tuple, cue: int, start: int) -> None:
         return
     if norms[j].endswith(_INFINITIVE) and norms[j] != surfaces[j]:
         return  # finite verb: "nessuno pensa ai giovani" is a lack, not a rejection
+    if surfaces[cue] == "senza" and surfaces[j].endswith(_INFINITIVE):
+        return  # "salvare l'ambiente senza sacrificare l'economia": a manner, the object is kept
+    if surfaces[cue].startswith("nessun") and _subject_of_clause(surfaces, norms, boundary, j):
+        return  # "nessun figlio possa diventare orfano", "nessuna famiglia senza casa": a claim for them
+    if surfaces[cue] == "senza" and (cue == 0 or boundary[cue - 1]) and _verb_in_sentence(surfaces, norms, j):
+        return  # "Senza giovani una città muore": a condition, what is lacking is what matters
     for k in range(j, min(n, j + NOMINAL_SCOPE)):
-        if k > j and (boundary[k] or surfaces[k] in NOMINAL_CUES or surfaces[k] == "ne"):
-            break
+        if k > j and (boundary[k] or surfaces[k] in NOMINAL_CUES or surfaces[k] == "ne" or norms[k] == "di"):
+            break  # "stop all'abuso *della custodia cautelare*": the complement is what the writer defends
         _reject(doc, k, cue)
+
+
+def _subject_of_clause(surfaces: list[str], norms: list[str], boundary: list[bool], j: int) -> bool:
+    """True when the noun at ``j`` after "nessun(o/a)" is the subject of a verb or of "senza" that
+    follows it in the same clause: "nessun giovane trova lavoro" is a lack, "nessun bambino senza
+    scuola" a claim; only "nessun capannone" alone rejects."""
+    for k in range(j + 1, min(len(surfaces), j + 1 + NOMINAL_SCOPE)):
+        if boundary[k]:
+            return False
+        if surfaces[k] == "senza" or (norms[k].endswith(_INFINITIVE) and norms[k] != surfaces[k]):
+            return True
+    return False
+
+
+def _verb_in_sentence(surfaces: list[str], norms: list[str], j: int) -> bool:
+    """True when a finite verb follows ``j`` before the next punctuation mark (a main clause after
+    a clause-initial "senza ...": "Senza treni per Milano nessuna azienda verrà")."""
+    for k in range(j + 1, min(len(surfaces), j + 1 + SENTENCE_SCOPE)):
+        if surfaces[k] in _PUNCT or not surfaces[k]:
+            return False
+        if norms[k].endswith(_INFINITIVE) and norms[k] != surfaces[k]:
+            return True
+    return False
 
 
 def _mark_verbal(ctx: tuple, cue: int) -> None:

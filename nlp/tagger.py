@@ -33,6 +33,7 @@ from .salience import (
     KIND_WEIGHT,
     LONG_FROM,
     MEANS,
+    MEANS_HEADS,
     MEANS_WEIGHT,
     MODIFIER_WEIGHT,
     PEOPLE,
@@ -238,11 +239,11 @@ class ThemeTagger:
             subjects = {
                 theme_id
                 for theme_id, key, _, _, _, strong in votes
-                if strong and key not in MEANS and not (long_text and key in PEOPLE)
+                if strong and not _names_means(key) and not (long_text and key in PEOPLE)
             }
             for theme_id, key, start, end, weight, strong in votes:
-                if key in MEANS and not subjects <= {theme_id}:
-                    weight *= MEANS_WEIGHT  # "investimenti sulla ricerca": about research
+                if _names_means(key) and not subjects <= {theme_id}:
+                    weight *= MEANS_WEIGHT  # "investimenti (privati) sulla ricerca": about research
                 elif key in PEOPLE and long_text and not subjects <= {theme_id}:
                     weight *= PEOPLE_WEIGHT  # "taglio del cuneo fiscale per imprese e lavoratori": about tax
                 evidence.setdefault(theme_id, Evidence()).add(key, (start, end), weight, strong)
@@ -255,11 +256,15 @@ class ThemeTagger:
     def _head_before(self, strings, columns: list[list[int]], heads: dict[int, set[str]], start: int) -> set[str] | None:
         """Themes of the matched noun a word at ``start`` would qualify: the match ending right before it,
         or, across a coordination, the head of the adjective before "e"/"ed" ("patrimonio economico *e
-        culturale*", "settore turistico *e alberghiero*": the second adjective qualifies the same noun)."""
+        culturale*", "settore turistico *e alberghiero*": the second adjective qualifies the same noun),
+        or the noun before an unmatched adjective ("formazione specialistica *medica*": stacked adjectives
+        qualify one noun)."""
         head = heads.get(start)
         if head is None and start >= 2 and strings[columns[start - 1][1]].lower() in _COORDINATION:
             if self._adjective(strings, columns[start - 2][1]):
                 head = heads.get(start - 2)
+        if head is None and start >= 2 and self._adjective(strings, columns[start - 1][1]):
+            head = heads.get(start - 1)  # stacked adjectives: "scuole tecniche *professionali*"
         return head
 
     def _adjective(self, strings, orth: int) -> bool:
@@ -327,6 +332,12 @@ class ThemeTagger:
         ranked = sorted(counts, key=lambda w: (-counts[w], first[w]))
         out.extend(w for w in ranked if w not in out)
         return tuple(out[: self.top_keywords]), content
+
+
+def _names_means(key: str) -> bool:
+    """True when a match key names a means (:data:`~nlp.salience.MEANS`), or is a phrase headed by a
+    money word (:data:`~nlp.salience.MEANS_HEADS`: "investimento privato", "fondo europeo")."""
+    return key in MEANS or (" " in key and key.split(" ", 1)[0] in MEANS_HEADS)
 
 
 def _surface(strings, columns: list[list[int]], start: int, end: int) -> str:

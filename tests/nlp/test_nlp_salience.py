@@ -58,11 +58,31 @@ def ids(tagger, text):
         ("Laboratori allo stato dell'arte per le imprese", None, "turismo_cultura"),
         ("L'assessorato ai lavori pubblici ha finito la manutenzione delle scuole", "talenti_formazione", "lavoro"),
         ("Sono iniziati i lavori di ristrutturazione della palestra comunale", "benessere_sport", "lavoro"),
+        # taxonomy 2026.6
+        ("Legalizzare la cannabis toglie mercato alla criminalità organizzata", "diritti_pari_opportunita",
+         "sicurezza"),
+        ("Lo dice l'Organizzazione Mondiale della Sanità", "europa_mondo", "benessere_sport"),
+        ("Rafforzare le agenzie per la sicurezza nazionale", "europa_mondo", "sicurezza"),
+        ("Meno IVA sulle prestazioni del medico veterinario", "attrattivita", "benessere_sport"),
+        ("Un sistema di credito sociale che premia i cittadini obbedienti", None, "attrattivita"),
+        ("Cremona candidata a capitale italiana della cultura", "turismo_cultura", "attrattivita"),
+        ("Più inclusione scolastica per gli alunni", "talenti_formazione", "coesione_sociale"),
+        ("Garantire la sicurezza nelle scuole con impianti a norma", "ambiente", "sicurezza"),
+        ("Tutele per il lavoro autonomo e le partite iva", "made_in_cremona", "lavoro"),
+        ("Non si può legalizzare l'omicidio del consenziente", "diritti_pari_opportunita", "sicurezza"),
+        ("Le forze armate chiedono nuovi mezzi e più personale", "europa_mondo", None),
+        ("Corsi di formazione continua per i dipendenti delle aziende", "lavoro", "talenti_formazione"),
     ],
 )
 def test_a_term_counts_for_the_theme_its_neighbours_say(tagger, text, present, absent):
     found = ids(tagger, text)
     assert (present is None or present in found) and absent not in found
+
+
+def test_accessibility_supports_the_rights_theme(tagger):
+    """The rights theme's description names accessibility for people with disabilities (taxonomy 2026.6)."""
+    (hit,) = tagger.tag("Piena accessibilità degli edifici pubblici, via le barriere architettoniche").themes
+    assert hit.theme_id == "diritti_pari_opportunita" and "accessibilità" in hit.evidence
 
 
 def test_the_same_term_keeps_its_own_sense_elsewhere(tagger):
@@ -99,6 +119,27 @@ def test_derived_words_of_a_root_are_known_italian_words():
     assert "turistico" in derived_forms("turismo")
     assert "portale" not in derived_forms("porto")          # same root, another meaning
     assert all(" " not in form for form in derived_forms("ambiente"))
+
+
+def test_the_feminine_of_a_noun_of_people_is_its_term():
+    """simplemma keeps "studentessa", "ricercatrice", "alunna" as lemmas of their own (taxonomy 2026.6)."""
+    assert {"studentessa"} <= derived_forms("studente") and "ricercatrice" in derived_forms("ricercatore")
+    assert "alunna" in derived_forms("alunno") and "infermiera" in derived_forms("infermiere")
+    assert "professoressa" in derived_forms("professore") and "psicologa" in derived_forms("psicologo")
+    # only person-noun endings: a door is no port, a staircase no airport, a mutual fund no mortgage
+    assert not {"porta", "scala", "mutua"} & (derived_forms("porto") | derived_forms("scalo") | derived_forms("mutuo"))
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Più studentesse e ricercatrici nelle facoltà", "talenti_formazione"),
+        ("Servono più maestre e professoresse", "talenti_formazione"),
+        ("Servono più psicologhe", "benessere_sport"),
+    ],
+)
+def test_feminine_nouns_of_people_meet_their_theme(tagger, text, theme):
+    assert theme in ids(tagger, text)
 
 
 @pytest.mark.parametrize(
@@ -163,6 +204,20 @@ def test_a_second_coordinated_adjective_qualifies_the_same_noun(tagger):
     assert "turismo_cultura" not in ids(tagger, "Rilanciare il settore industriale e turistico della provincia")
     assert "turismo_cultura" in ids(tagger, "Rilanciare l'industria e il turismo della provincia")
     assert "turismo_cultura" in ids(tagger, "Servono figure professionali turistiche qualificate")
+
+
+def test_stacked_adjectives_qualify_the_same_noun(tagger):
+    """'formazione specialistica medica' is training; 'medica' after the unmatched 'specialistica' still
+    qualifies 'formazione' (taxonomy 2026.6)."""
+    assert ids(tagger, "Riformare la formazione specialistica medica negli atenei") == {"talenti_formazione"}
+    assert "benessere_sport" in ids(tagger, "Riformare la formazione e la medicina negli atenei")
+
+
+def test_a_phrase_headed_by_a_money_word_is_a_means(tagger):
+    """'investimenti pubblici nella scuola' is about schooling; the phrase alone still names its theme."""
+    text = "Aumentare gli investimenti pubblici nella scuola e nell'edilizia scolastica delle periferie"
+    assert ids(tagger, text) == {"talenti_formazione"}
+    assert ids(tagger, "servono investimenti privati") == {"attrattivita"}
 
 
 def test_in_a_long_text_a_dominant_theme_keeps_it_to_itself():

@@ -83,6 +83,31 @@ def test_against_as_a_stance_still_rejects(tagger):
 @pytest.mark.parametrize(
     ("text", "theme"),
     [
+        # a "di" complement of the rejected word is what the writer defends (taxonomy 2026.6)
+        ("no alla chiusura del pronto soccorso", "benessere_sport"),
+        ("stop all'abuso della custodia cautelare", "istituzioni_giustizia"),
+        # "senza" + infinitive is a manner; "nessun" + the subject of a verb or of "senza" is a claim;
+        # a clause-initial "senza" before a main clause is a condition
+        ("salvare l'ambiente senza sacrificare le imprese", "made_in_cremona"),
+        ("nessun giovane trova lavoro qui", "giovani"),
+        ("nessuna famiglia senza casa", "coesione_sociale"),
+        ("Senza treni per Milano nessuna azienda verrà qui", "mobilita"),
+    ],
+)
+def test_claims_under_a_cue_are_not_rejections(tagger, text, theme):
+    result = tagger.tag(text)
+    assert theme in result.theme_ids
+    assert theme not in {h.theme_id for h in result.negated}
+
+
+def test_a_cue_before_the_rejected_word_itself_still_rejects(tagger):
+    for text in ("nessun turista, grazie", "una città senza turisti", "niente turismo di massa"):
+        assert "turismo_cultura" not in ids(tagger, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
         ("abolire la legge Bossi-Fini", "sicurezza"),  # capitalised compounds split like lower-case ones
         ("Wi-Fi gratuito in piazza", "citta_digitale"),
         ("i diritti delle persone LGBT+", "diritti_pari_opportunita"),  # the "+" is no part of the word
@@ -207,7 +232,7 @@ def test_two_taxonomies_share_one_pipeline(taxonomy):
 
 
 def test_min_score_filters(offline_nlp, taxonomy):
-    # one word is weaker evidence than a phrase of the same theme (calibration of taxonomy 2026.5: 0.76 vs 0.84)
+    # one word is weaker evidence than a phrase of the same theme (calibration of taxonomy 2026.6: 0.77 vs 0.84)
     strict = ThemeTagger(offline_nlp, taxonomy, min_score=0.8)
     assert strict.tag("violini").themes == ()
     assert strict.tag("museo del violino").theme_ids == ["musica_liuteria"]
