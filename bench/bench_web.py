@@ -17,8 +17,12 @@ p50/p99 of an answer at a paced 200 answers/s (fetch), then the Telegram path's 
 (from /proc: on a shared machine steadier than answers/s). Ends with ``RESULT`` lines carrying
 ``ceiling=`` and ``ratio=``. With
 ``--database-url`` (a PostgreSQL server) the service is measured on PostgreSQL too, in a database of
-its own (dropped after), and printed beside SQLite (RESULT names ending ``_pg``). Run:
-`nice -n 10 .venv/bin/python bench/bench_web.py [--quick | --browsers 100 --answers 20]
+its own (dropped after), and printed beside SQLite (RESULT names ending ``_pg``). Every server is
+started once and warmed up; then ``--rounds`` rounds (3, or 1 with ``--quick``) measure each of them
+in turn, each round in another order, and the figures are the medians over the rounds (the flat-out
+rate of each round is printed too): this machine's speed drifts by tens of percent within a minute,
+so one measure of the ceiling and then one of the service would compare two machines. Run:
+`nice -n 10 .venv/bin/python bench/bench_web.py [--quick | --browsers 100 --answers 20] [--rounds 3]
 [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]`.
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -35,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -371,7 +378,7 @@ async def telegram_rate(users: int, questions: int) -> float:
     return rate
 
 
-def settle(pid: int, quiet: float = 0.1, window: float = 0.5, limit: float = 30.0) -> float:
+def settle(pid: int, quiet: float = 0.1, window: float = 0.5, limit: float = 30.0, freeze: bool = False) -> float:
     """Wait until the server process is idle (under ``quiet`` of a core over two ``window`` s in a
     row: the job has pauses); the seconds waited.
 
@@ -395,11 +402,12 @@ def settle(pid: int, quiet: float = 0.1, window: float = 0.5, limit: float = 30.
         before = cpu()
         time.sleep(window)
         calm = calm + 1 if cpu() - before < quiet * window else 0
-    # then the garbage collector's freeze of what start-up and the warm-up imported: a full pass
-    # (0.1-0.3 s of the event loop, once) three quiet seconds after the last import
-    # (bot/web/app.py, _freeze_long_lived) — inside a one-second flat-out run it would be a fifth
-    # of it. The ceiling app waits the same.
-    time.sleep(FREEZE_AFTER)
+    # then (``freeze``: after the warm-up) the garbage collector's freeze of what start-up and the
+    # warm-up imported: a full pass (0.1-0.3 s of the event loop, once) three quiet seconds after
+    # the last import (bot/web/app.py, _freeze_long_lived) — inside a one-second flat-out run it
+    # would be a fifth of it. The ceiling app waits the same.
+    if freeze:
+        time.sleep(FREEZE_AFTER)
     return time.monotonic() - started
 
 
@@ -451,8 +459,9 @@ def measure(url: str, args: argparse.Namespace, server: int) -> dict[str, Any]:
     return figures
 
 
-def ceiling_figures(args: argparse.Namespace) -> dict[str, Any]:
-    """The minimal app (:func:`ceiling_app`) under the same load, flat out and paced, fetch and navigate."""
+@contextmanager
+def ceiling_server(args: argparse.Namespace) -> Iterator[tuple[str, int, Callable[[], int] | None]]:
+    """The minimal app (:func:`ceiling_app`) up, warmed up and idle: its URL and pid."""
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -461,19 +470,15 @@ def ceiling_figures(args: argparse.Namespace) -> dict[str, Any]:
         try:
             wait_for(url + "/q/bench", server)
             load(url, args, "navigate", paced=False)  # warm-up, not counted
-            settle(server.pid)
-            figures = measure(url, args, server.pid)
+            settle(server.pid, freeze=True)
+            yield url, server.pid, None
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-    return figures
+            _stop(server)
 
 
-def web_figures(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """`scenari serve` on ``database_url``, loaded by the client process: its figures and the answers stored."""
+@contextmanager
+def service_server(database_url: str, args: argparse.Namespace) -> Iterator[tuple[str, int, Callable[[], int] | None]]:
+    """`scenari serve` on ``database_url`` up, warmed up and idle: its URL, pid, and a count of the answers stored."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "questionnaires"
         folder.mkdir()
@@ -490,17 +495,55 @@ def web_figures(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
         try:
             wait_for(url, server)
             load(url, args, "navigate", paced=False)  # warm-up (start-up jobs, first imports), not counted
-            settled = settle(server.pid)  # the start-up jobs, run after the warm-up's answers
-            web = measure(url, args, server.pid)
-            web["settled"] = settled
+            settle(server.pid, freeze=True)  # the start-up jobs, run after the warm-up's answers
+            yield url, server.pid, lambda: _count_answers(database_url)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        web["stored"] = _count_answers(database_url)
-    return web
+            _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def in_rounds(args: argparse.Namespace, postgres_url: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every server up at once, then ``args.rounds`` rounds that measure each in turn (each round in
+    another order): the figures of every round, per server ("ceiling", "sqlite", "postgresql").
+
+    Interleaved because this machine's speed drifts by tens of percent within a minute (other
+    processes, frequency): one measure of the ceiling, then one of the service, compared two
+    different machines. Each server is idle (settled) before each of its measures.
+    """
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        servers = {"ceiling": stack.enter_context(ceiling_server(args)),
+                   "sqlite": stack.enter_context(service_server(f"sqlite:///{tmp}/web.db", args))}
+        if postgres_url:
+            servers["postgresql"] = stack.enter_context(service_server(postgres_url, args))
+        names = list(servers)
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for n in range(args.rounds):
+            for name in names[n % len(names):] + names[:n % len(names)]:
+                url, pid, _ = servers[name]
+                settle(pid)
+                rounds[name].append(measure(url, args, pid))
+        for name, (_, _, stored) in servers.items():
+            if stored is not None:
+                rounds[name][-1]["stored"] = stored()
+    return rounds
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the rounds (``rate_all``: every round's flat-out rate, for the spread)."""
+    figures = {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "stored"}
+    figures["rate_all"] = [run["rate"] for run in runs]
+    figures["navigate_rate_all"] = [run["navigate_rate"] for run in runs]
+    if "stored" in runs[-1]:
+        figures["stored"] = runs[-1]["stored"]
+    return figures
 
 
 def main() -> None:
@@ -515,6 +558,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("SCENARI_BENCH_POSTGRES_URL"),
                         help="a PostgreSQL server: the web figures on it too, beside SQLite's, in a database of "
                              "its own, dropped after (default: SCENARI_BENCH_POSTGRES_URL)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="interleaved rounds, each measuring every server once; medians reported (default 3, quick 1)")
     parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the load generator process
     parser.add_argument("--mode", default="fetch", choices=("fetch", "navigate"), help=argparse.SUPPRESS)
     parser.add_argument("--ceiling-app", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)  # the minimal app
@@ -535,24 +580,23 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    figures: dict[str, dict[str, Any]] = {}
-    ceiling = ceiling_figures(args)
-    with tempfile.TemporaryDirectory() as tmp:
-        figures["sqlite"] = web_figures(f"sqlite:///{tmp}/web.db", args)
-    if args.database_url:
-        figures["postgresql"] = asyncio.run(_on_postgres(args.database_url, args))
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
+    rounds = asyncio.run(_on_postgres(args.database_url, args)) if args.database_url else in_rounds(args)
+    ceiling = medians(rounds.pop("ceiling"))
+    figures = {name: medians(runs) for name, runs in rounds.items()}
     bot = asyncio.run(telegram_rate(args.browsers, args.answers))
 
     print(f"web channel (HTTP POST → engine → commit → next page), {args.browsers} browsers, "
           f"load generator in a second process; 'fetch': the POST's response is the next page, "
-          f"'navigate': a plain form submission, POST → 303 → GET:")
+          f"'navigate': a plain form submission, POST → 303 → GET; medians of {args.rounds} interleaved rounds:")
     for name, web in {"ceiling (minimal FastAPI + aiosqlite app, group commit)": ceiling, **figures}.items():
         print(f"  {name}:")
         stored = f"; {web['stored']} answers stored" if "stored" in web else ""
-        if web.get("settled"):
-            stored += f"; measured once idle, {web['settled']:.1f} s after the warm-up"
+        spread = f"; rounds {' / '.join(f'{r:.0f}' for r in web['rate_all'])} fetch, " \
+                 f"{' / '.join(f'{r:.0f}' for r in web['navigate_rate_all'])} navigate"
         print(f"    flat out:   {web['rate']:8.0f} answers/s fetch, {web['navigate_rate']:8.0f} navigate "
-              f"({web['answers']} answers in {web['seconds']:.1f} s{stored})")
+              f"({web['answers']:.0f} answers in {web['seconds']:.1f} s{spread}{stored})")
         print(f"    paced {args.rate:.0f}/s: p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, max {web['max']:.1f} ms "
               f"({web['paced']} answers, achieved {web['paced_rate']:.0f}/s)")
         if web.get("cpu_ms"):
@@ -580,11 +624,12 @@ def main() -> None:
     print(f"RESULT web_baseline_telegram_path {bot:.0f} answers/s")
 
 
-async def _on_postgres(server_url: str, args: argparse.Namespace) -> dict[str, Any]:
+async def _on_postgres(server_url: str, args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    """:func:`in_rounds` with the service on PostgreSQL too, in a database of its own (dropped after)."""
     from bench.pgtemp import temporary_database
 
     async with temporary_database(server_url, "bench_web") as url:
-        return await asyncio.to_thread(web_figures, url, args)
+        return await asyncio.to_thread(in_rounds, args, url)
 
 
 def _count_answers(url: str) -> int:
