@@ -28,6 +28,8 @@ from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, model_validator,
 )
 
+from dialogs.i18n import REGISTERS, current_register
+
 from bot.plan import DEFAULT_PLAN_DIR, FALLBACK_LANGUAGES, PRIVACY, plan_at
 
 from .texts import translate
@@ -65,9 +67,11 @@ def _has_default(value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
     cleaned = {str(lang).lower(): str(text).strip() for lang, text in value.items() if text is not None}
     if not cleaned.get(default):
         raise ValueError(f"no text in {default!r}, the plan's default language")
-    bad = [lang for lang in cleaned if not re.fullmatch(r"[a-z]{2}", lang)]
+    # a language may also have its text in a register (``it@lei``), read while a questionnaire of that
+    # register speaks (dialogs.i18n.speaking) — e.g. the newsletter's purpose on a "Lei" end page
+    bad = [lang for lang in cleaned if not re.fullmatch(r"[a-z]{2}(@(" + "|".join(REGISTERS) + r"))?", lang)]
     if bad:
-        raise ValueError(f"not a two-letter language code: {', '.join(bad)}")
+        raise ValueError(f"not a two-letter language code (or code@{'/'.join(REGISTERS)}): {', '.join(bad)}")
     return cleaned
 
 
@@ -194,10 +198,13 @@ class Notice(_Part):
     # --- reading -------------------------------------------------------------------------------
 
     def text(self, value: dict[str, str] | None, lang: str) -> str:
-        """``value`` in ``lang``, else in the default language (always there: the loader checked)."""
+        """``value`` in ``lang`` — in the register being spoken when it has a text for it (``it@lei``) —
+        else in the default language (always there: the loader checked)."""
         if not value:
             return ""
-        return value.get(lang) or value.get(self.default_language) or next(iter(value.values()))
+        register = current_register()
+        return ((value.get(f"{lang}@{register}") if register else None) or value.get(lang)
+                or value.get(self.default_language) or next(iter(value.values())))
 
     def purpose(self, purpose_id: str) -> Purpose | None:
         return next((p for p in self.purposes if p.id == purpose_id), None)

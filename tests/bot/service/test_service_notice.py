@@ -16,6 +16,7 @@ from bot.service.notice import (
     DEFAULT_NOTICE, NoticeError, check_notice, full_text, load_notice, retention_warnings, short_text, use_notice,
 )
 from bot.settings import Settings
+from dialogs.i18n import speaking
 from storage.models import Consent
 from tests.support.plans import ROOT
 
@@ -108,6 +109,25 @@ def test_the_default_language_is_required_the_others_optional(tmp_path):
     assert notice.text(notice.title, "it") == "Datenschutzinformation"
     assert notice.label("participation", "de") == "Teilnahme am Strategieplan"
     assert notice.label("participation", "en") == "Taking part in the strategic plan"
+
+
+def test_a_text_may_have_a_register_s_wording_read_where_a_questionnaire_speaks_it(tmp_path):
+    """``it@lei`` beside ``it``: the newsletter's purpose on a "Lei" questionnaire's end page."""
+    notice = load_notice(DEFAULT_NOTICE)
+    newsletter = notice.purpose("newsletter")
+    assert newsletter is not None
+    assert notice.text(newsletter.description, "it").startswith("Inviarti, solo se lo chiedi")
+    with speaking("lei"):
+        assert notice.text(newsletter.description, "it").startswith("Inviarle, solo se lo chiede")
+        assert notice.text(newsletter.description, "en").startswith("Sending you")  # no English register
+        assert notice.text(newsletter.label, "it") == "Newsletter del piano"  # no Lei text: as written
+    with speaking("tu"):
+        assert notice.text(newsletter.description, "it").startswith("Inviarti")
+
+    data = shipped()
+    data["title"]["it@voi"] = "Informativa a voi"
+    problems = check_notice(write(tmp_path, data))
+    assert any(p.endswith("title: not a two-letter language code (or code@lei/tu): it@voi") for p in problems), problems
 
 
 def test_short_and_full_texts_come_from_the_file():
