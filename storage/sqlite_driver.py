@@ -44,9 +44,6 @@ class _Outcome:
         return None
 
 
-_NOTHING_YET = _Outcome()
-
-
 def _run_statement(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[_Outcome, list[Any] | None]:
     """On the connection's thread: cursor, execute (or executemany), the rows if any, close."""
     cursor = connection.cursor()
@@ -76,7 +73,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     def __init__(self, adapt_connection: Any) -> None:  # no hand-off to open a cursor
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = _NOTHING_YET  # type: ignore[assignment]
+        self._cursor = _Outcome()  # type: ignore[assignment]  # nothing run yet (its own: arraysize is settable)
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = deque()
 
