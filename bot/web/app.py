@@ -37,7 +37,7 @@ from .citizen import WebChannel
 from .dashboard import Dashboard, install as install_dashboard
 from .edge import EdgeHeaders, ProxyHeadersMiddleware
 from .privacy import PrivacyPages
-from .questionnaire_route import QuestionnaireRoute
+from .questionnaire_route import QuestionnaireRoute, questionnaire_id
 from .unsubscribe import UnsubscribePages
 from .newsletter import PATH as NEWS_PATH, NewsletterPages
 from .voting import PATH as VOTE_PATH, VotingPages
@@ -162,7 +162,8 @@ def install_citizen_pages(app: FastAPI, web: WebChannel) -> None:
     news, voting = NewsletterPages(web), VotingPages(web)  # the chat's /iscriviti, /disiscrivi and /vota (issue 19)
     # The questionnaire's page and its answers are the hot path: routed at the edge
     # (bot.web.questionnaire_route); these plain Starlette routes serve what that layer leaves to
-    # the router (HEAD) and skip FastAPI's per-request dependency solving
+    # the router (HEAD; every method under a root path, whose scope path carries the prefix) and skip
+    # FastAPI's per-request dependency solving
     async def questionnaire(request: Request) -> Response:
         return await web.questionnaire(request, request.path_params["qid"])
 
@@ -226,5 +227,4 @@ def install_error_pages(app: FastAPI, web: WebChannel) -> None:
 
 def _register_of(web: WebChannel, request: Request) -> str | None:
     """The "tu" or "Lei" of the questionnaire whose page (``/q/{qid}``) failed; None elsewhere."""
-    path = request.url.path
-    return web.conversation.register_of(path[3:].split("/", 1)[0]) if path.startswith("/q/") else None
+    return web.conversation.register_of(questionnaire_id(request.url.path))

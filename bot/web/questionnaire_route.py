@@ -30,6 +30,12 @@ Endpoint = Callable[[Request, str], Awaitable[Response]]
 PREFIX = "/q/"
 
 
+def questionnaire_id(path: str) -> str | None:
+    """The ``qid`` of a request path ``/q/{qid}`` (one segment, as the route's pattern), else None."""
+    qid = path[len(PREFIX):] if path.startswith(PREFIX) else ""
+    return qid if qid and "/" not in qid else None
+
+
 class QuestionnaireRoute:
     """ASGI layer: ``GET``/``POST /q/{qid}`` to ``show``/``answer``; everything else to ``app``."""
 
@@ -45,10 +51,9 @@ class QuestionnaireRoute:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path: str = scope["path"]
-            endpoint = self.endpoints.get(scope["method"]) if path.startswith(PREFIX) else None
-            qid = path[len(PREFIX):]
-            if endpoint is not None and qid and "/" not in qid:
+            endpoint = self.endpoints.get(scope["method"])
+            qid = questionnaire_id(scope["path"]) if endpoint is not None else None
+            if endpoint is not None and qid is not None:
                 scope["router"], scope["endpoint"], scope["path_params"] = self.router, endpoint, {"qid": qid}
                 request = Request(scope, receive, send)
                 try:
